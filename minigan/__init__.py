@@ -1,0 +1,22 @@
+"""minigan: GANs from scratch on NumPy (and CuPy), with an autograd engine
+whose every op is twice differentiable.
+
+``import minigan`` imports NumPy only; SciPy, matplotlib and CuPy load where
+they are used.
+"""
+from . import cuda, ops
+from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
+                       is_grad_enabled, no_grad, set_grad_enabled)
+from .backend import get_default_device, set_default_device
+from .factories import (arange, bool_, empty, eye, float16, float32, float64, full, full_like,
+                        int32, int64, linspace, ones, ones_like, rand, rand_like, randn,
+                        randn_like, tensor, uint8, zeros, zeros_like)
+from .ops import *  # noqa: F403 - the functional ops: minigan.exp, minigan.matmul, ...
+from .random import manual_seed
+from .testing import GradcheckError, gradcheck, gradgradcheck
+
+from .autograd.tensor import _install_methods  # noqa: E402 - needs ops loaded
+
+_install_methods()
+
+__version__ = "0.1.0"

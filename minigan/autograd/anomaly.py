@@ -1,0 +1,84 @@
+"""``detect_anomaly()``: stop at the first op whose forward or backward makes NaN or Inf.
+
+While enabled, every op node records the stack where it was created, and the
+error names the op and points at that line of the user's code (PyTorch's
+``torch.autograd.detect_anomaly``). It costs a finiteness check per op, so it
+is for debugging, not for training runs.
+"""
+from __future__ import annotations
+
+import threading
+import traceback
+
+from .. import backend
+
+_state = threading.local()
+
+
+def is_enabled() -> bool:
+    return getattr(_state, "enabled", False)
+
+
+class detect_anomaly:
+    """Context manager (and decorator) that raises on the first NaN/Inf."""
+
+    def __init__(self, check_nan: bool = True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = is_enabled()
+        _state.enabled = self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _state.enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+def _bad(array) -> str | None:
+    xp = backend.get_array_module(array)
+    if not xp.issubdtype(array.dtype, xp.floating):
+        return None
+    if bool(xp.isnan(array).any()):
+        return "NaN"
+    if bool(xp.isinf(array).any()):
+        return "Inf"
+    return None
+
+
+def _where(stack) -> str:
+    # the innermost frame outside minigan itself is the user's line
+    for frame in reversed(stack or []):
+        if "/minigan/" not in frame.filename.replace("\\", "/"):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
+    return "(no user frame found)"
+
+
+def check_forward(fn, outputs):
+    for i, out in enumerate(outputs):
+        kind = _bad(out._data)
+        if kind:
+            stack = traceback.extract_stack()[:-2]
+            raise FloatingPointError(
+                f"detect_anomaly: {type(fn).__name__} produced {kind} in its output {i} "
+                f"(shape {out.shape}) during forward, at\n{_where(stack)}"
+            )
+
+
+def check_backward(fn, grads):
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        kind = _bad(g._data)
+        if kind:
+            raise FloatingPointError(
+                f"detect_anomaly: {type(fn).__name__}.backward returned {kind} in the gradient of "
+                f"input {i} (shape {g.shape}). The op was created at\n{_where(fn.creation_trace)}"
+            )

@@ -1,0 +1,208 @@
+"""The backward engine: walk the graph in reverse topological order.
+
+Given output tensors ``y_k`` and upstream gradients ``g_k``, every op node
+receives the sum of the gradients of its outputs and hands
+``op.backward(*grads)`` on to its inputs (the chain rule). The order is found
+iteratively (a depth-first post-order on an explicit stack), so a chain of
+100,000 ops never meets Python's recursion limit, and a node runs only once all
+of its consumers have run (the ``b = a + a; c = b + b`` case).
+
+``backward`` accumulates into leaves' ``.grad``; ``grad`` returns gradients for
+chosen inputs and touches no ``.grad`` (``torch.autograd.grad``).
+"""
+from __future__ import annotations
+
+from .. import backend
+from .grad_mode import enable_grad, no_grad
+from .tensor import Tensor
+
+
+def _topological_order(roots):
+    """Op nodes reachable from ``roots``, each after every node that consumes it."""
+    order, seen = [], set()
+    stack = [(fn, False) for fn in roots]
+    while stack:
+        fn, expanded = stack.pop()
+        if expanded:
+            order.append(fn)
+            continue
+        if id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        stack.append((fn, True))
+        if fn._freed:
+            raise RuntimeError(
+                f"trying to backward through the graph a second time at {type(fn).__name__}: the "
+                "first backward freed it. Pass retain_graph=True to the first backward() or grad() "
+                "call if you need to backward through it again."
+            )
+        for x in fn._inputs:
+            if x.grad_fn is not None and id(x.grad_fn) not in seen:
+                stack.append((x.grad_fn, False))
+    order.reverse()  # consumers first
+    return order
+
+
+def _accumulate(store, key, g):
+    prev = store.get(key)
+    store[key] = g if prev is None else prev + g
+
+
+def _seed_gradients(outputs, grad_outputs):
+    if grad_outputs is None:
+        grad_outputs = [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    seeds = []
+    for y, g in zip(outputs, grad_outputs):
+        if not isinstance(y, Tensor):
+            raise TypeError(f"outputs must be Tensors, got {type(y).__name__}")
+        if not y.requires_grad:
+            raise RuntimeError(
+                f"element of outputs (shape {y.shape}) does not require grad and has no grad_fn: "
+                "nothing upstream of it requires grad, or it was computed under no_grad()"
+            )
+        if g is None:
+            if y._data.size != 1:
+                raise RuntimeError(
+                    f"grad can be implicitly created only for scalar outputs, but the output has "
+                    f"shape {y.shape}; pass gradient= (a tensor of that shape)"
+                )
+            xp = backend.get_array_module(y._data)
+            g = Tensor._wrap(xp.ones(y.shape, dtype=y.dtype))
+        elif not isinstance(g, Tensor):
+            g = Tensor._wrap(backend.get_array_module(y._data).asarray(g, dtype=y.dtype))
+        if g.shape != y.shape:
+            raise RuntimeError(f"gradient has shape {g.shape} but the output has shape {y.shape}")
+        if g.dtype != y.dtype:
+            raise TypeError(f"gradient has dtype {g.dtype} but the output has dtype {y.dtype}")
+        seeds.append((y, g))
+    return seeds
+
+
+def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
+    """Core loop. Returns {id(tensor): grad} for tensors in ``capture`` (grad mode)
+    or accumulates into leaves' ``.grad`` (backward mode, capture is None)."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    seeds = _seed_gradients(outputs, grad_outputs)
+    node_grads: dict = {}  # (id(fn), output index) -> summed gradient
+    leaf_grads: dict = {}  # id(leaf) -> (leaf, summed gradient)
+    captured: dict = {}
+    capture_ids = {id(t) for t in capture} if capture is not None else None
+    # non-leaf tensors whose gradient grad() must report, keyed by their node slot
+    capture_slots = {}
+    if capture is not None:
+        for t in capture:
+            if t.grad_fn is not None:
+                capture_slots[(id(t.grad_fn), t._output_index)] = t
+
+    for y, g in seeds:
+        if y.grad_fn is None:
+            _accumulate_leaf(leaf_grads, y, g)
+        else:
+            _accumulate(node_grads, (id(y.grad_fn), y._output_index), g)
+
+    roots = [y.grad_fn for y, _ in seeds if y.grad_fn is not None]
+    order = _topological_order(roots)
+    from . import anomaly
+
+    mode = enable_grad() if create_graph else no_grad()
+    with mode:
+        for fn in order:
+            n_out = len(fn._outputs)
+            grads = [node_grads.pop((id(fn), i), None) for i in range(n_out)]
+            for i, g in enumerate(grads):
+                if g is not None and (id(fn), i) in capture_slots:
+                    _accumulate(captured, id(capture_slots[(id(fn), i)]), g)
+                out = fn._outputs[i]()
+                if capture is None and out is not None and out._retains_grad and g is not None:
+                    out.grad = g if out.grad is None else out.grad + g
+            if all(g is None for g in grads):
+                continue
+            xp = fn.xp
+            grads = [g if g is not None else Tensor._wrap(xp.zeros(*fn._out_meta[i]))
+                     for i, g in enumerate(grads)]
+            in_grads = fn.backward(*grads)
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if len(in_grads) != len(fn._inputs):
+                raise RuntimeError(
+                    f"{type(fn).__name__}.backward returned {len(in_grads)} gradients for "
+                    f"{len(fn._inputs)} inputs"
+                )
+            if anomaly.is_enabled():
+                anomaly.check_backward(fn, in_grads)
+            for x, gx in zip(fn._inputs, in_grads):
+                if gx is None or not x.requires_grad:
+                    continue
+                if gx.shape != x.shape:
+                    raise RuntimeError(
+                        f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} "
+                        f"for an input of shape {x.shape}"
+                    )
+                if x.grad_fn is None:
+                    _accumulate_leaf(leaf_grads, x, gx)
+                else:
+                    _accumulate(node_grads, (id(x.grad_fn), x._output_index), gx)
+            if not retain_graph:
+                fn._release()
+
+    if capture is not None:
+        for leaf, g in leaf_grads.values():
+            if id(leaf) in capture_ids:
+                captured[id(leaf)] = g
+        return captured
+    for leaf, g in leaf_grads.values():
+        if not create_graph:
+            g = g.detach()
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+    return None
+
+
+def _accumulate_leaf(store, leaf, g):
+    prev = store.get(id(leaf))
+    store[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Accumulate gradients of ``tensors`` into the ``.grad`` of every leaf."""
+    _run(list(tensors), grad_tensors, retain_graph, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``).
+
+    Returns a tuple with one Tensor per input (``None`` for an input the outputs
+    do not depend on, if ``allow_unused``). No ``.grad`` is touched. With
+    ``create_graph=True`` the result is itself differentiable, which is how the
+    WGAN-GP penalty ``(||grad_x D(x)|| - 1)^2`` gets a gradient.
+    """
+    single_out = isinstance(outputs, Tensor)
+    outputs = [outputs] if single_out else list(outputs)
+    if isinstance(grad_outputs, Tensor):
+        grad_outputs = [grad_outputs]
+    single_in = isinstance(inputs, Tensor)
+    inputs = [inputs] if single_in else list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"inputs[{i}] is a {type(x).__name__}, expected a Tensor")
+        if not x.requires_grad:
+            raise RuntimeError(f"inputs[{i}] (shape {x.shape}) does not require grad")
+    captured = _run(outputs, grad_outputs, retain_graph, create_graph, capture=inputs)
+    result = []
+    for i, x in enumerate(inputs):
+        g = captured.get(id(x))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"inputs[{i}] (shape {x.shape}) was not used to compute the outputs; "
+                "pass allow_unused=True to get None for it"
+            )
+        if g is not None and not create_graph:
+            g = g.detach()
+        result.append(g)
+    return tuple(result)
+
+
+__all__ = ["backward", "grad"]

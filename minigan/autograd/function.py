@@ -1,0 +1,124 @@
+"""The Function contract: one op = ``forward`` on arrays + ``backward`` on Tensors.
+
+To add an op, subclass :class:`Function`:
+
+* ``forward(self, *arrays)`` computes with the array module of its inputs
+  (``self.xp``) and returns one array (or a tuple of arrays);
+* ``backward(self, *grad_outputs)`` receives the upstream gradients as
+  **Tensors** and returns one gradient Tensor per input (``None`` for inputs
+  that need none), written with minigan ops only.
+
+Because backward uses differentiable ops, running it while recording
+(``create_graph=True``) builds the graph of the gradient itself, so every op is
+twice (indeed arbitrarily often) differentiable with no extra code.
+
+Inside ``backward``, ``self.inputs`` gives the input Tensors and
+``self.output(i)`` the i-th output Tensor; both check a version counter so an
+in-place change of a tensor the op still needs is caught, as in PyTorch.
+"""
+from __future__ import annotations
+
+import traceback
+import weakref
+
+from .. import backend
+from .grad_mode import is_grad_enabled
+from .tensor import Tensor
+
+
+class Function:
+    #: set by detect_anomaly(): where in user code this node was created
+    creation_trace: list | None = None
+
+    def __call__(self, *inputs):
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
+        _check_same_device(type(self).__name__, inputs)
+        self.xp = backend.get_array_module(inputs[0]._data) if inputs else backend.np
+        outs = self.forward(*[x._data for x in inputs])
+        single = not isinstance(outs, tuple)
+        if single:
+            outs = (outs,)
+        record = is_grad_enabled() and any(t.requires_grad for t in inputs)
+        results = tuple(Tensor._wrap(o) for o in outs)
+        from . import anomaly
+
+        if anomaly.is_enabled():
+            anomaly.check_forward(self, results)
+        if record:
+            self._inputs = list(inputs)
+            self._versions = [t._version for t in inputs]
+            self._outputs = [weakref.ref(r) for r in results]
+            self._out_versions = [r._version for r in results]
+            self._out_meta = [(r.shape, r.dtype) for r in results]
+            self._freed = False
+            if anomaly.is_enabled():
+                self.creation_trace = traceback.extract_stack()[:-2]
+            for i, r in enumerate(results):
+                r.requires_grad = True
+                r.grad_fn = self
+                r._output_index = i
+        return results[0] if single else results
+
+    # -- the contract -------------------------------------------------------
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, *grad_outputs):
+        raise NotImplementedError
+
+    # -- what backward may read -------------------------------------------
+    @property
+    def inputs(self):
+        """The input Tensors, checked for in-place modification since forward."""
+        if self._freed:
+            raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
+        for t, v in zip(self._inputs, self._versions):
+            if t._version != v:
+                raise RuntimeError(
+                    f"one of the tensors needed by {type(self).__name__}.backward was modified by an "
+                    f"in-place operation: a tensor of shape {t.shape} is at version {t._version}, "
+                    f"expected version {v}. Use an out-of-place op (x = x + y instead of x.add_(y))."
+                )
+        return self._inputs
+
+    def output(self, i: int = 0) -> Tensor:
+        """The i-th output Tensor (its graph is this op, so using it in
+        backward stays twice differentiable)."""
+        out = self._outputs[i]()
+        if out is None:
+            raise RuntimeError(f"{type(self).__name__}.backward needs its output, which was freed")
+        if out._version != self._out_versions[i]:
+            raise RuntimeError(
+                f"the output of {type(self).__name__} was modified by an in-place operation "
+                "but backward needs it"
+            )
+        return out
+
+    def _release(self):
+        self._inputs = None
+        self._freed = True
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+_FREED_MESSAGE = (
+    "trying to backward through the graph a second time (or to read saved tensors after "
+    "they were freed) at {op}: the first backward freed the graph. Pass retain_graph=True "
+    "to the first backward() or grad() call if you need to backward through it again."
+)
+
+
+def _check_same_device(op_name, tensors):
+    if len(tensors) < 2:
+        return
+    dev = tensors[0].device
+    for t in tensors[1:]:
+        if t.device != dev:
+            raise RuntimeError(
+                f"{op_name}: expected all tensors on the same device, but found one on "
+                f"'{dev}' and one on '{t.device}'. Move them with .to('{dev}')."
+            )
+

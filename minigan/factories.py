@@ -1,0 +1,107 @@
+"""Making tensors: ``tensor``, ``zeros``, ``ones``, ``full``, ``randn``, ``rand``,
+``arange`` and their ``*_like`` forms. Factories default to float32."""
+from __future__ import annotations
+
+import numpy as np
+
+from . import backend
+from .autograd.tensor import Tensor
+from .random import normal_array, uniform_array
+
+float32, float64, float16 = np.float32, np.float64, np.float16
+int64, int32, uint8, bool_ = np.int64, np.int32, np.uint8, np.bool_
+DEFAULT_DTYPE = np.float32
+
+
+def _finish(array, device, requires_grad):
+    device = backend.normalize_device(device)
+    array = backend.to_device(array, device)
+    return Tensor(array, requires_grad=requires_grad)
+
+
+def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A new tensor from data. Python floats and lists become float32; a NumPy
+    array keeps its dtype (float64 stays float64); ``dtype=`` overrides."""
+    if isinstance(data, Tensor):
+        data = data._data
+    if hasattr(data, "__cuda_array_interface__") and device is None:
+        device = "cuda"
+    is_array = hasattr(data, "dtype") and hasattr(data, "shape")
+    if is_array:
+        xp = backend.get_array_module(data)
+        array = xp.array(data, dtype=dtype, copy=True)
+    else:
+        array = np.asarray(data, dtype=dtype)
+        if dtype is None and array.dtype == np.float64:
+            array = array.astype(DEFAULT_DTYPE)
+    if array.dtype == object or array.dtype.kind in "USV":
+        raise TypeError(f"cannot make a tensor from {type(data).__name__} with dtype {array.dtype}")
+    if device is None:
+        device = backend.device_of(array) if is_array else None
+    return _finish(array, device, requires_grad)
+
+
+def _creator(fill):
+    def make(*shape, dtype=None, device=None, requires_grad=False):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        dev = backend.normalize_device(device)
+        array = fill(tuple(int(s) for s in shape), np.dtype(dtype or DEFAULT_DTYPE), dev)
+        return _finish(array, dev, requires_grad)
+
+    return make
+
+
+zeros = _creator(lambda shape, dtype, dev: backend.xp_for(dev).zeros(shape, dtype))
+ones = _creator(lambda shape, dtype, dev: backend.xp_for(dev).ones(shape, dtype))
+empty = zeros  # zero-filled: never hand a student uninitialised memory
+randn = _creator(lambda shape, dtype, dev: normal_array(shape, dtype, dev))
+rand = _creator(lambda shape, dtype, dev: uniform_array(shape, dtype, dev))
+
+
+def full(shape, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if isinstance(shape, int):
+        shape = (shape,)
+    if dtype is None:
+        dtype = DEFAULT_DTYPE if isinstance(fill_value, float) else np.asarray(fill_value).dtype
+    dev = backend.normalize_device(device)
+    return _finish(backend.xp_for(dev).full(tuple(shape), fill_value, dtype=dtype), dev, requires_grad)
+
+
+def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Like ``torch.arange``: int64 for integer arguments, else float32."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if ints else DEFAULT_DTYPE
+    dev = backend.normalize_device(device)
+    return _finish(backend.xp_for(dev).arange(start, end, step, dtype=dtype), dev, requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dev = backend.normalize_device(device)
+    arr = backend.xp_for(dev).linspace(start, end, steps, dtype=dtype or DEFAULT_DTYPE)
+    return _finish(arr, dev, requires_grad)
+
+
+def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    dev = backend.normalize_device(device)
+    return _finish(backend.xp_for(dev).eye(n, m, dtype=dtype or DEFAULT_DTYPE), dev, requires_grad)
+
+
+def _like(maker):
+    def make_like(t: Tensor, dtype=None, device=None, requires_grad=False):
+        return maker(*t.shape, dtype=dtype or t.dtype, device=device or t.device,
+                     requires_grad=requires_grad)
+
+    return make_like
+
+
+zeros_like, ones_like = _like(zeros), _like(ones)
+randn_like, rand_like = _like(randn), _like(rand)
+
+
+def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
+                requires_grad=requires_grad)

@@ -1,0 +1,291 @@
+"""Module and Parameter: the containers layers are built from (PyTorch's design).
+
+A Module owns Parameters (trainable leaf tensors), buffers (state that is
+saved but not trained: running statistics, spectral-norm vectors) and child
+Modules, all found by assigning attributes: ``self.fc = Linear(2, 3)``.
+Order is insertion order, so ``parameters()`` is the same on every run.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import backend
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor that a Module trains: a leaf with ``requires_grad=True``."""
+
+    def __init__(self, data, requires_grad: bool = True):
+        if isinstance(data, Tensor):
+            data = data._data
+        super().__init__(data, requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + super().__repr__()
+
+
+class Module:
+    """Base class for every layer and model. Subclasses define ``forward``."""
+
+    def __init__(self):
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "training", True)
+
+    # ------------------------------------------------------------ registration
+    def __setattr__(self, name, value):
+        if "_parameters" not in self.__dict__:
+            raise RuntimeError(f"{type(self).__name__}.__init__ must call super().__init__() "
+                               f"before assigning {name!r}")
+        params, buffers, modules = self._parameters, self._buffers, self._modules
+        if isinstance(value, (Parameter, Module)):
+            for store in (params, buffers, modules):
+                store.pop(name, None)
+            self.__dict__.pop(name, None)
+            (params if isinstance(value, Parameter) else modules)[name] = value
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r}: "
+                                "expected a Tensor or None")
+            buffers[name] = value
+        elif name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to parameter {name!r}: "
+                                "expected a minigan.nn.Parameter or None")
+            params[name] = None
+        elif name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign {type(value).__name__} to submodule {name!r}")
+            modules[name] = None
+        else:
+            object.__setattr__(self, name, value)
+
+    def __getattr__(self, name):
+        d = self.__dict__
+        for store in ("_parameters", "_buffers", "_modules"):
+            if store in d and name in d[store]:
+                return d[store][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        for store in (self._parameters, self._buffers, self._modules):
+            if name in store:
+                del store[name]
+                return
+        object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        if param is None:
+            self._parameters[name] = None
+            self.__dict__.pop(name, None)
+        else:
+            setattr(self, name, param)
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """State saved in ``state_dict`` (if persistent) but not trained."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"buffer {name!r} must be a Tensor or None, got {type(tensor).__name__}")
+        self.__dict__.pop(name, None)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        self._modules[name] = module
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    # ------------------------------------------------------------ running
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        return self.forward(*args, **kwargs)
+
+    # ------------------------------------------------------------ traversal
+    def named_modules(self, prefix: str = ""):
+        seen = set()
+        stack = [(prefix, self)]
+        while stack:
+            name, mod = stack.pop(0)
+            if id(mod) in seen:
+                continue
+            seen.add(id(mod))
+            yield name, mod
+            children = [(f"{name}.{n}" if name else n, m) for n, m in mod._modules.items()
+                        if m is not None]
+            stack[0:0] = children  # depth-first, in insertion order
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        for n, m in self._modules.items():
+            if m is not None:
+                yield n, m
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True):
+        seen = set()
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, mod in mods:
+            for pname, p in mod._parameters.items():
+                if p is None or id(p) in seen:
+                    continue
+                seen.add(id(p))
+                yield (f"{mname}.{pname}" if mname else pname), p
+
+    def parameters(self, recurse: bool = True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True):
+        mods = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, mod in mods:
+            for bname, b in mod._buffers.items():
+                if b is not None:
+                    yield (f"{mname}.{bname}" if mname else bname), b
+
+    def buffers(self, recurse: bool = True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    # ------------------------------------------------------------ modes
+    def train(self, mode: bool = True) -> "Module":
+        for m in self.modules():
+            object.__setattr__(m, "training", bool(mode))
+        return self
+
+    def eval(self) -> "Module":
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.parameters():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad = Tensor._wrap(p.grad._data * 0)
+
+    def apply(self, fn) -> "Module":
+        for m in list(self.modules())[::-1]:
+            fn(m)
+        return self
+
+    # ------------------------------------------------------------ devices, dtypes
+    def to(self, device=None, dtype=None) -> "Module":
+        """Move (in place) every parameter and buffer to ``device`` / cast to ``dtype``."""
+        if device is not None and not isinstance(device, str):
+            device, dtype = None, device
+        with no_grad():
+            for mod in self.modules():
+                for store in (mod._parameters, mod._buffers):
+                    for k, t in store.items():
+                        if t is None:
+                            continue
+                        arr = t._data
+                        if dtype is not None and np.issubdtype(arr.dtype, np.floating):
+                            arr = arr.astype(dtype)
+                        if device is not None:
+                            arr = backend.to_device(arr, backend.normalize_device(device))
+                        t._data = arr
+                        if t.grad is not None:
+                            t.grad = None
+        return self
+
+    def cpu(self):
+        return self.to("cpu")
+
+    def cuda(self):
+        return self.to("cuda")
+
+    def float(self):
+        return self.to(dtype=np.float32)
+
+    def double(self):
+        return self.to(dtype=np.float64)
+
+    # ------------------------------------------------------------ state
+    def state_dict(self) -> "OrderedDict[str, Tensor]":
+        """Parameters and persistent buffers by dotted name (detached tensors)."""
+        out = OrderedDict()
+        for mname, mod in self.named_modules():
+            pre = f"{mname}." if mname else ""
+            for n, p in mod._parameters.items():
+                if p is not None:
+                    out[pre + n] = p.detach()
+            for n, b in mod._buffers.items():
+                if b is not None and n not in mod._non_persistent:
+                    out[pre + n] = b.detach()
+        return out
+
+    def load_state_dict(self, state_dict, strict: bool = True):
+        """Copy values in; with ``strict``, any missing, unexpected or
+        wrong-shaped key raises one error that lists them all."""
+        own = self.state_dict()
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        wrong = []
+        for k, t in own.items():
+            if k in state_dict:
+                shape = tuple(np.shape(state_dict[k]._data if isinstance(state_dict[k], Tensor)
+                                       else state_dict[k]))
+                if shape != t.shape:
+                    wrong.append(f"{k}: checkpoint {shape} vs model {t.shape}")
+        if wrong or (strict and (missing or unexpected)):
+            lines = [f"error(s) in loading state_dict for {type(self).__name__}:"]
+            if missing and strict:
+                lines.append("  missing keys: " + ", ".join(missing))
+            if unexpected and strict:
+                lines.append("  unexpected keys: " + ", ".join(unexpected))
+            if wrong:
+                lines.append("  shape mismatches: " + "; ".join(wrong))
+            raise RuntimeError("\n".join(lines))
+        targets = {}
+        for mname, mod in self.named_modules():
+            pre = f"{mname}." if mname else ""
+            for store in (mod._parameters, mod._buffers):
+                for n, t in store.items():
+                    if t is not None:
+                        targets[pre + n] = t
+        with no_grad():
+            for k, v in state_dict.items():
+                if k not in targets:
+                    continue
+                t = targets[k]
+                arr = v._data if isinstance(v, Tensor) else v
+                xp = backend.get_array_module(t._data)
+                arr = backend.to_device(np.asarray(arr) if xp is np and not hasattr(arr, "get") else arr,
+                                        t.device)
+                t._data = xp.array(arr, dtype=t.dtype, copy=True).reshape(t.shape)
+                t._version += 1
+        return {"missing_keys": missing, "unexpected_keys": unexpected}
+
+    # ------------------------------------------------------------ printing
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__}({self.extra_repr()}"]
+        kids = list(self._modules.items())
+        if not kids:
+            return lines[0] + ")"
+        for name, mod in kids:
+            sub = repr(mod).replace("\n", "\n  ")
+            lines.append(f"  ({name}): {sub}")
+        return "\n".join(lines) + "\n)"

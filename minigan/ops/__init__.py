@@ -1,0 +1,12 @@
+"""Differentiable ops, grouped by kind. Each primitive is a ``Function``
+subclass with its forward and backward side by side; the rest are
+compositions of primitives and need no backward of their own."""
+from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
+from .arithmetic import add, div, mul, neg, pow, square, sub
+from .conv import col2im, conv_output_size, im2col
+from .elementwise import (abs, cast, clamp, clip, clone, exp, log, maximum, minimum, sqrt,
+                          to_device, where)
+from .linalg import matmul
+from .reduce import amax, amin, logsumexp, max, mean, min, std, sum, var
+from .shape import (broadcast_to, cat, concatenate, expand, flatten, getitem, pad, permute,
+                    reshape, squeeze, stack, sum_to, swapaxes, transpose, unsqueeze, view)

@@ -1,0 +1,105 @@
+"""Activations: relu, leaky_relu, sigmoid, tanh, softplus, softmax, log_softmax."""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ._operands import as_tensor, constant
+from .reduce import logsumexp
+
+
+class ReLU(Function):
+    """y = max(x, 0);  dx = g * [x > 0]."""
+
+    def forward(self, x):
+        return self.xp.maximum(x, 0)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        return g * constant((x._data > 0).astype(g.dtype))
+
+
+class LeakyReLU(Function):
+    """y = x if x > 0 else slope * x;  dx = g * (1 if x > 0 else slope)."""
+
+    def __init__(self, slope):
+        self.slope = slope
+
+    def forward(self, x):
+        return self.xp.where(x > 0, x, x * x.dtype.type(self.slope))
+
+    def backward(self, g):
+        (x,) = self.inputs
+        return g * constant(self.xp.where(x._data > 0, 1.0, self.slope).astype(g.dtype))
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + e^-x);  dx = g * y * (1 - y)."""
+
+    def forward(self, x):
+        e = self.xp.exp(-self.xp.abs(x))  # never overflows
+        return self.xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        y = self.output(0)
+        return g * y * (1.0 - y)
+
+
+class Tanh(Function):
+    """y = tanh x;  dx = g * (1 - y^2)."""
+
+    def forward(self, x):
+        return self.xp.tanh(x)
+
+    def backward(self, g):
+        y = self.output(0)
+        return g * (1.0 - y * y)
+
+
+class Softplus(Function):
+    """y = log(1 + e^(beta x)) / beta, linear above ``threshold`` (PyTorch's rule);
+    dx = g * sigmoid(beta x). Stable form: max(z, 0) + log1p(e^-|z|)."""
+
+    def __init__(self, beta, threshold):
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, x):
+        xp = self.xp
+        z = x * x.dtype.type(self.beta)
+        soft = (xp.maximum(z, 0) + xp.log1p(xp.exp(-xp.abs(z)))) / x.dtype.type(self.beta)
+        return xp.where(z > self.threshold, x, soft)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        return g * sigmoid(x * self.beta if self.beta != 1 else x)
+
+
+def relu(x):
+    return ReLU()(as_tensor(x))
+
+
+def leaky_relu(x, negative_slope=0.01):
+    return LeakyReLU(negative_slope)(as_tensor(x))
+
+
+def sigmoid(x):
+    return Sigmoid()(as_tensor(x))
+
+
+def tanh(x):
+    return Tanh()(as_tensor(x))
+
+
+def softplus(x, beta=1.0, threshold=20.0):
+    return Softplus(beta, threshold)(as_tensor(x))
+
+
+def log_softmax(x, axis=-1, *, dim=None):
+    """x - logsumexp(x): log-probabilities, stable for any logits."""
+    axis = dim if dim is not None else axis
+    return x - logsumexp(x, axis, keepdims=True)
+
+
+def softmax(x, axis=-1, *, dim=None):
+    """exp(log_softmax(x)): sums to 1 along ``axis``."""
+    from .elementwise import exp
+
+    return exp(log_softmax(x, axis, dim=dim))

@@ -1,0 +1,138 @@
+"""+ - * / ** and negation, with NumPy broadcasting.
+
+Broadcasting forward means summing backward: an input of shape (3, 1) used
+against (3, 4) receives ``sum_to(grad, (3, 1))``.
+"""
+from __future__ import annotations
+
+import numbers
+
+from ..autograd.function import Function
+from ._operands import as_tensor, binary_operands
+from .shape import sum_to
+
+
+def _unbroadcast(g, x):
+    return g if g.shape == x.shape else sum_to(g, x.shape)
+
+
+class Add(Function):
+    """y = a + b;  da = g, db = g."""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        a, b = self._inputs
+        return _unbroadcast(g, a), _unbroadcast(g, b)
+
+
+class Sub(Function):
+    """y = a - b;  da = g, db = -g."""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        a, b = self._inputs
+        return _unbroadcast(g, a), _unbroadcast(-g, b)
+
+
+class Mul(Function):
+    """y = a * b;  da = g * b, db = g * a."""
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.inputs
+        return _unbroadcast(g * b, a), _unbroadcast(g * a, b)
+
+
+class Div(Function):
+    """y = a / b;  da = g / b, db = -g * a / b^2."""
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = g / b
+        return _unbroadcast(ga, a), _unbroadcast(-ga * a / b, b)
+
+
+class Neg(Function):
+    """y = -x;  dx = -g."""
+
+    def forward(self, x):
+        return -x
+
+    def backward(self, g):
+        return -g
+
+
+class PowConst(Function):
+    """y = x^c for a constant c;  dx = g * c * x^(c-1)."""
+
+    def __init__(self, c):
+        self.c = c
+
+    def forward(self, x):
+        return x ** self.xp.asarray(self.c, dtype=x.dtype)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        if self.c == 0:
+            return g * 0.0
+        return g * self.c * pow(x, self.c - 1)
+
+
+class Pow(Function):
+    """y = a^b (both tensors);  da = g * b * a^(b-1), db = g * y * log(a)  (a > 0)."""
+
+    def forward(self, a, b):
+        return a ** b
+
+    def backward(self, g):
+        from .elementwise import log
+
+        a, b = self.inputs
+        ga = g * b * pow(a, b - 1.0)
+        gb = g * self.output(0) * log(a)
+        return _unbroadcast(ga, a), _unbroadcast(gb, b)
+
+
+def add(a, b):
+    return Add()(*binary_operands("add", a, b))
+
+
+def sub(a, b):
+    return Sub()(*binary_operands("sub", a, b))
+
+
+def mul(a, b):
+    return Mul()(*binary_operands("mul", a, b))
+
+
+def div(a, b):
+    a, b = binary_operands("div", a, b)
+    if a.dtype.kind in "iub":  # true division of integers gives the default float
+        a, b = a.to(dtype="float32"), b.to(dtype="float32")
+    return Div()(a, b)
+
+
+def neg(x):
+    return Neg()(as_tensor(x))
+
+
+def pow(a, b):  # noqa: A001 - same name as torch.pow
+    """``a ** b``. A Python-number exponent is a constant (no log(a) needed)."""
+    from ..autograd.tensor import Tensor
+
+    if isinstance(b, numbers.Number) and isinstance(a, Tensor):
+        return PowConst(b)(a)
+    return Pow()(*binary_operands("pow", a, b))
+
+
+def square(x):
+    return mul(x, x)

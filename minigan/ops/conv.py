@@ -1,0 +1,119 @@
+"""im2col and col2im: the adjoint pair that turns convolution into a GEMM.
+
+For an input x of shape (N, C, H, W), a kernel (kh, kw), stride s, padding p
+and dilation d, the output size is (PyTorch's rule)
+
+    OH = floor((H + 2 p_h - d_h (kh - 1) - 1) / s_h) + 1     (OW likewise)
+
+``im2col`` gathers every receptive field into a column:
+
+    cols[n, c, i, j, oh, ow] = x_padded[n, c, oh*s + i*d, ow*s + j*d]
+
+so a convolution is ``W.reshape(O, C*kh*kw) @ cols.reshape(N, C*kh*kw, OH*OW)``.
+``col2im`` is its adjoint (transpose): it scatters columns back, *adding* where
+receptive fields overlap, so <im2col(x), c> = <x, col2im(c)> for all x, c.
+Each is the other's backward, hence both are differentiable to any order.
+The gather is one strided view plus a copy; the scatter loops over the kh*kw
+kernel offsets only (never over pixels or batch items).
+"""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ._operands import as_tensor
+
+
+def _pair(v, name):
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{name} must be an int or a pair, got {v}")
+    return v
+
+
+def conv_output_size(size, kernel, stride, padding, dilation):
+    return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
+
+
+class Im2Col(Function):
+    """(N, C, H, W) -> (N, C, kh, kw, OH, OW);  backward: col2im."""
+
+    def __init__(self, kernel, stride, padding, dilation):
+        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
+
+    def forward(self, x):
+        xp = self.xp
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel, self.stride, self.padding, self.dilation
+        n, c, h, w = x.shape
+        oh = conv_output_size(h, kh, sh, ph, dh)
+        ow = conv_output_size(w, kw, sw, pw, dw)
+        if ph or pw:
+            x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+        x = xp.ascontiguousarray(x)
+        s0, s1, s2, s3 = x.strides
+        view = xp.lib.stride_tricks.as_strided(
+            x, shape=(n, c, kh, kw, oh, ow), strides=(s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw)
+        )
+        return xp.ascontiguousarray(view)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return col2im(g, x.shape, self.kernel, self.stride, self.padding, self.dilation)
+
+
+class Col2Im(Function):
+    """(N, C, kh, kw, OH, OW) -> (N, C, H, W), summing overlaps;  backward: im2col."""
+
+    def __init__(self, shape, kernel, stride, padding, dilation):
+        self.shape = shape
+        self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
+
+    def forward(self, cols):
+        xp = self.xp
+        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel, self.stride, self.padding, self.dilation
+        n, c, h, w = self.shape
+        oh, ow = cols.shape[4], cols.shape[5]
+        out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                r, q = i * dh, j * dw
+                out[:, :, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, :, i, j]
+        return out[:, :, ph:ph + h, pw:pw + w]
+
+    def backward(self, g):
+        return im2col(g, self.kernel, self.stride, self.padding, self.dilation)
+
+
+def _check_fits(h, w, kernel, padding, dilation, op):
+    for size, k, p, d, axis in ((h, kernel[0], padding[0], dilation[0], "height"),
+                                (w, kernel[1], padding[1], dilation[1], "width")):
+        if size + 2 * p < d * (k - 1) + 1:
+            raise ValueError(
+                f"{op}: the kernel (size {k}, dilation {d}) spans {d * (k - 1) + 1} pixels but the "
+                f"padded input {axis} is only {size + 2 * p} (input {size} + 2 * padding {p})"
+            )
+
+
+def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
+    """Receptive fields of ``x`` (N, C, H, W) as columns (N, C, kh, kw, OH, OW)."""
+    x = as_tensor(x)
+    if x.ndim != 4:
+        raise ValueError(f"im2col expects a 4-D input (N, C, H, W), got shape {x.shape}")
+    k, s, p, d = (_pair(kernel_size, "kernel_size"), _pair(stride, "stride"),
+                  _pair(padding, "padding"), _pair(dilation, "dilation"))
+    _check_fits(x.shape[2], x.shape[3], k, p, d, "im2col")
+    return Im2Col(k, s, p, d)(x)
+
+
+def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1):
+    """The adjoint of :func:`im2col`: columns back to an (N, C, H, W) image."""
+    cols = as_tensor(cols)
+    k, s, p, d = (_pair(kernel_size, "kernel_size"), _pair(stride, "stride"),
+                  _pair(padding, "padding"), _pair(dilation, "dilation"))
+    n, c, h, w = input_shape
+    expect = (n, c, k[0], k[1], conv_output_size(h, k[0], s[0], p[0], d[0]),
+              conv_output_size(w, k[1], s[1], p[1], d[1]))
+    if tuple(cols.shape) != expect:
+        raise ValueError(f"col2im: columns of shape {cols.shape} do not match input shape "
+                         f"{tuple(input_shape)} with this kernel/stride/padding (expected {expect})")
+    return Col2Im(tuple(input_shape), k, s, p, d)(cols)

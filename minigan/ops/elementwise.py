@@ -1,0 +1,224 @@
+"""Elementwise math: exp, log, sqrt, abs, maximum, minimum, clip, where, casts.
+
+Non-smooth ops (abs, maximum, minimum, clip) use a constant 0/1 mask in their
+backward, so their second derivative is zero away from the kinks; gradient
+checks keep inputs away from the kinks.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ._operands import as_tensor, binary_operands, constant
+from .arithmetic import _unbroadcast
+
+
+def _mask(cond, dtype):
+    return constant(cond.astype(dtype))
+
+
+class Exp(Function):
+    """y = e^x;  dx = g * y."""
+
+    def forward(self, x):
+        return self.xp.exp(x)
+
+    def backward(self, g):
+        return g * self.output(0)
+
+
+class Log(Function):
+    """y = ln x;  dx = g / x."""
+
+    def forward(self, x):
+        return self.xp.log(x)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        return g / x
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  dx = g / (2 y)."""
+
+    def forward(self, x):
+        return self.xp.sqrt(x)
+
+    def backward(self, g):
+        return g * 0.5 / self.output(0)
+
+
+class Abs(Function):
+    """y = |x|;  dx = g * sign(x)  (0 at x = 0, as in PyTorch)."""
+
+    def forward(self, x):
+        return self.xp.abs(x)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        return g * constant(self.xp.sign(x._data))
+
+
+class Maximum(Function):
+    """y = max(a, b) elementwise; the gradient goes to the larger input, split in half on ties."""
+
+    def forward(self, a, b):
+        return self.xp.maximum(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ma = (a._data > b._data) + 0.5 * (a._data == b._data)
+        ma = _mask(ma, g.dtype)
+        return _unbroadcast(g * ma, a), _unbroadcast(g * (1.0 - ma), b)
+
+
+class Minimum(Function):
+    """y = min(a, b) elementwise; the gradient goes to the smaller input, split in half on ties."""
+
+    def forward(self, a, b):
+        return self.xp.minimum(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ma = (a._data < b._data) + 0.5 * (a._data == b._data)
+        ma = _mask(ma, g.dtype)
+        return _unbroadcast(g * ma, a), _unbroadcast(g * (1.0 - ma), b)
+
+
+class Clip(Function):
+    """y = min(max(x, lo), hi);  dx = g where lo <= x <= hi, else 0."""
+
+    def __init__(self, lo, hi):
+        self.lo, self.hi = lo, hi
+
+    def forward(self, x):
+        return self.xp.clip(x, self.lo, self.hi)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        inside = self.xp.ones(x.shape, dtype=bool)
+        if self.lo is not None:
+            inside &= x._data >= self.lo
+        if self.hi is not None:
+            inside &= x._data <= self.hi
+        return g * _mask(inside, g.dtype)
+
+
+class Where(Function):
+    """y = cond ? a : b (cond is a constant boolean array);  da = g*cond, db = g*(1-cond)."""
+
+    def __init__(self, cond):
+        self.cond = cond
+
+    def forward(self, a, b):
+        return self.xp.where(self.cond, a, b)
+
+    def backward(self, g):
+        a, b = self._inputs
+        m = _mask(self.xp.broadcast_to(self.cond, g.shape), g.dtype)
+        return _unbroadcast(g * m, a), _unbroadcast(g * (1.0 - m), b)
+
+
+class Cast(Function):
+    """y = x as another float dtype (explicit, never implicit);  dx = g cast back."""
+
+    def __init__(self, dtype):
+        self.dtype = np.dtype(dtype)
+
+    def forward(self, x):
+        return x.astype(self.dtype)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return cast(g, x.dtype)
+
+
+class ToDevice(Function):
+    """y = x copied to another device;  dx = g copied back."""
+
+    def __init__(self, device):
+        self.device = device
+
+    def forward(self, x):
+        return backend.to_device(x, self.device)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return to_device(g, x.device)
+
+
+class Clone(Function):
+    """y = a copy of x;  dx = g."""
+
+    def forward(self, x):
+        return x.copy()
+
+    def backward(self, g):
+        return g
+
+
+def exp(x):
+    return Exp()(as_tensor(x))
+
+
+def log(x):
+    return Log()(as_tensor(x))
+
+
+def sqrt(x):
+    return Sqrt()(as_tensor(x))
+
+
+def abs(x):  # noqa: A001 - same name as torch.abs
+    return Abs()(as_tensor(x))
+
+
+def maximum(a, b):
+    return Maximum()(*binary_operands("maximum", a, b))
+
+
+def minimum(a, b):
+    return Minimum()(*binary_operands("minimum", a, b))
+
+
+def clip(x, min=None, max=None):  # noqa: A002 - PyTorch's argument names
+    """Clamp ``x`` to [min, max] (either bound may be None)."""
+    if min is None and max is None:
+        raise ValueError("clip needs at least one of min or max")
+    return Clip(min, max)(as_tensor(x))
+
+
+clamp = clip
+
+
+def where(condition, a, b):
+    """Elementwise ``condition ? a : b``; ``condition`` is a boolean array or Tensor."""
+    if isinstance(condition, Tensor):
+        condition = condition._data
+    if isinstance(a, Tensor) or isinstance(b, Tensor):
+        a, b = binary_operands("where", a, b)
+    else:
+        a, b = as_tensor(a), as_tensor(b)
+    xp = backend.get_array_module(a._data)
+    return Where(xp.asarray(condition, dtype=bool))(a, b)
+
+
+def cast(x, dtype):
+    x = as_tensor(x)
+    if np.dtype(dtype) == x.dtype:
+        return x
+    return Cast(dtype)(x)
+
+
+def to_device(x, device):
+    x = as_tensor(x)
+    device = backend.normalize_device(device)
+    if device == x.device:
+        return x
+    return ToDevice(device)(x)
+
+
+def clone(x):
+    return Clone()(as_tensor(x))

@@ -1,0 +1,40 @@
+"""Matrix product ``a @ b`` for 1-D, 2-D and batched (broadcast) operands."""
+from __future__ import annotations
+
+from ..autograd.function import Function
+from ._operands import binary_operands
+from .shape import reshape, sum_to, swapaxes
+
+
+class MatMul(Function):
+    """y = a @ b for a, b with ndim >= 2 (batch axes broadcast);
+    da = g @ b^T, db = a^T @ g, each summed back over broadcast batch axes."""
+
+    def forward(self, a, b):
+        return self.xp.matmul(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = matmul(g, swapaxes(b, -1, -2))
+        gb = matmul(swapaxes(a, -1, -2), g)
+        return sum_to(ga, a.shape), sum_to(gb, b.shape)
+
+
+def matmul(a, b):
+    a, b = binary_operands("matmul", a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError("matmul: both operands need at least one dimension "
+                         f"(got shapes {a.shape} and {b.shape}); use * for scalars")
+    if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
+        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match: the last axis of "
+                         f"the first ({a.shape[-1]}) must equal the "
+                         f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the second "
+                         f"({b.shape[0 if b.ndim == 1 else -2]})")
+    a2 = reshape(a, 1, a.shape[0]) if a.ndim == 1 else a
+    b2 = reshape(b, b.shape[0], 1) if b.ndim == 1 else b
+    y = MatMul()(a2, b2)
+    if a.ndim == 1:
+        y = reshape(y, y.shape[:-2] + y.shape[-1:])
+    if b.ndim == 1:
+        y = reshape(y, y.shape[:-1])
+    return y

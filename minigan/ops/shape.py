@@ -1,0 +1,322 @@
+"""Ops that move numbers around without changing them.
+
+reshape, permute/transpose, getitem, concatenate, pad, broadcast_to, sum_to.
+Each backward is the inverse movement: reshape back, inverse permutation,
+scatter-add into zeros, slice, and the adjoint pair broadcast_to <-> sum_to.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ._operands import as_tensor
+
+
+def _sum_to_array(a, shape):
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1
+    )
+    if axes:
+        a = a.sum(axis=axes, keepdims=True)
+    return a.reshape(shape)
+
+
+class Reshape(Function):
+    """y = x viewed with a new shape;  dx = g reshaped back."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        return x.reshape(self.shape)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return reshape(g, x.shape)
+
+
+class Permute(Function):
+    """y = x with axes reordered;  dx = g with the inverse order."""
+
+    def __init__(self, axes):
+        self.axes = axes
+
+    def forward(self, x):
+        return x.transpose(self.axes)
+
+    def backward(self, g):
+        return permute(g, *np.argsort(self.axes).tolist())
+
+
+class BroadcastTo(Function):
+    """y = x broadcast to ``shape``;  dx = sum_to(g, x.shape)."""
+
+    def __init__(self, shape):
+        self.shape = shape
+
+    def forward(self, x):
+        # a contiguous copy: later in-place work on y must not alias x
+        return self.xp.ascontiguousarray(self.xp.broadcast_to(x, self.shape))
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return sum_to(g, x.shape)
+
+
+class SumTo(Function):
+    """y = x summed over broadcast axes down to ``shape``;  dx = broadcast_to(g, x.shape)."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+    def forward(self, x):
+        return _sum_to_array(x, self.shape)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return broadcast_to(g, x.shape)
+
+
+def _normalize_index(index):
+    if isinstance(index, Tensor):
+        return index._data
+    if isinstance(index, tuple):
+        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
+    return index
+
+
+def _is_advanced(index):
+    parts = index if isinstance(index, tuple) else (index,)
+    return any(hasattr(p, "dtype") or isinstance(p, list) for p in parts)
+
+
+class GetItem(Function):
+    """y = x[index] (slices, ints, integer or boolean arrays);  dx = scatter-add of g."""
+
+    def __init__(self, index):
+        self.index = index
+
+    def forward(self, x):
+        y = x[self.index]
+        # basic indexing returns a view; copy so the output owns its memory
+        return y.copy() if isinstance(y, self.xp.ndarray) else self.xp.asarray(y)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return GetItemGrad(self.index, x.shape)(g)
+
+
+class GetItemGrad(Function):
+    """y = zeros(shape) with g added at ``index`` (repeated indices add up);
+    its backward is getitem again, so the pair is twice differentiable."""
+
+    def __init__(self, index, shape):
+        self.index, self.shape = index, shape
+
+    def forward(self, g):
+        out = self.xp.zeros(self.shape, dtype=g.dtype)
+        if _is_advanced(self.index):
+            self.xp.add.at(out, self.index, g)
+        else:
+            out[self.index] = g
+        return out
+
+    def backward(self, gg):
+        return getitem(gg, self.index)
+
+
+class Concatenate(Function):
+    """y = [x1, x2, ...] joined along ``axis``;  dx_i = the matching slice of g."""
+
+    def __init__(self, axis):
+        self.axis = axis
+
+    def forward(self, *xs):
+        return self.xp.concatenate(xs, axis=self.axis)
+
+    def backward(self, g):
+        grads, start = [], 0
+        for x in self._inputs:
+            size = x.shape[self.axis]
+            index = [slice(None)] * g.ndim
+            index[self.axis] = slice(start, start + size)
+            grads.append(getitem(g, tuple(index)))
+            start += size
+        return tuple(grads)
+
+
+class Pad(Function):
+    """y = x surrounded by a constant;  dx = the interior slice of g.
+    ``pad_width`` is NumPy's: one (before, after) pair per axis."""
+
+    def __init__(self, pad_width, value=0.0):
+        self.pad_width, self.value = pad_width, value
+
+    def forward(self, x):
+        return self.xp.pad(x, self.pad_width, mode="constant", constant_values=self.value)
+
+    def backward(self, g):
+        index = tuple(slice(b, g.shape[i] - a) for i, (b, a) in enumerate(self.pad_width))
+        return getitem(g, index)
+
+
+# --------------------------------------------------------------------- functions
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(shape)
+
+
+def _resolve_shape(old, new):
+    size = int(np.prod(old))
+    known = int(np.prod([s for s in new if s != -1]))
+    n_free = sum(1 for s in new if s == -1)
+    if n_free == 1 and known > 0 and size % known == 0:
+        new = tuple(size // known if s == -1 else s for s in new)
+    if n_free > 1 or any(s < 0 for s in new) or int(np.prod(new)) != size:
+        raise ValueError(f"cannot reshape a tensor of shape {tuple(old)} ({size} elements) "
+                         f"into shape {tuple(new)}")
+    return tuple(int(s) for s in new)
+
+
+def reshape(x, *shape):
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    target = _resolve_shape(x.shape, shape)
+    return Reshape(target)(x)
+
+
+view = reshape
+
+
+def permute(x, *axes):
+    x = as_tensor(x)
+    axes = _shape_arg(axes)
+    if sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: {axes} is not a permutation of the {x.ndim} axes of {x.shape}")
+    axes = tuple(a % x.ndim for a in axes)
+    if axes == tuple(range(x.ndim)):
+        return x
+    return Permute(axes)(x)
+
+
+def transpose(x, dim0=None, dim1=None):
+    """``transpose(x, d0, d1)`` swaps two axes (PyTorch); ``transpose(x)`` reverses
+    all axes and ``transpose(x, (axes...))`` permutes them (NumPy)."""
+    x = as_tensor(x)
+    if dim0 is None:
+        return permute(x, *reversed(range(x.ndim)))
+    if isinstance(dim0, (tuple, list)):
+        return permute(x, *dim0)
+    axes = list(range(x.ndim))
+    axes[dim0], axes[dim1] = axes[dim1], axes[dim0]
+    return permute(x, *axes)
+
+
+def swapaxes(x, a, b):
+    return transpose(x, a, b)
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    """Merge axes ``start_dim..end_dim`` into one (PyTorch's ``torch.flatten``)."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        return reshape(x, 1)
+    s, e = start_dim % x.ndim, end_dim % x.ndim
+    merged = int(np.prod(x.shape[s:e + 1]))
+    return reshape(x, x.shape[:s] + (merged,) + x.shape[e + 1:])
+
+
+def squeeze(x, dim=None):
+    x = as_tensor(x)
+    if dim is None:
+        return reshape(x, tuple(s for s in x.shape if s != 1))
+    dims = {d % x.ndim for d in ((dim,) if isinstance(dim, int) else dim)}
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in dims and s == 1)))
+
+
+def unsqueeze(x, dim):
+    x = as_tensor(x)
+    dim = dim % (x.ndim + 1)
+    return reshape(x, x.shape[:dim] + (1,) + x.shape[dim:])
+
+
+def broadcast_to(x, *shape):
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    try:
+        np.broadcast_shapes(x.shape, shape)
+        if np.broadcast_shapes(x.shape, shape) != shape:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}") from None
+    return BroadcastTo(shape)(x)
+
+
+def expand(x, *shape):
+    """PyTorch's ``expand``: ``-1`` keeps a dimension."""
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    lead = len(shape) - x.ndim
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
+    return broadcast_to(x, shape)
+
+
+def sum_to(x, *shape):
+    x = as_tensor(x)
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    return SumTo(shape)(x)
+
+
+def getitem(x, index):
+    x = as_tensor(x)
+    return GetItem(_normalize_index(index))(x)
+
+
+def concatenate(tensors, axis=0, dim=None):
+    axis = dim if dim is not None else axis
+    tensors = [as_tensor(t) for t in tensors]
+    if not tensors:
+        raise ValueError("concatenate needs at least one tensor")
+    dtypes = {t.dtype for t in tensors}
+    if len(dtypes) > 1:
+        raise TypeError(f"concatenate: tensors have different dtypes {sorted(map(str, dtypes))}")
+    ref = tensors[0].shape
+    for i, t in enumerate(tensors):
+        if t.ndim != len(ref) or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref))
+                                     if k != axis % len(ref)):
+            raise ValueError(f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
+                             f"incompatible with tensor 0's shape {ref}")
+    return Concatenate(axis % len(ref))(*tensors)
+
+
+cat = concatenate
+
+
+def stack(tensors, axis=0, dim=None):
+    axis = dim if dim is not None else axis
+    tensors = [as_tensor(t) for t in tensors]
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+    return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis % (tensors[0].ndim + 1))
+
+
+def pad(x, pad_width, value=0.0):
+    """NumPy-style constant padding: ``pad_width`` is an int, or one
+    (before, after) pair per axis. (``nn.functional.pad`` takes PyTorch's order.)"""
+    x = as_tensor(x)
+    if isinstance(pad_width, int):
+        pad_width = [(pad_width, pad_width)] * x.ndim
+    pad_width = tuple((int(b), int(a)) for b, a in pad_width)
+    if len(pad_width) != x.ndim:
+        raise ValueError(f"pad: got {len(pad_width)} (before, after) pairs for {x.ndim} axes")
+    return Pad(pad_width, value)(x)

@@ -1,0 +1,36 @@
+"""Shared fixtures: every test that takes ``device`` runs on the CPU, and on
+CUDA when CuPy sees a GPU (skipped otherwise)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import minigan
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
+MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
+
+
+@pytest.fixture(params=DEVICES)
+def device(request):
+    if request.param == "cuda" and not minigan.cuda.is_available():
+        pytest.skip("CUDA not available (CuPy missing or no GPU)")
+    return request.param
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    minigan.manual_seed(0)
+    np.random.seed(0)
+
+
+@pytest.fixture
+def mnist_dir():
+    """The real MNIST test split beside the checkout (``../shared/data/mnist``)."""
+    path = Path(os.environ.get("MINIGAN_TEST_MNIST", MNIST_DIR))
+    if not (path / "t10k-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"MNIST test split not found at {path}")
+    return path
