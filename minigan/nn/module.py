@@ -37,6 +37,7 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_forward_pre_hooks", OrderedDict())
 
     # ------------------------------------------------------------ registration
     def __setattr__(self, name, value):
@@ -107,7 +108,24 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
+        for hook in self._forward_pre_hooks.values():
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         return self.forward(*args, **kwargs)
+
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, args)`` runs before every forward (spectral norm uses
+        it to recompute the normalised weight). Returns a handle with ``remove()``."""
+        key = object()
+        self._forward_pre_hooks[key] = hook
+        hooks = self._forward_pre_hooks
+
+        class _Handle:
+            def remove(self):
+                hooks.pop(key, None)
+
+        return _Handle()
 
     # ------------------------------------------------------------ traversal
     def named_modules(self, prefix: str = ""):
