@@ -20,3 +20,4 @@ from .autograd.tensor import _install_methods  # noqa: E402 - needs ops loaded
 _install_methods()
 
 __version__ = "0.1.0"
+from .serialization import CheckpointError, load, save  # noqa: E402

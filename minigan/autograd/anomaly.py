@@ -62,6 +62,8 @@ def _where(stack) -> str:
 
 
 def check_forward(fn, outputs):
+    if getattr(_state, "in_backward", False):
+        return  # ops inside a backward are judged by check_backward, which names the op
     for i, out in enumerate(outputs):
         kind = _bad(out._data)
         if kind:
@@ -70,6 +72,18 @@ def check_forward(fn, outputs):
                 f"detect_anomaly: {type(fn).__name__} produced {kind} in its output {i} "
                 f"(shape {out.shape}) during forward, at\n{_where(stack)}"
             )
+
+
+class backward_scope:
+    """Marks the engine as running an op's backward."""
+
+    def __enter__(self):
+        self._prev = getattr(_state, "in_backward", False)
+        _state.in_backward = True
+
+    def __exit__(self, *exc):
+        _state.in_backward = self._prev
+        return False
 
 
 def check_backward(fn, grads):

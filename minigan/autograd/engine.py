@@ -123,7 +123,11 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             xp = fn.xp
             grads = [g if g is not None else Tensor._wrap(xp.zeros(*fn._out_meta[i]))
                      for i, g in enumerate(grads)]
-            in_grads = fn.backward(*grads)
+            if anomaly.is_enabled():
+                with anomaly.backward_scope():
+                    in_grads = fn.backward(*grads)
+            else:
+                in_grads = fn.backward(*grads)
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             if len(in_grads) != len(fn._inputs):
@@ -145,8 +149,11 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                     _accumulate_leaf(leaf_grads, x, gx)
                 else:
                     _accumulate(node_grads, (id(x.grad_fn), x._output_index), gx)
-            if not retain_graph:
-                fn._release()
+    if not retain_graph:
+        # freed only now: an op's backward may need an output that only a
+        # later-processed consumer keeps alive
+        for fn in order:
+            fn._release()
 
     if capture is not None:
         for leaf, g in leaf_grads.values():

@@ -41,7 +41,9 @@ class Function:
         if single:
             outs = (outs,)
         record = is_grad_enabled() and any(t.requires_grad for t in inputs)
-        results = tuple(Tensor._wrap(o) for o in outs)
+        # NumPy reductions return scalars, not 0-d arrays: keep every result an array
+        xp = self.xp
+        results = tuple(Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o)) for o in outs)
         from . import anomaly
 
         if anomaly.is_enabled():

@@ -1,0 +1,293 @@
+"""Batch normalisation and layer normalisation (PyTorch's ``BatchNorm1d``,
+``BatchNorm2d``, ``LayerNorm`` and their functional forms).
+
+Both standardise activations, then apply a learned per-feature affine map:
+
+    y = (x - mean) / sqrt(var + eps) * weight + bias
+
+They differ only in which axes the statistics are taken over:
+
+* batch norm: per channel, over the batch and every spatial position
+  (axes 0, 2, 3, ... of an (N, C, ...) input), Ioffe & Szegedy 2015;
+* layer norm: per sample, over the trailing ``normalized_shape`` axes,
+  Ba, Kiros & Hinton 2016.
+
+The forward passes here are compositions of differentiable minigan ops
+(mean, multiply, sqrt, ...), with no hand-written backward. That matters for
+GANs: a gradient penalty (WGAN-GP) differentiates the gradient, and the
+second derivative of batch norm involves the batch statistics' dependence on
+*every* input of the batch. A backward that reuses cached raw arrays (as
+DeZero's does) silently drops those terms for layers upstream of the norm;
+a composite cannot get them wrong.
+"""
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+from .. import factories, ops
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+from .module import Module, Parameter
+
+__all__ = ["batch_norm", "layer_norm", "BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
+
+def _check_dtype(name, x, t, what):
+    if t is not None and t.dtype != x.dtype:
+        raise TypeError(
+            f"{name}: input has dtype {x.dtype} but {what} has dtype {t.dtype}; convert one "
+            f"explicitly (e.g. module.double() for float64 inputs, or x.float())"
+        )
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Batch normalisation of an (N, C, *) input, per channel C.
+
+    With ``training=True`` the statistics of this batch are used,
+
+        mean_c = (1/m) sum x[:, c],   var_c = (1/m) sum (x[:, c] - mean_c)^2
+
+    (m = N * prod(spatial), the *biased* variance), and, if ``running_mean`` /
+    ``running_var`` are given, they are updated in place without gradient:
+
+        running_mean = (1 - momentum) * running_mean + momentum * mean
+        running_var  = (1 - momentum) * running_var  + momentum * var * m / (m - 1)
+
+    (the running variance is the *unbiased* estimate, as in PyTorch). With
+    ``training=False`` the running statistics are used instead (held constant).
+    Then ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with ``weight``
+    and ``bias`` of shape (C,) (either may be None).
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"batch_norm: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, *) with at least 2 "
+                         f"dimensions, got shape {input.shape}")
+    c = input.shape[1]
+    for what, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(f"batch_norm: {what} has shape {tuple(t.shape)} but the input has "
+                             f"{c} channels (shape {input.shape}); expected shape ({c},)")
+        _check_dtype("batch_norm", input, t, what)
+    if (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    if not training and running_mean is None:
+        raise ValueError("batch_norm: training=False needs running_mean and running_var "
+                         "(or pass training=True to use the batch statistics)")
+
+    axes = (0,) + tuple(range(2, input.ndim))
+    stat_shape = (1, c) + (1,) * (input.ndim - 2)  # broadcasts against (N, C, *)
+    if training:
+        m = input.numel() // c
+        if m <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
+                             f"got input of shape {input.shape}")
+        mean = ops.mean(input, axis=axes, keepdims=True)
+        centred = input - mean
+        var = ops.mean(centred * centred, axis=axes, keepdims=True)  # biased
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1.0 - momentum).add_(mean.detach().reshape(c), alpha=momentum)
+                running_var.mul_(1.0 - momentum).add_(var.detach().reshape(c),
+                                                      alpha=momentum * m / (m - 1))
+    else:
+        # the running statistics are data, not inputs: no gradient reaches them
+        centred = input - running_mean.detach().reshape(stat_shape)
+        var = running_var.detach().reshape(stat_shape)
+
+    # scale is (1, C, 1, ...): fold weight into it so the full-size work is one
+    # subtraction, one multiplication and one addition
+    scale = 1.0 / ops.sqrt(var + eps)
+    if weight is not None:
+        scale = scale * weight.reshape(stat_shape)
+    out = centred * scale
+    if bias is not None:
+        out = out + bias.reshape(stat_shape)
+    return out
+
+
+def _as_shape(normalized_shape):
+    if isinstance(normalized_shape, numbers.Integral):
+        return (int(normalized_shape),)
+    return tuple(int(s) for s in normalized_shape)
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Layer normalisation over the trailing ``normalized_shape`` axes.
+
+    For ``input`` of shape (*, D1, ..., Dk) with ``normalized_shape`` =
+    (D1, ..., Dk), each sample's mean and biased variance are taken over those
+    k axes, and ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with
+    ``weight`` and ``bias`` of shape ``normalized_shape`` (either may be None).
+    The same computation in training and evaluation; no running statistics.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"layer_norm: input must be a Tensor, got {type(input).__name__}")
+    shape = _as_shape(normalized_shape)
+    k = len(shape)
+    if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
+        raise ValueError(f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
+                         f"(*, {', '.join(map(str, shape))}), got input of shape {input.shape}")
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != shape:
+            raise ValueError(f"layer_norm: {what} has shape {tuple(t.shape)}, expected "
+                             f"normalized_shape {shape}")
+        _check_dtype("layer_norm", input, t, what)
+    axes = tuple(range(input.ndim - k, input.ndim))
+    mean = ops.mean(input, axis=axes, keepdims=True)
+    centred = input - mean
+    var = ops.mean(centred * centred, axis=axes, keepdims=True)
+    out = centred * (1.0 / ops.sqrt(var + eps))
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+class _BatchNorm(Module):
+    """What BatchNorm1d and BatchNorm2d share; they differ only in the input
+    dimensions they accept."""
+
+    _dims: tuple = ()
+    _layout: str = ""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
+                 track_running_stats=True):
+        super().__init__()
+        if not isinstance(num_features, numbers.Integral) or num_features <= 0:
+            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
+                             f"got {num_features!r}")
+        if momentum is not None and not 0.0 <= momentum <= 1.0:
+            raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None "
+                             f"(cumulative average), got {momentum!r}")
+        self.num_features = int(num_features)
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        if affine:
+            self.weight = Parameter(factories.ones(self.num_features))
+            self.bias = Parameter(factories.zeros(self.num_features))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", factories.zeros(self.num_features))
+            self.register_buffer("running_var", factories.ones(self.num_features))
+            self.register_buffer("num_batches_tracked", factories.tensor(0, dtype=np.int64))
+        else:
+            self.register_buffer("running_mean", None)
+            self.register_buffer("running_var", None)
+            self.register_buffer("num_batches_tracked", None)
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1.0)
+                self.num_batches_tracked.zero_()
+
+    def reset_parameters(self) -> None:
+        self.reset_running_stats()
+        if self.affine:
+            with no_grad():
+                self.weight.fill_(1.0)
+                self.bias.zero_()
+
+    def _check_input(self, x):
+        name = type(self).__name__
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+        if x.ndim not in self._dims:
+            raise ValueError(f"{name}: expected {self._layout}, got shape {x.shape}")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"{name}: expected {self.num_features} channels, got {x.shape[1]} "
+                             f"(input shape {x.shape}; channels are axis 1)")
+
+    def forward(self, x):
+        self._check_input(x)
+        # PyTorch's rule: momentum=None means a cumulative moving average, so
+        # the t-th batch gets weight 1/t
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats:
+            with no_grad():
+                self.num_batches_tracked.add_(1)
+            if self.momentum is None:
+                factor = 1.0 / float(self.num_batches_tracked.item())
+        use_batch_stats = self.training or self.running_mean is None
+        track = not self.training or self.track_running_stats
+        return batch_norm(x, self.running_mean if track else None,
+                          self.running_var if track else None, self.weight, self.bias,
+                          use_batch_stats, factor, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch norm of (N, C) or (N, C, L) inputs, per channel C (see :func:`batch_norm`).
+
+    ``weight`` (C,) starts at 1 and ``bias`` (C,) at 0 (if ``affine``); the
+    buffers ``running_mean`` (zeros), ``running_var`` (ones) and
+    ``num_batches_tracked`` are kept if ``track_running_stats``. In training
+    mode the batch statistics normalise and update the running ones; in
+    evaluation mode the running ones normalise (or the batch's, if
+    ``track_running_stats=False``).
+    """
+
+    _dims = (2, 3)
+    _layout = "2-D input (N, C) or 3-D input (N, C, L)"
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch norm of (N, C, H, W) inputs, per channel C, with statistics over
+    N, H and W (see :class:`BatchNorm1d` for parameters, buffers and modes)."""
+
+    _dims = (4,)
+    _layout = "4-D input (N, C, H, W)"
+
+
+class LayerNorm(Module):
+    """Layer norm over the trailing ``normalized_shape`` axes (see :func:`layer_norm`).
+
+    With ``elementwise_affine``, ``weight`` (ones) and ``bias`` (zeros, unless
+    ``bias=False``) have shape ``normalized_shape``.
+    """
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+        super().__init__()
+        self.normalized_shape = _as_shape(normalized_shape)
+        if not self.normalized_shape or any(s <= 0 for s in self.normalized_shape):
+            raise ValueError(f"LayerNorm: normalized_shape must be a positive int or a non-empty "
+                             f"tuple of positive ints, got {normalized_shape!r}")
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            self.weight = Parameter(factories.ones(self.normalized_shape))
+            if bias:
+                self.bias = Parameter(factories.zeros(self.normalized_shape))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def reset_parameters(self) -> None:
+        with no_grad():
+            if self.weight is not None:
+                self.weight.fill_(1.0)
+            if self.bias is not None:
+                self.bias.zero_()
+
+    def forward(self, x):
+        return layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

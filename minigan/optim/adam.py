@@ -1,0 +1,140 @@
+"""Adam (Kingma & Ba, 2015) and AdamW (Loshchilov & Hutter, 2019)."""
+from __future__ import annotations
+
+import math
+
+from .. import backend
+from .optimizer import Optimizer, _check_nonneg, _grad_array, _lerp_
+
+
+class Adam(Optimizer):
+    r"""Adam: per-coordinate step sizes from running moments of the gradient
+    (Kingma & Ba, "Adam: A Method for Stochastic Optimization", ICLR 2015),
+    exactly as ``torch.optim.Adam`` computes it.
+
+    For a parameter :math:`\theta` with gradient :math:`g_t` (``-g_t`` when
+    ``maximize``), at its :math:`t`-th step (:math:`t` counts from 1, per
+    parameter, so a parameter that joins late gets its own bias correction):
+
+    .. math::
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+              \quad\text{(weight\_decay: L2 penalty, coupled to the moments)}\\
+        m_t &= \beta_1 m_{t-1} + (1-\beta_1)\, g_t\\
+        v_t &= \beta_2 v_{t-1} + (1-\beta_2)\, g_t^2\\
+        \hat v_t &= \max(\hat v_{t-1}, v_t) \text{ if amsgrad else } v_t\\
+        \theta_t &= \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}\,
+            \frac{m_t}{\sqrt{\hat v_t} / \sqrt{1-\beta_2^t} + \epsilon}
+
+    with :math:`m_0 = v_0 = \hat v_0 = 0`. ``eps`` is added *after* the
+    bias-corrected square root, as in PyTorch.
+
+    Args:
+        params: parameters, or a list of parameter-group dicts.
+        lr: learning rate :math:`\gamma` (default 1e-3).
+        betas: :math:`(\beta_1, \beta_2)`, each in [0, 1) (default (0.9, 0.999);
+            DCGAN uses (0.5, 0.999), WGAN-GP (0.0, 0.9)).
+        eps: :math:`\epsilon` (default 1e-8).
+        weight_decay: L2 penalty :math:`\lambda` (default 0). For decoupled
+            decay use :class:`AdamW`.
+        amsgrad: use the running maximum of :math:`v_t` (Reddi et al., 2018).
+        maximize: ascend the objective instead of descending it.
+
+    State per parameter: ``"step"`` (int), ``"exp_avg"`` (:math:`m`),
+    ``"exp_avg_sq"`` (:math:`v`) and, with amsgrad, ``"max_exp_avg_sq"``.
+    """
+
+    _decoupled = False
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False):
+        _check_nonneg("lr", lr, "learning rate")
+        _check_nonneg("eps", eps, "epsilon")
+        _check_betas(betas)
+        _check_nonneg("weight_decay", weight_decay)
+        defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                        amsgrad=amsgrad, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient. Returns the
+        closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
+            beta1, beta2 = (float(b) for b in group["betas"])
+            amsgrad, maximize = group["amsgrad"], group["maximize"]
+            for p in group["params"]:
+                grad = _grad_array(p)
+                if grad is None:
+                    continue
+                theta = p._data
+                xp = backend.get_array_module(theta)
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0
+                    state["exp_avg"] = xp.zeros_like(theta)
+                    state["exp_avg_sq"] = xp.zeros_like(theta)
+                if amsgrad and "max_exp_avg_sq" not in state:
+                    state["max_exp_avg_sq"] = xp.zeros_like(theta)
+                m, v = state["exp_avg"], state["exp_avg_sq"]
+                state["step"] += 1
+                t = state["step"]
+
+                g = -grad if maximize else grad
+                if wd != 0:
+                    if self._decoupled:
+                        theta *= 1.0 - lr * wd
+                    else:
+                        g = g + wd * theta
+
+                _lerp_(m, g, 1.0 - beta1)
+                v *= beta2
+                v += (1.0 - beta2) * g * g
+                if amsgrad:
+                    xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+                    v = state["max_exp_avg_sq"]
+
+                step_size = lr / (1.0 - beta1 ** t)
+                denom = xp.sqrt(v)
+                denom /= math.sqrt(1.0 - beta2 ** t)
+                denom += eps
+                update = m * -step_size
+                update /= denom
+                theta += update
+                p._version += 1
+        return loss
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter, "Decoupled
+    Weight Decay Regularization", ICLR 2019), as ``torch.optim.AdamW``.
+
+    Identical to :class:`Adam` except that weight decay shrinks the parameter
+    directly, before the moment updates, instead of entering the gradient:
+
+    .. math::
+        \theta_{t-1} \leftarrow \theta_{t-1}\,(1 - \gamma\lambda)
+
+    so the decay is not rescaled by the adaptive denominator. Note the default
+    ``weight_decay`` is 1e-2 (PyTorch's), not 0.
+    """
+
+    _decoupled = True
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         amsgrad=amsgrad, maximize=maximize)
+
+
+def _check_betas(betas) -> None:
+    try:
+        b = tuple(betas)
+    except TypeError:
+        raise TypeError(f"betas must be a pair (beta1, beta2), got {betas!r}") from None
+    if len(b) != 2:
+        raise ValueError(f"betas must be a pair (beta1, beta2), got {len(b)} value(s): {betas!r}")
+    for i, beta in enumerate(b):
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {i}: {beta} "
+                             f"(betas[{i}] must be in [0, 1))")

@@ -1,0 +1,107 @@
+"""RMSprop (Hinton, Coursera lecture 6e, 2012), the optimizer of the original WGAN."""
+from __future__ import annotations
+
+from .. import backend
+from .optimizer import Optimizer, _check_nonneg, _grad_array, _lerp_
+
+
+class RMSprop(Optimizer):
+    r"""RMSprop: divide the gradient by a running root-mean-square of recent
+    gradients, exactly as ``torch.optim.RMSprop`` computes it.
+
+    For a parameter :math:`\theta` with gradient :math:`g_t` (``-g_t`` when
+    ``maximize``):
+
+    .. math::
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+              &&\text{(weight\_decay } \lambda\text{)}\\
+        v_t &= \alpha\, v_{t-1} + (1-\alpha)\, g_t^2\\
+        \bar g_t &= \alpha\, \bar g_{t-1} + (1-\alpha)\, g_t
+              &&\text{(only when centered)}\\
+        s_t &= \sqrt{v_t - \bar g_t^2} + \epsilon \text{ if centered else }
+               \sqrt{v_t} + \epsilon\\
+        b_t &= \mu\, b_{t-1} + g_t / s_t,\quad \theta_t = \theta_{t-1} - \gamma\, b_t
+              &&\text{(momentum } \mu > 0\text{)}\\
+        \theta_t &= \theta_{t-1} - \gamma\, g_t / s_t &&\text{(no momentum)}
+
+    with :math:`v_0 = \bar g_0 = b_0 = 0`. There is no bias correction, and
+    ``eps`` is added after the square root (PyTorch's choice; TensorFlow adds
+    it inside). ``centered`` (Graves, 2013) normalises by an estimate of the
+    gradient's variance instead of its raw second moment.
+
+    Args:
+        params: parameters, or a list of parameter-group dicts.
+        lr: learning rate :math:`\gamma` (default 1e-2; WGAN used 5e-5).
+        alpha: smoothing constant :math:`\alpha` (default 0.99).
+        eps: :math:`\epsilon` (default 1e-8).
+        weight_decay: L2 penalty :math:`\lambda` (default 0).
+        momentum: momentum factor :math:`\mu` (default 0).
+        centered: subtract the squared running mean of the gradient.
+        maximize: ascend the objective instead of descending it.
+
+    State per parameter: ``"step"`` (int), ``"square_avg"`` (:math:`v`), and
+    ``"momentum_buffer"`` (momentum > 0) and ``"grad_avg"`` (centered).
+    """
+
+    def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
+                 maximize: bool = False):
+        _check_nonneg("lr", lr, "learning rate")
+        _check_nonneg("eps", eps, "epsilon")
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("weight_decay", weight_decay)
+        _check_nonneg("alpha", alpha)
+        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                        momentum=momentum, centered=centered, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient. Returns the
+        closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
+            wd, mu = float(group["weight_decay"]), float(group["momentum"])
+            centered, maximize = group["centered"], group["maximize"]
+            for p in group["params"]:
+                grad = _grad_array(p)
+                if grad is None:
+                    continue
+                theta = p._data
+                xp = backend.get_array_module(theta)
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = 0
+                    state["square_avg"] = xp.zeros_like(theta)
+                if mu > 0 and "momentum_buffer" not in state:
+                    state["momentum_buffer"] = xp.zeros_like(theta)
+                if centered and "grad_avg" not in state:
+                    state["grad_avg"] = xp.zeros_like(theta)
+                state["step"] += 1
+
+                g = -grad if maximize else grad
+                if wd != 0:
+                    g = g + wd * theta
+
+                v = state["square_avg"]
+                v *= alpha
+                v += (1.0 - alpha) * g * g
+                if centered:
+                    gbar = _lerp_(state["grad_avg"], g, 1.0 - alpha)
+                    s = v + -1.0 * gbar * gbar
+                    xp.sqrt(s, out=s)
+                else:
+                    s = xp.sqrt(v)
+                s += eps
+
+                if mu > 0:
+                    buf = state["momentum_buffer"]
+                    buf *= mu
+                    buf += g / s
+                    theta -= lr * buf
+                else:
+                    step = g * -lr
+                    step /= s
+                    theta += step
+                p._version += 1
+        return loss

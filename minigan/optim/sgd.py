@@ -1,0 +1,79 @@
+"""Stochastic gradient descent, with optional (Nesterov) momentum."""
+from __future__ import annotations
+
+from .optimizer import Optimizer, _check_nonneg, _grad_array
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (PyTorch's ``torch.optim.SGD``).
+
+    For each parameter :math:`\theta` with gradient :math:`g_t` (``-g_t`` when
+    ``maximize``), step :math:`t`:
+
+    .. math::
+        g_t &\leftarrow g_t + \lambda\,\theta_{t-1}
+              &&\text{(weight\_decay } \lambda\text{, an L2 penalty)}\\
+        b_t &= \begin{cases} g_t & t = 1\\
+                \mu\, b_{t-1} + (1-\tau)\, g_t & t > 1\end{cases}
+              &&\text{(momentum } \mu\text{, dampening } \tau\text{)}\\
+        d_t &= g_t + \mu\, b_t \text{ if nesterov else } b_t\\
+        \theta_t &= \theta_{t-1} - \gamma\, d_t &&\text{(lr } \gamma\text{)}
+
+    Without momentum (:math:`\mu = 0`) the step is :math:`\theta_t =
+    \theta_{t-1} - \gamma g_t`. Note the first buffer is the raw gradient (no
+    dampening), as in PyTorch, and that momentum is applied to the gradient
+    (PyTorch's convention; Sutskever et al. 2013 apply it to the velocity
+    scaled by lr: the two agree while lr is constant).
+
+    Args:
+        params: parameters, or a list of parameter-group dicts.
+        lr: learning rate :math:`\gamma` (default 1e-3, as in PyTorch 2.x).
+        momentum: momentum factor :math:`\mu` (default 0).
+        dampening: dampening :math:`\tau` for momentum (default 0).
+        weight_decay: L2 penalty :math:`\lambda` (default 0).
+        nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
+        maximize: ascend the objective instead of descending it.
+
+    State per parameter: ``"momentum_buffer"`` (only when momentum > 0).
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+        _check_nonneg("lr", lr, "learning rate")
+        _check_nonneg("momentum", momentum)
+        _check_nonneg("dampening", dampening)
+        _check_nonneg("weight_decay", weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening "
+                             f"(got momentum={momentum}, dampening={dampening})")
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient. Returns the
+        closure's loss (or None)."""
+        loss = self._eval_closure(closure)
+        for group in self.param_groups:
+            lr, wd = float(group["lr"]), float(group["weight_decay"])
+            mu, tau = float(group["momentum"]), float(group["dampening"])
+            nesterov, maximize = group["nesterov"], group["maximize"]
+            for p in group["params"]:
+                grad = _grad_array(p)
+                if grad is None:
+                    continue
+                d = -grad if maximize else grad
+                if wd != 0:
+                    d = d + wd * p._data
+                if mu != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = d.copy()
+                    else:
+                        buf *= mu
+                        buf += d if tau == 0 else (1.0 - tau) * d
+                    d = d + mu * buf if nesterov else buf
+                p._data -= lr * d
+                p._version += 1
+        return loss

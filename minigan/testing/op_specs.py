@@ -1,0 +1,214 @@
+"""One table drives every op test: forward against NumPy, gradcheck, gradgradcheck.
+
+Adding an op means adding one :class:`OpSpec` here. ``sample`` draws the
+inputs and is where kinks are avoided (relu away from 0, no ties in max,
+positive arguments to log and sqrt); ``note`` says why.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+import minigan as mg
+
+
+def normal(*shapes):
+    return lambda rng: [rng.standard_normal(s) for s in shapes]
+
+
+def positive(*shapes, lo=0.5, hi=2.0):
+    return lambda rng: [rng.uniform(lo, hi, s) for s in shapes]
+
+
+def away_from_zero(*shapes, margin=0.2):
+    def draw(rng):
+        out = []
+        for s in shapes:
+            a = rng.uniform(margin, 2.0, s) * rng.choice([-1.0, 1.0], s)
+            out.append(a)
+        return out
+
+    return draw
+
+
+def distinct(*shapes):
+    """Values with gaps of at least 0.1: no ties for max/min/maximum."""
+    def draw(rng):
+        total = int(sum(np.prod(s) for s in shapes))
+        vals = rng.permutation(total) * 0.1 - total * 0.05
+        out, start = [], 0
+        for s in shapes:
+            n = int(np.prod(s))
+            out.append(vals[start:start + n].reshape(s))
+            start += n
+        return out
+
+    return draw
+
+
+def _np_logsumexp(a, axis=None, keepdims=False):
+    m = np.max(a, axis=axis, keepdims=True)
+    out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
+    return out if keepdims else np.squeeze(out, axis=axis) if axis is not None else out.reshape(())
+
+
+def _np_softmax(a, axis):
+    e = np.exp(a - a.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _np_im2col(x, k, s, p, d):
+    n, c, h, w = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    oh = (h + 2 * p - d * (k - 1) - 1) // s + 1
+    ow = (w + 2 * p - d * (k - 1) - 1) // s + 1
+    out = np.zeros((n, c, k, k, oh, ow), dtype=x.dtype)
+    for i in range(k):
+        for j in range(k):
+            for a in range(oh):
+                for b in range(ow):
+                    out[:, :, i, j, a, b] = xp[:, :, a * s + i * d, b * s + j * d]
+    return out
+
+
+def _np_col2im(cols, shape, k, s, p, d):
+    n, c, h, w = shape
+    out = np.zeros((n, c, h + 2 * p, w + 2 * p), dtype=cols.dtype)
+    for i in range(k):
+        for j in range(k):
+            for a in range(cols.shape[4]):
+                for b in range(cols.shape[5]):
+                    out[:, :, a * s + i * d, b * s + j * d] += cols[:, :, i, j, a, b]
+    return out[:, :, p:p + h, p:p + w]
+
+
+_MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
+_IDX = np.array([2, 0, 2, 1])  # repeated index: gradients must add up
+
+
+@dataclass
+class OpSpec:
+    name: str
+    fn: Callable  # minigan tensors -> tensor
+    ref: Callable  # numpy arrays -> array
+    sample: Callable  # rng -> list of float64 arrays
+    note: str = ""
+    tags: tuple = field(default_factory=tuple)
+
+    def inputs(self, rng, dtype=np.float64, device="cpu", contiguous=True, requires_grad=True):
+        arrays = [a.astype(dtype) for a in self.sample(rng)]
+        if not contiguous:
+            arrays = [np.asfortranarray(a) if a.ndim >= 2 else a[::-1].copy()[::-1] for a in arrays]
+        return [mg.tensor(a, device=device, requires_grad=requires_grad) if contiguous
+                else mg.Tensor(a, requires_grad=requires_grad) for a in arrays]
+
+    def __repr__(self):
+        return self.name
+
+
+OP_SPECS = [
+    # arithmetic, with broadcasting and Python scalars on either side
+    OpSpec("add", lambda a, b: a + b, np.add, normal((3, 4), (3, 4))),
+    OpSpec("add_broadcast", lambda a, b: a + b, np.add, normal((3, 1), (4,))),
+    OpSpec("sub_broadcast", lambda a, b: a - b, np.subtract, normal((2, 3, 4), (3, 1))),
+    OpSpec("mul_broadcast", lambda a, b: a * b, np.multiply, normal((4,), (2, 3, 4))),
+    OpSpec("div", lambda a, b: a / b, np.divide, positive((2, 3), (2, 3)), "denominator in [0.5, 2]"),
+    OpSpec("div_broadcast", lambda a, b: a / b, np.divide,
+           lambda rng: [rng.standard_normal((2, 3)), rng.uniform(0.5, 2, (3,))]),
+    OpSpec("scalar_ops", lambda a: 2.5 * a - 1.0 + a / 4.0, lambda a: 2.5 * a - 1.0 + a / 4.0, normal((3, 2))),
+    OpSpec("rsub_rdiv", lambda a: 3.0 - 1.0 / a, lambda a: 3.0 - 1.0 / a, positive((4,))),
+    OpSpec("neg", lambda a: -a, np.negative, normal((2, 3))),
+    OpSpec("pow_const", lambda a: a ** 3, lambda a: a ** 3, normal((2, 3))),
+    OpSpec("pow_half", lambda a: a ** 0.5, np.sqrt, positive((5,)), "positive base"),
+    OpSpec("pow_tensor", lambda a, b: a ** b, np.power, positive((2, 3), (3,)), "positive base"),
+    OpSpec("rpow", lambda a: 2.0 ** a, lambda a: 2.0 ** a, normal((4,))),
+    OpSpec("square", lambda a: mg.square(a), np.square, normal((3,))),
+    # elementwise math
+    OpSpec("exp", mg.exp, np.exp, normal((2, 3))),
+    OpSpec("log", mg.log, np.log, positive((2, 3)), "positive argument"),
+    OpSpec("sqrt", mg.sqrt, np.sqrt, positive((2, 3)), "positive argument"),
+    OpSpec("abs", mg.abs, np.abs, away_from_zero((2, 3)), "kink at 0"),
+    OpSpec("maximum", mg.maximum, np.maximum, distinct((3, 4), (3, 4)), "ties split the gradient"),
+    OpSpec("minimum_broadcast", mg.minimum, np.minimum, distinct((3, 4), (4,))),
+    OpSpec("clip", lambda a: mg.clip(a, -0.55, 0.65), lambda a: np.clip(a, -0.55, 0.65),
+           lambda rng: [rng.choice([-1.2, -0.3, 0.1, 0.4, 1.1], (3, 4)) + rng.uniform(-0.05, 0.05, (3, 4))],
+           "values kept 0.05 away from the bounds"),
+    OpSpec("clip_lower", lambda a: a.clamp(min=0.1), lambda a: np.maximum(a, 0.1), away_from_zero((6,))),
+    OpSpec("where", lambda a, b: mg.where(_MASK, a, b), lambda a, b: np.where(_MASK, a, b),
+           normal((3, 4), (4,))),
+    # activations
+    OpSpec("relu", mg.relu, lambda a: np.maximum(a, 0), away_from_zero((3, 4)), "kink at 0"),
+    OpSpec("leaky_relu", lambda a: mg.leaky_relu(a, 0.2), lambda a: np.where(a > 0, a, 0.2 * a),
+           away_from_zero((3, 4))),
+    OpSpec("sigmoid", mg.sigmoid, lambda a: 1 / (1 + np.exp(-a)), normal((3, 4))),
+    OpSpec("tanh", mg.tanh, np.tanh, normal((3, 4))),
+    OpSpec("softplus", mg.softplus, lambda a: np.log1p(np.exp(a)), normal((3, 4))),
+    OpSpec("softplus_beta", lambda a: mg.softplus(a, beta=2.0), lambda a: np.log1p(np.exp(2 * a)) / 2,
+           normal((5,))),
+    OpSpec("softmax", lambda a: mg.softmax(a, axis=-1), lambda a: _np_softmax(a, -1), normal((3, 4))),
+    OpSpec("log_softmax_axis0", lambda a: mg.log_softmax(a, axis=0),
+           lambda a: np.log(_np_softmax(a, 0)), normal((3, 4))),
+    OpSpec("logsumexp", lambda a: mg.logsumexp(a, axis=1), lambda a: _np_logsumexp(a, 1), normal((3, 4))),
+    OpSpec("logsumexp_keepdims_neg", lambda a: mg.logsumexp(a, axis=-1, keepdims=True),
+           lambda a: _np_logsumexp(a, -1, True), normal((2, 3, 4))),
+    OpSpec("logsumexp_all", lambda a: mg.logsumexp(a), lambda a: _np_logsumexp(a), normal((2, 3))),
+    # matmul
+    OpSpec("matmul_2d", lambda a, b: a @ b, np.matmul, normal((3, 4), (4, 2))),
+    OpSpec("matmul_1d_1d", lambda a, b: a @ b, np.matmul, normal((4,), (4,))),
+    OpSpec("matmul_2d_1d", lambda a, b: a @ b, np.matmul, normal((3, 4), (4,))),
+    OpSpec("matmul_1d_2d", lambda a, b: a @ b, np.matmul, normal((4,), (4, 2))),
+    OpSpec("matmul_batched", lambda a, b: a @ b, np.matmul, normal((2, 3, 4), (4, 2))),
+    OpSpec("matmul_broadcast", lambda a, b: mg.matmul(a, b), np.matmul, normal((2, 1, 3, 4), (3, 4, 2))),
+    # reductions
+    OpSpec("sum_all", lambda a: a.sum(), np.sum, normal((2, 3))),
+    OpSpec("sum_axis_keepdims", lambda a: a.sum(axis=1, keepdims=True),
+           lambda a: a.sum(axis=1, keepdims=True), normal((2, 3, 4))),
+    OpSpec("sum_axes_tuple", lambda a: a.sum(axis=(0, 2)), lambda a: a.sum(axis=(0, 2)), normal((2, 3, 4))),
+    OpSpec("sum_torch_names", lambda a: a.sum(dim=-1, keepdim=True), lambda a: a.sum(-1, keepdims=True),
+           normal((3, 4))),
+    OpSpec("mean", lambda a: a.mean(axis=-2), lambda a: a.mean(axis=-2), normal((2, 3, 4))),
+    OpSpec("var_unbiased", lambda a: a.var(axis=0), lambda a: a.var(axis=0, ddof=1), normal((4, 3))),
+    OpSpec("var_biased_keepdims", lambda a: mg.var(a, axis=1, keepdims=True, correction=0),
+           lambda a: a.var(axis=1, keepdims=True), normal((3, 5))),
+    OpSpec("std", lambda a: a.std(), lambda a: a.std(ddof=1), normal((3, 4))),
+    OpSpec("max_axis", lambda a: a.max(axis=1), lambda a: a.max(axis=1), distinct((3, 4)), "no ties"),
+    OpSpec("min_keepdims_neg", lambda a: a.min(axis=-1, keepdims=True),
+           lambda a: a.min(axis=-1, keepdims=True), distinct((2, 3, 4)), "no ties"),
+    OpSpec("max_all", lambda a: a.max(), np.max, distinct((3, 4)), "no ties"),
+    OpSpec("max_dim_values", lambda a: a.max(dim=0).values, lambda a: a.max(axis=0), distinct((3, 4))),
+    # shapes
+    OpSpec("reshape", lambda a: a.reshape(4, -1), lambda a: a.reshape(4, -1), normal((2, 3, 2))),
+    OpSpec("transpose_swap", lambda a: a.transpose(0, 2), lambda a: a.swapaxes(0, 2), normal((2, 3, 4))),
+    OpSpec("T", lambda a: a.T, lambda a: a.T, normal((2, 3))),
+    OpSpec("permute", lambda a: a.permute(2, 0, 1), lambda a: a.transpose(2, 0, 1), normal((2, 3, 4))),
+    OpSpec("flatten", lambda a: a.flatten(1), lambda a: a.reshape(2, -1), normal((2, 3, 2))),
+    OpSpec("squeeze_unsqueeze", lambda a: a.squeeze(1).unsqueeze(0), lambda a: a.squeeze(1)[None],
+           normal((3, 1, 2))),
+    OpSpec("getitem_slices", lambda a: a[1:, ::2, -1], lambda a: a[1:, ::2, -1], normal((3, 4, 2))),
+    OpSpec("getitem_negative_step", lambda a: a[::-1, 1], lambda a: a[::-1, 1], normal((3, 4))),
+    OpSpec("getitem_int_array_repeats", lambda a: a[_IDX], lambda a: a[_IDX], normal((3, 2)),
+           "repeated indices accumulate"),
+    OpSpec("getitem_bool_mask", lambda a: a[_MASK], lambda a: a[_MASK], normal((3, 4))),
+    OpSpec("getitem_mixed", lambda a: a[:, _IDX[:2]], lambda a: a[:, _IDX[:2]], normal((2, 3))),
+    OpSpec("concatenate", lambda a, b: mg.concatenate([a, b], axis=1),
+           lambda a, b: np.concatenate([a, b], axis=1), normal((2, 3), (2, 2))),
+    OpSpec("stack", lambda a, b: mg.stack([a, b], axis=-1), lambda a, b: np.stack([a, b], axis=-1),
+           normal((2, 3), (2, 3))),
+    OpSpec("pad", lambda a: mg.pad(a, ((1, 0), (2, 1)), value=0.5),
+           lambda a: np.pad(a, ((1, 0), (2, 1)), constant_values=0.5), normal((2, 3))),
+    OpSpec("broadcast_to", lambda a: mg.broadcast_to(a, (2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)),
+           normal((3, 1))),
+    OpSpec("sum_to", lambda a: mg.sum_to(a, (3, 1)), lambda a: a.sum(axis=(0, 2), keepdims=True)[0],
+           normal((2, 3, 4))),
+    # convolution building blocks (an adjoint pair)
+    OpSpec("im2col", lambda a: mg.im2col(a, 2, stride=1, padding=0),
+           lambda a: _np_im2col(a, 2, 1, 0, 1), normal((1, 2, 3, 3))),
+    OpSpec("im2col_stride_pad_dilation", lambda a: mg.im2col(a, 2, stride=2, padding=1, dilation=2),
+           lambda a: _np_im2col(a, 2, 2, 1, 2), normal((2, 1, 5, 4)), tags=("big",)),
+    OpSpec("col2im", lambda c: mg.col2im(c, (1, 2, 3, 3), 2, stride=1, padding=0),
+           lambda c: _np_col2im(c, (1, 2, 3, 3), 2, 1, 0, 1), normal((1, 2, 2, 2, 2, 2))),
+    OpSpec("col2im_stride_pad", lambda c: mg.col2im(c, (1, 1, 5, 5), 3, stride=2, padding=1),
+           lambda c: _np_col2im(c, (1, 1, 5, 5), 3, 2, 1, 1), normal((1, 1, 3, 3, 3, 3))),
+]

@@ -1,0 +1,287 @@
+"""The backward engine: ordering, freeing, grad(), modes, versions, anomalies."""
+import warnings
+
+import numpy as np
+import pytest
+
+import minigan as mg
+
+
+def test_diamond_graph_is_ordered():
+    # b = a + a; c = b + b: a node must run only after all its consumers
+    a = mg.tensor(3.0, requires_grad=True)
+    b = a + a
+    c = b + b
+    c.backward()
+    assert a.grad.item() == 4.0
+
+
+def test_deep_chain_has_no_recursion_limit():
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(10_000):
+        y = y * 1.0001 + 0.0
+    y.backward()
+    assert x.grad.item() == pytest.approx(1.0001 ** 10_000, rel=1e-3)
+
+
+def test_gradients_accumulate_across_backward_calls():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    (x * 3.0).sum().backward()
+    np.testing.assert_allclose(np.asarray(x.grad), [5.0, 7.0])
+
+
+def test_second_backward_through_freed_graph_raises():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        y.backward()
+
+
+def test_retain_graph_allows_a_second_backward():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x.exp() * x).sum()
+    y.backward(retain_graph=True)
+    first = np.asarray(x.grad).copy()
+    y.backward()
+    np.testing.assert_allclose(np.asarray(x.grad), 2 * first, rtol=1e-6)
+
+
+def test_non_scalar_backward_needs_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match=r"\(2, 3\)"):
+        (x.reshape(2, 1) * mg.ones(2, 3)).backward()
+    y = x * 2.0
+    y.backward(mg.tensor([1.0, 10.0]))
+    np.testing.assert_allclose(np.asarray(x.grad), [2.0, 20.0])
+
+
+def test_grad_returns_and_touches_no_dot_grad():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = mg.grad((x ** 3).sum(), x)
+    np.testing.assert_allclose(np.asarray(g), [3.0, 12.0])
+    assert x.grad is None
+    assert g.grad_fn is None and not g.requires_grad
+
+
+def test_grad_create_graph_gives_second_derivative():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (g,) = mg.grad((x ** 3).sum(), x, create_graph=True)
+    assert g.requires_grad
+    (h,) = mg.grad(g.sum(), x)
+    np.testing.assert_allclose(np.asarray(h), [6.0, 12.0])
+
+
+def test_grad_allow_unused():
+    x = mg.tensor(1.0, requires_grad=True)
+    z = mg.tensor(1.0, requires_grad=True)
+    with pytest.raises(RuntimeError, match="not used"):
+        mg.grad(x * 2.0, [x, z])
+    gx, gz = mg.grad(x * 2.0, [x, z], allow_unused=True)
+    assert gx.item() == 2.0 and gz is None
+
+
+def test_grad_wrt_intermediate_tensor():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    y = (h * h).sum()
+    (gh,) = mg.grad(y, h)
+    np.testing.assert_allclose(np.asarray(gh), [6.0, 12.0])
+
+
+def test_backward_records_nothing_without_create_graph():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert x.grad.grad_fn is None and not x.grad.requires_grad
+    x.grad = None
+    (x * x).sum().backward(create_graph=True)
+    assert x.grad.requires_grad
+
+
+def test_no_grad_context_and_decorator():
+    x = mg.tensor(1.0, requires_grad=True)
+    with mg.no_grad():
+        assert not (x * 2.0).requires_grad
+        with mg.enable_grad():
+            assert (x * 2.0).requires_grad
+
+    @mg.no_grad()
+    def f(t):
+        return t * 2.0
+
+    assert not f(x).requires_grad
+    assert (x * 2.0).requires_grad
+
+
+def test_retain_grad_on_intermediate():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    h.retain_grad()
+    (h * h).sum().backward()
+    np.testing.assert_allclose(np.asarray(h.grad), [4.0, 8.0])
+
+
+def test_detach_cuts_the_graph():
+    x = mg.tensor(2.0, requires_grad=True)
+    y = x * x.detach()
+    y.backward()
+    assert x.grad.item() == 2.0
+
+
+def test_inplace_change_of_a_saved_tensor_is_detected():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 1.0
+    y = (h * h).sum()
+    with mg.no_grad():
+        h.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        y.backward()
+
+
+def test_inplace_on_leaf_that_requires_grad_is_refused():
+    x = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="no_grad"):
+        x.add_(1.0)
+    with mg.no_grad():
+        x.add_(1.0)
+    assert x.item() == 2.0
+
+
+def test_detect_anomaly_names_the_op_and_user_line():
+    x = mg.tensor([-1.0, 1.0], requires_grad=True)
+    with pytest.raises(FloatingPointError, match="Log") as info:
+        with mg.detect_anomaly():
+            with np.errstate(invalid="ignore"):
+                mg.log(x)
+    assert "test_engine.py" in str(info.value)
+
+
+def test_detect_anomaly_in_backward():
+    x = mg.tensor([0.0, 1.0], requires_grad=True)
+    with mg.detect_anomaly():
+        y = mg.sqrt(x).sum()
+        with pytest.raises(FloatingPointError, match="Sqrt.backward") as info:
+            with np.errstate(divide="ignore"):
+                y.backward()
+    assert "test_engine.py" in str(info.value)
+
+
+# ---------------------------------------------------------------- dtypes
+def test_dtype_rules():
+    assert mg.tensor([1.0, 2.0]).dtype == np.float32
+    assert mg.tensor(1.5).dtype == np.float32
+    assert mg.tensor([1, 2]).dtype == np.int64
+    assert mg.tensor(np.ones(2)).dtype == np.float64
+    assert mg.tensor(np.ones(2, np.float32)).dtype == np.float32
+    assert mg.tensor([1, 2], dtype=mg.float64).dtype == np.float64
+    for f in (mg.zeros, mg.ones, mg.randn, mg.rand):
+        assert f(2, 3).dtype == np.float32
+    assert mg.arange(5).dtype == np.int64 and mg.arange(0.0, 1.0, 0.5).dtype == np.float32
+    x = mg.randn(3)
+    for y in (x * 2.0, 2.0 * x, x + 1, x / 3, x ** 2, 1.0 - x, x * np.float64(2.0)):
+        assert y.dtype == np.float32
+    assert (mg.tensor([1, 2]) * 0.5).dtype == np.float32
+    assert (mg.tensor([1, 2]) + x[:2]).dtype == np.float32
+    assert (mg.tensor([1, 2]) / mg.tensor([2, 2])).dtype == np.float32
+
+
+def test_mixing_float32_and_float64_raises():
+    with pytest.raises(TypeError, match="float32.*float64|float64.*float32"):
+        mg.ones(2) + mg.tensor(np.ones(2))
+    with pytest.raises(TypeError, match="dtype"):
+        mg.ones(2, 2) @ mg.tensor(np.ones((2, 2)))
+
+
+def test_requires_grad_on_integer_tensor_raises():
+    with pytest.raises(TypeError, match="floating-point"):
+        mg.tensor([1, 2], requires_grad=True)
+
+
+def test_to_dtype_is_explicit_and_differentiable():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.double()
+    assert y.dtype == np.float64
+    (y * y).sum().backward()
+    assert x.grad.dtype == np.float32
+    np.testing.assert_allclose(np.asarray(x.grad), [2.0, 4.0])
+
+
+# ---------------------------------------------------------------- tensor basics
+def test_tensor_api():
+    x = mg.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert x.shape == (2, 2) and x.ndim == 2 and x.device == "cpu" and x.numel() == 4
+    assert x.sum().item() == 10.0
+    assert isinstance(x.numpy(), np.ndarray)
+    y = mg.tensor([1.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="detach"):
+        y.numpy()
+    assert "requires_grad=True" in repr(y)
+    assert mg.zeros_like(x).shape == x.shape and mg.full((2,), 3.0).dtype == np.float32
+    assert x.max(dim=1).indices.tolist() == [1, 1]
+
+
+def test_manual_seed_repeats():
+    mg.manual_seed(3)
+    a = mg.randn(4).numpy().copy()
+    mg.manual_seed(3)
+    np.testing.assert_array_equal(a, mg.randn(4).numpy())
+
+
+def test_shape_errors_name_the_shapes():
+    with pytest.raises(ValueError, match=r"\(2, 3\).*\(4, 5\)"):
+        mg.ones(2, 3) @ mg.ones(4, 5)
+    with pytest.raises(ValueError, match="cannot reshape"):
+        mg.ones(2, 3).reshape(4, 2)
+    with pytest.raises(ValueError, match="broadcast"):
+        mg.broadcast_to(mg.ones(2, 3), (3, 3))
+
+
+# ---------------------------------------------------------------- devices
+def test_cuda_missing_gives_install_hint(monkeypatch):
+    if mg.cuda.is_available():
+        pytest.skip("a GPU is present")
+    with pytest.raises(RuntimeError, match="cupy|CuPy"):
+        mg.ones(2).to("cuda")
+    with pytest.raises(RuntimeError, match="pip install"):
+        mg.zeros(2, device="cuda")
+
+
+def test_default_device_falls_back_with_one_warning(monkeypatch):
+    if mg.cuda.is_available():
+        pytest.skip("a GPU is present")
+    from minigan import backend
+
+    monkeypatch.setattr(backend, "_default_device", None)
+    monkeypatch.setenv("MINIGAN_DEVICE", "cuda")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert mg.get_default_device() == "cpu"
+        assert mg.get_default_device() == "cpu"
+    assert len([w for w in caught if "falling back" in str(w.message)]) == 1
+    assert mg.zeros(1).device == "cpu"
+    monkeypatch.setattr(backend, "_default_device", None)
+    monkeypatch.delenv("MINIGAN_DEVICE")
+
+
+def test_unknown_device_name():
+    with pytest.raises(ValueError, match="tpu"):
+        mg.zeros(1, device="tpu")
+
+
+@pytest.mark.cuda
+def test_mixed_devices_raise(device):
+    if device != "cuda":
+        pytest.skip("needs a GPU")
+    with pytest.raises(RuntimeError, match="cpu.*cuda|cuda.*cpu"):
+        mg.ones(2) + mg.ones(2, device="cuda")
+
+
+def test_to_cuda_and_back_round_trip(device):
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = x.to(device)
+    assert y.device == device
+    (y * y).sum().backward()
+    assert x.grad.device == "cpu"
+    np.testing.assert_allclose(np.asarray(x.grad), [2.0, 4.0])
