@@ -88,7 +88,7 @@ class RMSprop(Optimizer):
                 v += (1.0 - alpha) * g * g
                 if centered:
                     gbar = _lerp_(state["grad_avg"], g, 1.0 - alpha)
-                    s = v + -1.0 * gbar * gbar
+                    s = v - gbar * gbar
                     xp.sqrt(s, out=s)
                 else:
                     s = xp.sqrt(v)
