@@ -1,0 +1,572 @@
+"""Stateless layer math with PyTorch's names: ``import minigan.nn.functional as F``.
+
+Everything here is a composition of minigan ops, so every function is
+differentiable twice (indeed any number of times) without a backward of its
+own. The conv pair is the heart of it:
+
+* ``conv2d`` gathers receptive fields with ``im2col`` and multiplies them by
+  the flattened kernel in **one** GEMM;
+* ``conv_transpose2d`` is the exact adjoint (transpose) of ``conv2d``: one
+  GEMM with the transposed kernel, then ``col2im`` scatters the columns back.
+  Hence ``<conv2d(x, W), y> == <x, conv_transpose2d(y, W)>`` and each is the
+  other's backward.
+
+Shapes follow PyTorch: images are (N, C, H, W) (or (C, H, W) unbatched),
+``linear`` weights (out_features, in_features), ``conv2d`` weights
+(out_channels, in_channels / groups, kh, kw), ``conv_transpose2d`` weights
+(in_channels, out_channels / groups, kh, kw).
+"""
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from .. import backend
+from .. import ops
+from ..autograd.tensor import Tensor
+from ..ops._operands import as_tensor, constant
+from ..ops.activation import log_softmax, sigmoid, softmax, softplus, tanh
+from ..ops.conv import _check_fits, _pair, conv_output_size
+from ..random import uniform_array
+
+__all__ = [
+    "linear", "conv2d", "conv_transpose2d", "dropout", "avg_pool2d", "interpolate",
+    "upsample_nearest", "pad", "one_hot",
+    "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
+    "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+]
+
+
+# --------------------------------------------------------------------- checks
+def _check_float(x: Tensor, who: str) -> None:
+    if x.dtype.kind != "f":
+        raise TypeError(f"{who}: expected a floating-point input, got dtype {x.dtype}; "
+                        "convert it first, e.g. x.float()")
+
+
+def _check_same_dtype(x: Tensor, w: Tensor, who: str) -> None:
+    if x.dtype != w.dtype:
+        raise TypeError(f"{who}: input has dtype {x.dtype} but weight has dtype {w.dtype}; "
+                        "minigan never upcasts silently. Convert one explicitly "
+                        "(model.double() / model.float(), or x.double() / x.float())")
+
+
+def _positive_pair(v, name, who, minimum=1):
+    try:
+        pair = _pair(v, name)
+    except (TypeError, ValueError):
+        raise ValueError(f"{who}: {name} must be an int or a pair of ints, got {v!r}") from None
+    if any(a < minimum for a in pair):
+        raise ValueError(f"{who}: {name} must be >= {minimum}, got {v!r}")
+    return pair
+
+
+def _image_input(x, who, channel_word="channels"):
+    """(N, C, H, W) Tensor and whether it was unbatched (C, H, W)."""
+    x = as_tensor(x)
+    _check_float(x, who)
+    if x.ndim == 3:
+        return ops.unsqueeze(x, 0), True
+    if x.ndim != 4:
+        raise ValueError(f"{who}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+                         f"got shape {tuple(x.shape)}")
+    return x, False
+
+
+# --------------------------------------------------------------------- linear
+def linear(input, weight, bias=None):
+    """y = x W^T + b.
+
+    input (*, in_features), weight (out_features, in_features), bias
+    (out_features,) -> (*, out_features)."""
+    x, w = as_tensor(input), as_tensor(weight)
+    _check_float(x, "linear")
+    _check_same_dtype(x, w, "linear")
+    if w.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), "
+                         f"got shape {tuple(w.shape)}")
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise ValueError(f"linear: expected input with last dimension {w.shape[1]} (in_features), "
+                         f"got input shape {tuple(x.shape)}")
+    y = ops.matmul(x, ops.transpose(w, 0, 1))
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+# --------------------------------------------------------------------- convolution
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation (what every framework calls convolution).
+
+    input (N, C, H, W), weight (O, C / groups, kh, kw), bias (O,) ->
+    (N, O, OH, OW) with OH = floor((H + 2p - d (kh - 1) - 1) / s) + 1.
+
+        y[n, o, i, j] = b[o] + sum_{c, u, v} W[o, c, u, v] x_pad[n, c, i s + u d, j s + v d]
+
+    Computed as one GEMM: the kernel flattened to (O, C kh kw) times the
+    ``im2col`` columns arranged as (C kh kw, N OH OW) (a batch of ``groups``
+    GEMMs when groups > 1)."""
+    x, unbatched = _image_input(input, "conv2d")
+    w = as_tensor(weight)
+    _check_same_dtype(x, w, "conv2d")
+    s = _positive_pair(stride, "stride", "conv2d")
+    p = _positive_pair(padding, "padding", "conv2d", minimum=0)
+    d = _positive_pair(dilation, "dilation", "conv2d")
+    if w.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, kw), "
+                         f"got shape {tuple(w.shape)}")
+    n, c, h, wd = x.shape
+    o, cg, kh, kw = w.shape
+    if not isinstance(groups, numbers.Integral) or groups < 1 or o % groups:
+        raise ValueError(f"conv2d: groups must be a positive int dividing out_channels {o}, "
+                         f"got {groups!r}")
+    if c != cg * groups:
+        raise ValueError(f"conv2d: expected input with {cg * groups} channels, got {c} "
+                         f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}, "
+                         f"groups={groups})")
+    _check_fits(h, wd, (kh, kw), p, d, "conv2d")
+    cols = ops.im2col(x, (kh, kw), s, p, d)                      # (N, C, kh, kw, OH, OW)
+    oh, ow = cols.shape[4], cols.shape[5]
+    cols = ops.reshape(ops.permute(cols, 1, 2, 3, 0, 4, 5), groups, cg * kh * kw, n * oh * ow)
+    y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (G, O/G, N OH OW)
+    y = ops.permute(ops.reshape(y, o, n, oh, ow), 1, 0, 2, 3)
+    if bias is not None:
+        y = y + ops.reshape(as_tensor(bias), 1, o, 1, 1)
+    return ops.squeeze(y, 0) if unbatched else y
+
+
+def conv_transpose2d_output_size(size, kernel, stride, padding, output_padding, dilation):
+    """PyTorch's rule: (H - 1) s - 2 p + d (k - 1) + output_padding + 1."""
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """Transposed convolution: the adjoint of :func:`conv2d` (plus a bias).
+
+    input (N, C_in, H, W), weight (C_in, C_out / groups, kh, kw), bias (C_out,)
+    -> (N, C_out, H_out, W_out) with
+
+        H_out = (H - 1) s - 2 p + d (kh - 1) + output_padding + 1.
+
+    Each input pixel scatters a copy of the kernel, scaled by its value, onto
+    the output at stride s:  y = col2im(W^T x). With the same W, stride,
+    padding and dilation, ``conv2d`` maps y's shape back to x's shape and
+    <conv2d(y, W), x> = <y, conv_transpose2d(x, W)>. ``output_padding``
+    (< stride or < dilation) only picks among the output sizes that conv2d
+    maps to H, adding rows/columns at the bottom/right.
+    Argument order is PyTorch's: groups comes before dilation."""
+    who = "conv_transpose2d"
+    x, unbatched = _image_input(input, who)
+    w = as_tensor(weight)
+    _check_same_dtype(x, w, who)
+    s = _positive_pair(stride, "stride", who)
+    p = _positive_pair(padding, "padding", who, minimum=0)
+    op = _positive_pair(output_padding, "output_padding", who, minimum=0)
+    d = _positive_pair(dilation, "dilation", who)
+    if w.ndim != 4:
+        raise ValueError(f"{who}: weight must be 4-D (in_channels, out_channels/groups, kh, kw), "
+                         f"got shape {tuple(w.shape)}")
+    n, c, h, wd = x.shape
+    cin, cout_g, kh, kw = w.shape
+    if not isinstance(groups, numbers.Integral) or groups < 1 or cin % groups:
+        raise ValueError(f"{who}: groups must be a positive int dividing in_channels {cin}, "
+                         f"got {groups!r}")
+    if c != cin:
+        raise ValueError(f"{who}: expected input with {cin} channels, got {c} "
+                         f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)})")
+    for a in range(2):
+        if op[a] >= s[a] and op[a] >= d[a]:
+            raise ValueError(f"{who}: output_padding must be smaller than either stride or "
+                             f"dilation, got output_padding={op[a]}, stride={s[a]}, "
+                             f"dilation={d[a]}")
+    out_hw = [conv_transpose2d_output_size(size, k, s[a], p[a], op[a], d[a])
+              for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
+    if min(out_hw) < 1:
+        raise ValueError(f"{who}: input {h}x{wd} with kernel {kh}x{kw}, stride {s}, padding {p}, "
+                         f"dilation {d} gives a non-positive output size {tuple(out_hw)}; "
+                         "reduce the padding")
+    g, cin_g, cout = groups, cin // groups, cout_g * groups
+    xs = ops.reshape(ops.permute(x, 1, 0, 2, 3), g, cin_g, n * h * wd)
+    wt = ops.transpose(ops.reshape(w, g, cin_g, cout_g * kh * kw), 1, 2)
+    cols = ops.matmul(wt, xs)                                   # (G, C_out/G kh kw, N H W)
+    cols = ops.permute(ops.reshape(cols, cout, kh, kw, n, h, wd), 3, 0, 1, 2, 4, 5)
+    # with output_padding >= stride (allowed when dilation is larger), conv2d
+    # of the output would give extra rows: they receive zero columns.
+    extra = [conv_output_size(out_hw[a], k, s[a], p[a], d[a]) - size
+             for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
+    if any(extra):
+        cols = ops.pad(cols, [(0, 0)] * 4 + [(0, extra[0]), (0, extra[1])])
+    y = ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d)
+    if bias is not None:
+        y = y + ops.reshape(as_tensor(bias), 1, cout, 1, 1)
+    return ops.squeeze(y, 0) if unbatched else y
+
+
+# --------------------------------------------------------------------- pooling, resampling
+def avg_pool2d(input, kernel_size, stride=None, padding=0, *, count_include_pad=True):
+    """Mean over each kh x kw window: (N, C, H, W) -> (N, C, OH, OW),
+    OH = floor((H + 2p - kh) / s) + 1; ``stride`` defaults to ``kernel_size``.
+    Padded zeros count towards the mean unless ``count_include_pad=False``."""
+    x, unbatched = _image_input(input, "avg_pool2d")
+    k = _positive_pair(kernel_size, "kernel_size", "avg_pool2d")
+    s = k if stride is None else _positive_pair(stride, "stride", "avg_pool2d")
+    p = _positive_pair(padding, "padding", "avg_pool2d", minimum=0)
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"avg_pool2d: padding should be at most half of the kernel size, "
+                         f"got padding={p} and kernel_size={k}")
+    _check_fits(x.shape[2], x.shape[3], k, p, (1, 1), "avg_pool2d")
+    cols = ops.im2col(x, k, s, p, 1)                             # (N, C, kh, kw, OH, OW)
+    if count_include_pad or p == (0, 0):
+        y = ops.mean(cols, axis=(2, 3))
+    else:
+        xp = backend.get_array_module(x._data)
+        ones = xp.ones((1, 1) + x.shape[2:], dtype=x.dtype)
+        count = ops.im2col(constant(ones), k, s, p, 1)._data.sum(axis=(2, 3))
+        y = ops.sum(cols, axis=(2, 3)) / constant(count)
+    return ops.squeeze(y, 0) if unbatched else y
+
+
+def _nearest_index(in_size, out_size, scale_factor):
+    """PyTorch's nearest rule: src = min(floor(dst * scale), in - 1) in float32,
+    scale = 1 / scale_factor when given, else in / out."""
+    if out_size == in_size:
+        return np.arange(out_size)
+    if out_size == 2 * in_size:
+        return np.arange(out_size) >> 1
+    scale = np.float32(1.0 / scale_factor) if scale_factor else np.float32(in_size / out_size)
+    idx = np.floor(np.arange(out_size, dtype=np.float32) * scale).astype(np.int64)
+    return np.minimum(idx, in_size - 1)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W).
+
+    Only ``mode='nearest'`` exists in minigan: output pixel i copies input
+    pixel min(floor(i / scale_factor), in - 1) (PyTorch's rule). Give either
+    ``size`` or ``scale_factor`` (a number or one per spatial axis); the output
+    size is floor(in * scale_factor). Integer scales are a broadcast, so the
+    backward is a sum over each block; other scales gather rows/columns."""
+    if mode != "nearest":
+        raise ValueError(f"interpolate: mode {mode!r} is not supported; minigan implements "
+                         "mode='nearest' only")
+    if align_corners is not None:
+        raise ValueError("interpolate: align_corners only applies to linear modes, "
+                         "not to mode='nearest'")
+    x = as_tensor(input)
+    if x.ndim not in (3, 4, 5):
+        raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, spatial...), "
+                         f"got shape {tuple(x.shape)}")
+    nsp = x.ndim - 2
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size or scale_factor")
+    if size is not None:
+        sizes = [int(size)] * nsp if isinstance(size, numbers.Number) else [int(a) for a in size]
+        scales = [None] * nsp
+    else:
+        scales = ([float(scale_factor)] * nsp if isinstance(scale_factor, numbers.Number)
+                  else [float(a) for a in scale_factor])
+        if any(sc <= 0 for sc in scales):
+            raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
+        sizes = [int(math.floor(n * sc)) for n, sc in zip(x.shape[2:], scales)]
+    if len(sizes) != nsp or min(sizes) < 1:
+        raise ValueError(f"interpolate: input {tuple(x.shape)} has {nsp} spatial axes, but the "
+                         f"requested output size is {tuple(sizes)}")
+    xp = backend.get_array_module(x._data)
+    for a, (out, sc) in enumerate(zip(sizes, scales)):
+        axis, n_in = a + 2, x.shape[a + 2]
+        idx = _nearest_index(n_in, out, sc)
+        if out % n_in == 0 and np.array_equal(idx, np.arange(out) // (out // n_in)):
+            r = out // n_in
+            if r == 1:
+                continue
+            shp = x.shape
+            x = ops.reshape(x, shp[:axis + 1] + (1,) + shp[axis + 1:])
+            x = ops.broadcast_to(x, shp[:axis + 1] + (r,) + shp[axis + 1:])
+            x = ops.reshape(x, shp[:axis] + (out,) + shp[axis + 1:])
+        else:
+            x = ops.getitem(x, (slice(None),) * axis + (xp.asarray(idx),))
+    return x
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """``interpolate(input, size, scale_factor, mode='nearest')``."""
+    return interpolate(input, size=size, scale_factor=scale_factor, mode="nearest")
+
+
+def _pad_index(n, before, after, mode):
+    j = np.arange(-before, n + after)
+    if mode == "replicate":
+        return np.clip(j, 0, n - 1)
+    if mode == "circular":
+        return j % n
+    period = 2 * (n - 1)  # reflect: ... 2 1 [0 1 2 3] 2 1 0 ...
+    m = j % period if period else np.zeros_like(j)
+    return np.where(m < n, m, period - m)
+
+
+def pad(input, pad, mode="constant", value=0.0):
+    """PyTorch's ``F.pad``: ``pad`` lists (before, after) amounts starting from
+    the **last** dimension: (left, right), then (top, bottom), ...
+
+    ``mode``: 'constant' (fill with ``value``; negative amounts crop),
+    'reflect' (mirror without repeating the edge; amount < size),
+    'replicate' (repeat the edge), 'circular' (wrap around; amount <= size).
+    Non-constant modes are gathers, so their backward adds up the copies."""
+    x = as_tensor(input)
+    pad = tuple(int(a) for a in pad)
+    if len(pad) % 2 or len(pad) // 2 > x.ndim:
+        raise ValueError(f"pad: expected an even number of pad amounts, at most 2 per dimension "
+                         f"({2 * x.ndim} for shape {tuple(x.shape)}), got {pad}")
+    if mode not in ("constant", "reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
+                         f"got {mode!r}")
+    pairs = {x.ndim - 1 - i: (pad[2 * i], pad[2 * i + 1]) for i in range(len(pad) // 2)}
+    for a, (b, e) in pairs.items():
+        if x.shape[a] + b + e < 0:
+            raise ValueError(f"pad: dimension {a} of size {x.shape[a]} padded by ({b}, {e}) "
+                             "would have a negative size")
+    if mode == "constant":
+        if any(min(be) < 0 for be in pairs.values()):  # negative amounts crop
+            crop = [slice(None)] * x.ndim
+            for a, (b, e) in pairs.items():
+                crop[a] = slice(max(-b, 0), x.shape[a] - max(-e, 0))
+            x = ops.getitem(x, tuple(crop))
+        widths = [tuple(max(v, 0) for v in pairs.get(a, (0, 0))) for a in range(x.ndim)]
+        return ops.pad(x, widths, value=value) if any(map(any, widths)) else x
+    xp = backend.get_array_module(x._data)
+    for a, (b, e) in sorted(pairs.items()):
+        n = x.shape[a]
+        if b < 0 or e < 0:
+            raise ValueError(f"pad: negative amounts are only allowed in constant mode, got {pad}")
+        if mode == "reflect" and (b >= n or e >= n):
+            raise ValueError(f"pad: reflect padding must be smaller than the padded dimension: "
+                             f"got ({b}, {e}) for dimension {a} of size {n}")
+        if mode == "circular" and (b > n or e > n):
+            raise ValueError(f"pad: circular padding must be at most the padded dimension: "
+                             f"got ({b}, {e}) for dimension {a} of size {n}")
+        if b or e:
+            idx = xp.asarray(_pad_index(n, b, e, mode))
+            x = ops.getitem(x, (slice(None),) * a + (idx,))
+    return x
+
+
+# --------------------------------------------------------------------- dropout
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability p and scale the
+    rest by 1 / (1 - p), so the expectation is unchanged and ``eval()`` needs
+    no rescaling. The identity when not training. The mask comes from
+    minigan's seeded generator. (``inplace`` is accepted for PyTorch
+    compatibility; minigan always returns a new tensor.)"""
+    x = as_tensor(input)
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return x
+    _check_float(x, "dropout")
+    if p == 1.0:
+        return x * 0.0
+    keep = uniform_array(x.shape, x.dtype, x.device) >= p
+    return x * constant((keep / (1.0 - p)).astype(x.dtype))
+
+
+# --------------------------------------------------------------------- activations
+def relu(input, inplace=False):
+    """max(x, 0). (``inplace`` accepted for PyTorch compatibility; ignored.)"""
+    return ops.relu(input)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x. (``inplace`` accepted; ignored.)"""
+    return ops.leaky_relu(input, negative_slope)
+
+
+# --------------------------------------------------------------------- losses
+def _reduce(loss, reduction, who):
+    if reduction == "mean":
+        return ops.mean(loss)
+    if reduction == "sum":
+        return ops.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{who}: {reduction!r} is not a valid value for reduction; "
+                     "use 'mean', 'sum' or 'none'")
+
+
+def _same_shape(input, target, who, strict):
+    if input.shape != target.shape:
+        msg = (f"{who}: target size {tuple(target.shape)} is different to the input size "
+               f"{tuple(input.shape)}")
+        if strict:
+            raise ValueError(msg + "; please ensure they have the same size")
+        warnings.warn(msg + "; this will likely lead to incorrect results due to broadcasting. "
+                      "Please ensure they have the same size.", UserWarning, stacklevel=3)
+
+
+def mse_loss(input, target, *, reduction="mean"):
+    """mean((input - target)^2) (or sum, or elementwise with reduction='none')."""
+    x, t = as_tensor(input), as_tensor(target)
+    _same_shape(x, t, "mse_loss", strict=False)
+    d = x - t
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(input, target, *, reduction="mean"):
+    """mean(|input - target|)."""
+    x, t = as_tensor(input), as_tensor(target)
+    _same_shape(x, t, "l1_loss", strict=False)
+    return _reduce(ops.abs(x - t), reduction, "l1_loss")
+
+
+def _class_last(x):
+    """(N, C, d1, ...) -> (N d1 ..., C); (C,) -> (1, C)."""
+    if x.ndim == 1:
+        return ops.reshape(x, 1, x.shape[0])
+    if x.ndim > 2:
+        x = ops.permute(x, 0, *range(2, x.ndim), 1)
+    return ops.reshape(x, -1, x.shape[-1])
+
+
+def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of integer class labels given log-probabilities.
+
+    input (N, C) or (N, C, d1, ...) (or (C,)), target int (N,) or (N, d1, ...)
+    (or a scalar):  loss_n = -w[t_n] input[n, t_n]. 'mean' divides the sum by
+    sum_n w[t_n] (N without weights); targets equal to ``ignore_index`` count
+    nowhere."""
+    who = "nll_loss"
+    x = as_tensor(input)
+    t = target if isinstance(target, Tensor) else Tensor._wrap(np.asarray(target))
+    _check_float(x, who)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{who}: target must hold integer class indices (e.g. dtype int64), "
+                        f"got dtype {t.dtype}")
+    if x.ndim == 0:
+        raise ValueError(f"{who}: input must have a class dimension, got a scalar")
+    expect = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
+    if tuple(t.shape) != expect:
+        raise ValueError(f"{who}: for input of shape {tuple(x.shape)} (classes on dimension "
+                         f"{1 if x.ndim >= 2 else 0}) expected target of shape {expect}, "
+                         f"got {tuple(t.shape)}")
+    n_classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
+    xp = backend.get_array_module(x._data)
+    labels = xp.asarray(t._data).reshape(-1)
+    valid = labels != ignore_index
+    bad = labels[valid & ((labels < 0) | (labels >= n_classes))]
+    if bad.size:
+        raise IndexError(f"{who}: target {int(bad[0])} is out of bounds for {n_classes} classes "
+                         f"(valid labels are 0..{n_classes - 1})")
+    safe = xp.where(valid, labels, 0)
+    logp = _class_last(x)
+    picked = ops.getitem(logp, (xp.arange(labels.shape[0]), safe))
+    w = constant(valid.astype(x.dtype))
+    if weight is not None:
+        weight = as_tensor(weight)
+        if tuple(weight.shape) != (n_classes,):
+            raise ValueError(f"{who}: weight must have shape ({n_classes},), "
+                             f"got {tuple(weight.shape)}")
+        w = ops.getitem(weight, safe) * w
+    losses = -picked * w
+    if reduction == "mean":
+        return ops.sum(losses) / ops.sum(w)
+    if reduction == "none":
+        return ops.reshape(losses, t.shape)
+    return _reduce(losses, reduction, who)
+
+
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+    """Softmax cross-entropy from logits: nll_loss(log_softmax(input, dim=1), target).
+
+    input (N, C) logits (or (N, C, d1, ...), or (C,)); target holds integer
+    class labels (N,), or class probabilities of input's shape (soft labels:
+    loss_n = -sum_c w_c t_nc log_softmax(x)_nc, 'mean' divides by N).
+    log_softmax uses log-sum-exp, so any logits are safe."""
+    x = as_tensor(input)
+    _check_float(x, "cross_entropy")
+    class_dim = 1 if x.ndim >= 2 else 0
+    logp = log_softmax(x, dim=class_dim)
+    t = target if isinstance(target, Tensor) else as_tensor(target)
+    if t.dtype.kind == "f":
+        if t.shape != x.shape:
+            raise ValueError(f"cross_entropy: float targets are class probabilities and must "
+                             f"match the input shape {tuple(x.shape)}, got {tuple(t.shape)}; "
+                             "for class labels pass an integer tensor")
+        prod = logp * t
+        if weight is not None:
+            shape = [1] * x.ndim
+            shape[class_dim] = x.shape[class_dim]
+            prod = prod * ops.reshape(as_tensor(weight), *shape)
+        return _reduce(-ops.sum(prod, axis=class_dim), reduction, "cross_entropy")
+    return nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
+                                     pos_weight=None):
+    """BCE on logits x with targets t in [0, 1], in the stable softplus form
+
+        loss = (1 - t) x + lw softplus(-x),   lw = 1 + (pos_weight - 1) t
+
+    (= -[t log sigmoid(x) + (1 - t) log(1 - sigmoid(x))] for lw = 1), finite in
+    value and gradient for any logits (softplus is linear far out).
+    ``weight`` rescales each element; ``pos_weight`` (per class, broadcast
+    along the last dimension) weighs the positive term."""
+    x, t = as_tensor(input), as_tensor(target)
+    _check_float(x, "binary_cross_entropy_with_logits")
+    _same_shape(x, t, "binary_cross_entropy_with_logits", strict=True)
+    if t.dtype.kind != "f":  # 0/1 integer labels
+        t = constant(t._data.astype(x.dtype))
+    if pos_weight is None:
+        loss = (1.0 - t) * x + softplus(-x)
+    else:
+        lw = 1.0 + (as_tensor(pos_weight) - 1.0) * t
+        loss = (1.0 - t) * x + lw * softplus(-x)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def _clamped_log(p):
+    """max(log p, -100), PyTorch's clamp, with a finite gradient at p = 0."""
+    pos = p._data > 0
+    safe = ops.where(pos, p, 1.0)
+    return ops.where(pos, ops.clamp(ops.log(safe), min=-100.0), -100.0)
+
+
+def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
+    """BCE on probabilities p in [0, 1]:
+    loss = -[t log p + (1 - t) log(1 - p)], each log clamped at -100 as in
+    PyTorch. Prefer :func:`binary_cross_entropy_with_logits`: sigmoid followed
+    by this loses precision where the sigmoid saturates."""
+    who = "binary_cross_entropy"
+    p, t = as_tensor(input), as_tensor(target)
+    _check_float(p, who)
+    _same_shape(p, t, who, strict=True)
+    xp = backend.get_array_module(p._data)
+    if bool(xp.any((p._data < 0) | (p._data > 1) | xp.isnan(p._data))):
+        raise ValueError(f"{who}: all elements of input should be between 0 and 1 "
+                         "(probabilities); for logits use binary_cross_entropy_with_logits")
+    loss = -(t * _clamped_log(p) + (1.0 - t) * _clamped_log(1.0 - p))
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, who)
+
+
+def one_hot(tensor, num_classes=-1):
+    """Integer labels (*) -> int64 one-hot (*, num_classes); num_classes=-1
+    means max(label) + 1."""
+    t = tensor if isinstance(tensor, Tensor) else Tensor._wrap(np.asarray(tensor))
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected integer class labels, got dtype {t.dtype}")
+    xp = backend.get_array_module(t._data)
+    n = int(t._data.max()) + 1 if num_classes == -1 else int(num_classes)
+    if t._data.size and (t._data.min() < 0 or t._data.max() >= n):
+        raise ValueError(f"one_hot: labels must lie in 0..{n - 1}, got values in "
+                         f"{int(t._data.min())}..{int(t._data.max())}")
+    return Tensor._wrap((t._data[..., None] == xp.arange(n)).astype(np.int64))
+
+
+# --------------------------------------------------------------------- normalisation (defined in normalization.py)
