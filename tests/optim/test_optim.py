@@ -2,6 +2,7 @@
 plus parameter groups, zero_grad, saving/reloading and argument checking."""
 from __future__ import annotations
 
+import io
 import pickle
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import minigan
 from minigan.nn import Parameter
-from minigan.optim import SGD, Adam, AdamW, Optimizer, RMSprop
+from minigan.optim import SGD, Adam, AdamW, Optimizer, RMSprop, lr_scheduler
 
 # A quadratic f(x) = 0.5 * sum(A * x**2) + sum(B * x): grad = A * x + B.
 A = np.array([[1.0, 3.0, 0.5], [2.0, 0.2, 4.0]])
@@ -453,7 +454,7 @@ def test_state_dict_is_plain_data_with_pytorch_layout(name):
     assert arrays and not any(np.shares_memory(a, b) for a in arrays for b in live)
     # np.savez stores it without pickling any objects
     flat = {f"{i}.{k}": v for i, s in sd["state"].items() for k, v in s.items()}
-    np.savez(__import__("io").BytesIO(), allow_pickle=False, **flat)
+    np.savez(io.BytesIO(), allow_pickle=False, **flat)
 
 
 def test_load_state_dict_restores_hyperparameters_and_casts_to_the_parameter_dtype():
@@ -564,3 +565,82 @@ def test_matches_torch_optim(name, kwargs):
         opt.step()
         theirs.append(x.detach().numpy().copy())
     np.testing.assert_allclose(ours, np.array(theirs), rtol=1e-6, atol=1e-7)
+
+
+# ---------------------------------------------------------------- learning-rate schedules
+from minigan.optim import lr_scheduler  # noqa: E402
+
+
+def _opt(lr=1.0, groups=1):
+    return SGD([{"params": [Parameter(minigan.zeros(1))]} for _ in range(groups)], lr=lr)
+
+
+def _lrs(sched, epochs):
+    out = [sched.get_last_lr()[0]]
+    for _ in range(epochs):
+        sched.optimizer.step()
+        sched.step()
+        out.append(sched.get_last_lr()[0])
+        assert sched.optimizer.param_groups[0]["lr"] == out[-1]
+    return out
+
+
+def test_step_lr():
+    sched = lr_scheduler.StepLR(_opt(1.0), step_size=3, gamma=0.5)
+    assert sched.last_epoch == 0
+    np.testing.assert_allclose(_lrs(sched, 9), [1, 1, 1, .5, .5, .5, .25, .25, .25, .125])
+
+
+def test_multistep_and_exponential_lr():
+    sched = lr_scheduler.MultiStepLR(_opt(1.0), milestones=[5, 2, 5], gamma=0.1)
+    np.testing.assert_allclose(_lrs(sched, 6), [1, 1, .1, .1, .1, 1e-3, 1e-3])
+    sched = lr_scheduler.ExponentialLR(_opt(2.0), gamma=0.9)
+    np.testing.assert_allclose(_lrs(sched, 5), 2.0 * 0.9 ** np.arange(6))
+
+
+def test_lambda_lr_per_group_and_jump_to_epoch():
+    opt = _opt(1.0, groups=2)
+    opt.param_groups[1]["lr"] = 0.5
+    sched = lr_scheduler.LambdaLR(opt, [lambda e: 1 - e / 10, lambda e: 0.5 ** e])
+    sched.step()
+    sched.step()
+    np.testing.assert_allclose(sched.get_last_lr(), [0.8, 0.125])
+    step = lr_scheduler.StepLR(_opt(1.0), step_size=2, gamma=0.1)
+    step.step(5)  # jumps use the closed form
+    np.testing.assert_allclose(step.get_last_lr(), [1e-2])
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: lr_scheduler.StepLR(o, step_size=2, gamma=0.5),
+    lambda o: lr_scheduler.MultiStepLR(o, milestones=[1, 3], gamma=0.5),
+    lambda o: lr_scheduler.ExponentialLR(o, gamma=0.8),
+    lambda o: lr_scheduler.LambdaLR(o, lambda e: 1 / (1 + e)),
+], ids=["StepLR", "MultiStepLR", "ExponentialLR", "LambdaLR"])
+def test_scheduler_resumes_from_state_dict(make):
+    straight = make(_opt(1.0))
+    want = _lrs(straight, 7)
+
+    first = make(_opt(1.0))
+    _lrs(first, 3)
+    blob = pickle.dumps((first.optimizer.state_dict(), first.state_dict()))
+    opt_sd, sched_sd = pickle.loads(blob)
+    _assert_plain(opt_sd)
+    _assert_plain({k: v for k, v in sched_sd.items()}, "scheduler state_dict")
+
+    opt = _opt(123.0)
+    opt.load_state_dict(opt_sd)
+    resumed = make(opt)
+    resumed.load_state_dict(sched_sd)
+    assert resumed.get_last_lr() == [want[3]]
+    np.testing.assert_allclose(_lrs(resumed, 4), want[3:], rtol=1e-12)
+
+
+def test_scheduler_errors():
+    with pytest.raises(TypeError, match="is not an Optimizer"):
+        lr_scheduler.StepLR(object(), step_size=1)
+    with pytest.raises(ValueError, match="step_size"):
+        lr_scheduler.StepLR(_opt(), step_size=0)
+    with pytest.raises(ValueError, match="Expected 2 lr_lambdas"):
+        lr_scheduler.LambdaLR(_opt(groups=2), [lambda e: 1.0])
+    with pytest.raises(KeyError, match="initial_lr"):
+        lr_scheduler.ExponentialLR(_opt(), gamma=0.5, last_epoch=3)
