@@ -21,3 +21,4 @@ _install_methods()
 
 __version__ = "0.1.0"
 from .serialization import CheckpointError, load, save  # noqa: E402
+from . import nn, optim  # noqa: E402

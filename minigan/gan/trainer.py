@@ -1,0 +1,428 @@
+"""The trainer: one loop for every GAN family, with logs, pictures and checkpoints.
+
+``Trainer(TrainConfig(model="dcgan", data="digits")).run()`` builds the two
+networks and their optimizers with the family's published defaults, then
+repeats ``Updater.step`` and, every so often,
+
+* appends the step's figures to ``metrics.jsonl`` and ``metrics.csv``;
+* saves a grid of samples from a fixed noise batch (or, for 2-D data, a
+  scatter plot over the discriminator's surface) under ``samples/``;
+* redraws ``losses.png``;
+* writes ``checkpoint.npz`` atomically: both networks, both optimizers, the
+  EMA generator, every random state, the step and the config.
+
+``Trainer.resume(out_dir)`` continues from the last complete checkpoint and
+produces exactly the run that was never interrupted (same seed, same device).
+"""
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import math
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .. import backend
+from ..autograd.grad_mode import no_grad
+from ..autograd.tensor import Tensor
+from ..random import get_rng_state, manual_seed, set_rng_state
+from ..serialization import load, save
+from .updaters import Updater, UpdaterConfig
+
+#: Published defaults per family: the objective, D steps per G step, optimiser.
+FAMILIES = {
+    # Goodfellow et al. 2014, with the non-saturating generator loss they recommend
+    "gan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
+    # Radford et al. 2016: Adam(2e-4, beta1 = 0.5)
+    "dcgan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
+    # Arjovsky et al. 2017: RMSprop(5e-5), clip 0.01, n_critic 5
+    "wgan": dict(loss="wasserstein", n_disc=5, optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, clip=0.01),
+    # Gulrajani et al. 2017: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5
+    "wgan-gp": dict(loss="wasserstein", n_disc=5, optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9),
+                    gp_weight=10.0),
+    # Miyato et al. 2018, hinge loss with their setting C (Adam 2e-4, 0.5, 0.999, n_dis 1)
+    "sngan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
+    # Zhang et al. 2018: hinge, two time-scale rates D 4e-4 / G 1e-4, Adam(0, 0.9)
+    "sagan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9)),
+}
+
+
+@dataclass
+class TrainConfig:
+    model: str = "dcgan"
+    data: str = "digits"
+    steps: int = 1000
+    batch_size: int = 64
+    seed: int = 0
+    device: str = "cpu"
+    out: str = "runs/minigan"
+    image_size: int | None = None  # None: the dataset's own
+    latent_dim: int | None = None  # None: the family's default
+    # None below means "the family's published default" (FAMILIES)
+    loss: str | None = None
+    n_disc: int | None = None
+    lr: float | None = None  # sets both rates
+    lr_g: float | None = None
+    lr_d: float | None = None
+    betas: tuple | None = None
+    gp_weight: float | None = None
+    clip: float | None = None
+    real_label: float = 1.0
+    ema_decay: float = 0.999
+    log_every: int = 10
+    sample_every: int = 200
+    checkpoint_every: int = 200
+    eval_every: int = 0  # 0: only at the end
+    progress: bool = True
+    extra: dict = field(default_factory=dict)
+
+    def resolved(self) -> dict:
+        """The family defaults with this config's explicit choices on top."""
+        if self.model not in FAMILIES:
+            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(FAMILIES)}")
+        d = dict(FAMILIES[self.model])
+        d.setdefault("gp_weight", 0.0)
+        d.setdefault("clip", 0.0)
+        d.setdefault("betas", (0.9, 0.999))
+        for key in ("loss", "n_disc", "betas", "gp_weight", "clip"):
+            if getattr(self, key) is not None:
+                d[key] = getattr(self, key)
+        if self.lr is not None:
+            d["lr_g"] = d["lr_d"] = self.lr
+        if self.lr_g is not None:
+            d["lr_g"] = self.lr_g
+        if self.lr_d is not None:
+            d["lr_d"] = self.lr_d
+        return d
+
+    def validate(self):
+        for name in ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        if not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer, got {self.seed!r}")
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        r = self.resolved()
+        for key in ("lr_g", "lr_d"):
+            if not r[key] > 0:
+                raise ValueError(f"learning rate {key} must be positive, got {r[key]}")
+        UpdaterConfig(r["loss"], r["n_disc"], r["gp_weight"], r["clip"], self.real_label).validate()
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["betas"] = list(self.betas) if self.betas is not None else None
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainConfig":
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = set(d) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        d = dict(d)
+        if d.get("betas") is not None:
+            d["betas"] = tuple(d["betas"])
+        return cls(**d)
+
+
+class BatchSampler:
+    """Shuffled mini-batches, epoch after epoch, whose position can be saved
+    and restored (so a resumed run sees exactly the batches it would have)."""
+
+    def __init__(self, n: int, batch_size: int, seed: int):
+        if batch_size > n:
+            raise ValueError(f"batch_size {batch_size} is larger than the dataset ({n} samples)")
+        self.n, self.batch_size = n, batch_size
+        self.rng = np.random.default_rng(seed)
+        self.order = self.rng.permutation(n)
+        self.pos = 0
+
+    def next_indices(self) -> np.ndarray:
+        if self.pos + self.batch_size > self.n:  # drop the ragged tail, reshuffle
+            self.order = self.rng.permutation(self.n)
+            self.pos = 0
+        idx = self.order[self.pos:self.pos + self.batch_size]
+        self.pos += self.batch_size
+        return idx
+
+    def state_dict(self) -> dict:
+        return {"rng": json.dumps(self.rng.bit_generator.state), "order": self.order, "pos": self.pos}
+
+    def load_state_dict(self, state):
+        self.rng.bit_generator.state = json.loads(state["rng"])
+        self.order = np.asarray(state["order"])
+        self.pos = int(state["pos"])
+
+
+class Trainer:
+    def __init__(self, config: TrainConfig):
+        from ..data import get_dataset
+        from .models import build
+
+        config.validate()
+        self.config = cfg = config
+        self.device = backend.normalize_device(cfg.device)
+        manual_seed(cfg.seed)
+        self.dataset = get_dataset(cfg.data, **({"size": cfg.image_size} if cfg.image_size else {}))
+        data = np.asarray(self.dataset.data, dtype=np.float32)
+        self.kind = self.dataset.kind
+        self.data = backend.to_device(data, self.device)
+        r = self.hyper = cfg.resolved()
+        shape = data.shape[1:]
+        build_kw = dict(latent_dim=cfg.latent_dim)
+        if self.kind == "image":
+            build_kw.update(image_size=shape[-1], channels=shape[0])
+        self.G, self.D, self.info = build(cfg.model, self.kind, **build_kw)
+        self.G_ema, _, _ = build(cfg.model, self.kind, **build_kw)
+        self.G.to(self.device)
+        self.D.to(self.device)
+        self.G_ema.to(self.device)
+        self.G_ema.load_state_dict(self.G.state_dict())
+        self.latent_dim = self.info["latent_dim"]
+        self.opt_G, self.opt_D = self._optimizers(r)
+        self.updater = Updater(self.G, self.D, self.opt_G, self.opt_D, self.latent_dim,
+                               UpdaterConfig(r["loss"], r["n_disc"], r["gp_weight"], r["clip"],
+                                             cfg.real_label))
+        self.sampler = BatchSampler(len(data), cfg.batch_size, cfg.seed + 1)
+        self.fixed_noise = Tensor._wrap(backend.to_device(
+            np.random.default_rng(cfg.seed + 2).standard_normal((64, self.latent_dim)).astype(np.float32),
+            self.device))
+        self.step = 0
+        self.history: list[dict] = []
+        os.makedirs(cfg.out, exist_ok=True)
+
+    # ------------------------------------------------------------ construction
+    def _optimizers(self, r):
+        from .. import optim
+
+        if r["optimizer"] == "rmsprop":
+            return (optim.RMSprop(self.G.parameters(), lr=r["lr_g"]),
+                    optim.RMSprop(self.D.parameters(), lr=r["lr_d"]))
+        betas = tuple(r["betas"])
+        return (optim.Adam(self.G.parameters(), lr=r["lr_g"], betas=betas),
+                optim.Adam(self.D.parameters(), lr=r["lr_d"], betas=betas))
+
+    # ------------------------------------------------------------ the loop
+    def next_real(self) -> Tensor:
+        idx = self.sampler.next_indices()
+        if self.device != "cpu":
+            idx = backend.to_device(idx, self.device)
+        return Tensor._wrap(self.data[idx])
+
+    def update_ema(self):
+        """G_ema <- decay * G_ema + (1 - decay) * G, parameters only; buffers
+        (batch-norm statistics, spectral-norm vectors) are copied."""
+        decay = self.config.ema_decay
+        with no_grad():
+            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
+                pe._data *= decay
+                pe._data += (1.0 - decay) * p._data
+            for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
+                be._data[...] = b._data
+
+    def run(self, until: int | None = None) -> list[dict]:
+        """Train up to step ``until`` (default: ``config.steps``)."""
+        cfg = self.config
+        until = cfg.steps if until is None else until
+        bar = None
+        if cfg.progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=cfg.steps, initial=self.step, desc=f"{cfg.model} on {cfg.data}",
+                       dynamic_ncols=True)
+        try:
+            while self.step < until:
+                log = self.updater.step(self.next_real)
+                self.update_ema()
+                self.step += 1
+                if not all(math.isfinite(v) for v in log.values()):
+                    raise FloatingPointError(
+                        f"step {self.step}: non-finite training figures {log}; lower the learning "
+                        "rate or run under minigan.detect_anomaly() to find the op")
+                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                    self._log({"step": self.step, **log})
+                    if bar is not None:
+                        bar.set_postfix(d_loss=f"{log['d_loss']:.3f}", g_loss=f"{log['g_loss']:.3f}",
+                                        d_real=f"{log['d_real']:.2f}", d_fake=f"{log['d_fake']:.2f}")
+                if cfg.eval_every and self.step % cfg.eval_every == 0:
+                    self._log_eval()
+                if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
+                    self.save_samples()
+                if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
+                    self.save_checkpoint()
+                if bar is not None:
+                    bar.update(1)
+        finally:
+            if bar is not None:
+                bar.close()
+        if self.step == cfg.steps:
+            self.plot_losses()
+            self._log_eval()
+        return self.history
+
+    # ------------------------------------------------------------ outputs
+    def _path(self, *parts):
+        return os.path.join(self.config.out, *parts)
+
+    def _log(self, record: dict):
+        self.history.append(record)
+        with open(self._path("metrics.jsonl"), "a") as f:
+            f.write(json.dumps(record) + "\n")
+        self._write_csv()
+
+    def _write_csv(self):
+        keys = []
+        for r in self.history:
+            keys += [k for k in r if k not in keys]
+        tmp = self._path(".metrics.csv.tmp")
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys)
+            w.writeheader()
+            w.writerows(self.history)
+        os.replace(tmp, self._path("metrics.csv"))
+
+    def evaluate(self) -> dict:
+        """Figures of sample quality that apply to this dataset."""
+        if self.kind == "2d" and self.config.data in ("ring8", "grid25"):
+            from ..metrics.modes import mode_coverage
+
+            samples = self.generate(2500, ema=False)
+            m = mode_coverage(samples, dataset=self.config.data)
+            return {"modes_captured": m["modes_captured"],
+                    "high_quality": m["high_quality_fraction"], "kl_to_uniform": m["kl_to_uniform"]}
+        return {}
+
+    def _log_eval(self):
+        figures = self.evaluate()
+        if figures:
+            self._log({"step": self.step, **figures})
+
+    def generate(self, n: int, ema: bool = True, batch_size: int = 500) -> np.ndarray:
+        """``n`` samples as a NumPy array, drawn without touching training
+        state: the noise comes from its own stream, seeded by the step."""
+        G = self.G_ema if ema else self.G
+        rng = np.random.default_rng([self.config.seed, 3, self.step])
+        out = []
+        with no_grad(), _preserved_state(G):
+            for start in range(0, n, batch_size):
+                m = min(batch_size, n - start)
+                z = rng.standard_normal((m, self.latent_dim)).astype(np.float32)
+                out.append(backend.to_device(G(Tensor._wrap(backend.to_device(z, self.device)))._data,
+                                             "cpu"))
+        return np.concatenate(out)
+
+    def save_samples(self):
+        from ..viz import plots
+
+        os.makedirs(self._path("samples"), exist_ok=True)
+        with no_grad(), _preserved_state(self.G):
+            fake = backend.to_device(self.G(self.fixed_noise)._data, "cpu")
+        name = self._path("samples", f"step_{self.step:06d}.png")
+        if self.kind == "image":
+            plots.save_image_grid(fake, name, nrow=8)
+            plots.save_image_grid(fake, self._path("samples.png"), nrow=8)
+        else:
+            real = np.asarray(self.dataset.data[:1000])
+            critic = _numpy_critic(self.D, self.device)
+            fake = self.generate(1000, ema=False)
+            plots.plot_2d(fake, real, name, critic=critic)
+            plots.plot_2d(fake, real, self._path("samples.png"), critic=critic)
+
+    def plot_losses(self):
+        from ..viz import plots
+
+        train = [r for r in self.history if "d_loss" in r]
+        if train:
+            plots.plot_losses(train, self._path("losses.png"))
+
+    # ------------------------------------------------------------ checkpoints
+    def state_dict(self) -> dict:
+        return {
+            "step": self.step,
+            "config": self.config.to_dict(),
+            "G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
+            "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
+            "rng": json.dumps(get_rng_state()), "sampler": self.sampler.state_dict(),
+            "history_len": len(self.history),
+        }
+
+    def save_checkpoint(self):
+        save(self.state_dict(), self._path("checkpoint.npz"))
+
+    def load_state(self, state: dict):
+        self.G.load_state_dict(state["G"])
+        self.D.load_state_dict(state["D"])
+        self.G_ema.load_state_dict(state["G_ema"])
+        self.opt_G.load_state_dict(state["opt_G"])
+        self.opt_D.load_state_dict(state["opt_D"])
+        set_rng_state(json.loads(state["rng"]))
+        self.sampler.load_state_dict(state["sampler"])
+        self.step = int(state["step"])
+
+    @classmethod
+    def resume(cls, out_dir: str, steps: int | None = None, **overrides) -> "Trainer":
+        """A trainer restored from ``out_dir/checkpoint.npz``. Logged lines
+        after the checkpoint's step (from a run killed later) are dropped, so
+        the logs continue without duplicates."""
+        path = os.path.join(out_dir, "checkpoint.npz")
+        if not os.path.exists(path):
+            raise FileNotFoundError(f"no checkpoint to resume from in {out_dir!r} (expected {path})")
+        state = load(path)
+        config = TrainConfig.from_dict(dict(state["config"]))
+        config.out = out_dir
+        if steps is not None:
+            config.steps = steps
+        for k, v in overrides.items():
+            setattr(config, k, v)
+        trainer = cls(config)
+        trainer.load_state(state)
+        trainer.history = _read_history(os.path.join(out_dir, "metrics.jsonl"), trainer.step)
+        with open(trainer._path("metrics.jsonl"), "w") as f:
+            for r in trainer.history:
+                f.write(json.dumps(r) + "\n")
+        return trainer
+
+
+def _read_history(path, upto_step):
+    if not os.path.exists(path):
+        return []
+    out = []
+    with open(path) as f:
+        for line in f:
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError:
+                break  # a line cut short by a kill: everything after it is lost anyway
+            if r.get("step", 0) <= upto_step:
+                out.append(r)
+    return out
+
+
+class _preserved_state:
+    """Run a module for show (samples, plots) without changing it: buffers such
+    as batch-norm statistics and spectral-norm vectors are restored on exit."""
+
+    def __init__(self, module):
+        self.module = module
+
+    def __enter__(self):
+        self.saved = [(b, b._data.copy()) for b in self.module.buffers()]
+
+    def __exit__(self, *exc):
+        for b, arr in self.saved:
+            b._data = arr
+        return False
+
+
+def _numpy_critic(D, device):
+    def critic(points: np.ndarray) -> np.ndarray:
+        with no_grad(), _preserved_state(D):
+            x = Tensor._wrap(backend.to_device(points.astype(np.float32), device))
+            return backend.to_device(D(x)._data, "cpu").reshape(-1)
+
+    return critic
