@@ -237,25 +237,25 @@ def test_batchnorm_module_grads(cls, shape, train):
     mg.gradgradcheck(fn, (x, bn.weight, bn.bias))
 
 
-def _upstream_linear_then_bn(bn):
-    x = mg.tensor(np.random.default_rng(5).standard_normal((6, 4)))
-    w_up = _t((3, 4))
-    b_up = _t((3,))
-
-    def fn(w_up, b_up, gamma):
-        h = mg.matmul(x, w_up.transpose(0, 1)) + b_up   # the upstream Linear
-        return mg.tanh(bn(h))
-    return fn, (w_up, b_up, bn.weight)
-
-
 def test_gradgrad_through_batchnorm_reaches_upstream_weights():
-    """Second derivatives w.r.t. a layer *before* the norm: a backward that
-    treated the batch statistics as cached constants gets these wrong."""
+    """Second derivatives w.r.t. a Linear layer *before* the norm: a backward
+    that treated the batch statistics as cached constants gets these wrong
+    (see the next test), and WGAN-GP needs exactly these."""
+    linear = nn.Linear(4, 3).double()
     bn = nn.BatchNorm1d(3).double()
     _randomise_affine(bn)
-    fn, inputs = _upstream_linear_then_bn(bn)
+    x = mg.tensor(np.random.default_rng(5).standard_normal((6, 4)))
+    fn = lambda w, b, gamma: mg.tanh(bn(linear(x)))  # noqa: E731
+    inputs = (linear.weight, linear.bias, bn.weight)
     mg.gradcheck(fn, inputs)
     mg.gradgradcheck(fn, inputs)
+    # the gradient-penalty shape: d/dW of ||d D(x) / dx||^2 with D = tanh . bn . linear
+    x = mg.tensor(np.random.default_rng(6).standard_normal((6, 4)), requires_grad=True)
+
+    def penalty(w, x):
+        (gx,) = mg.grad(mg.tanh(bn(linear(x))).sum(), [x], create_graph=True)
+        return (gx * gx).sum()
+    mg.gradcheck(penalty, (linear.weight, x))
 
 
 class _CachedStatsBatchNorm(mg.Function):
