@@ -92,7 +92,8 @@ class SelfAttention(Module):
                  bias: bool = True):
         super().__init__()
         if not isinstance(in_channels, int) or in_channels <= 0:
-            raise ValueError(f"SelfAttention: in_channels must be a positive int, got {in_channels!r}")
+            raise ValueError(f"SelfAttention: in_channels must be a positive int, "
+                             f"got {in_channels!r}")
         if not isinstance(reduction, int) or reduction <= 0:
             raise ValueError(f"SelfAttention: reduction must be a positive int, got {reduction!r}")
         qk_channels = in_channels // reduction

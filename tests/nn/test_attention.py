@@ -52,7 +52,8 @@ def test_layout_and_initial_identity():
     attn = nn.SelfAttention(16)
     assert attn.query.weight.shape == (2, 16, 1, 1) and attn.key.weight.shape == (2, 16, 1, 1)
     assert attn.value.weight.shape == (16, 16, 1, 1) and attn.output is None
-    assert isinstance(attn.gamma, nn.Parameter) and attn.gamma.shape == () and attn.gamma.item() == 0
+    assert isinstance(attn.gamma, nn.Parameter) and attn.gamma.shape == ()
+    assert attn.gamma.item() == 0
     assert sorted(attn.state_dict()) == ["gamma", "key.bias", "key.weight", "query.bias",
                                          "query.weight", "value.bias", "value.weight"]
     proj = nn.SelfAttention(16, output_projection=True)
@@ -109,7 +110,8 @@ def test_spectral_norm_on_the_projections():
 
 def test_errors_are_clear():
     attn = nn.SelfAttention(16)
-    with pytest.raises(ValueError, match=r"expected 4-D input \(B, C, H, W\), got shape \(2, 16, 9\)"):
+    with pytest.raises(ValueError,
+                       match=r"expected 4-D input \(B, C, H, W\), got shape \(2, 16, 9\)"):
         attn(mg.randn(2, 16, 9))
     with pytest.raises(ValueError, match="expected 16 channels, got 8"):
         attn(mg.randn(2, 8, 3, 3))

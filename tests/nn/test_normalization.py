@@ -47,7 +47,8 @@ def test_batchnorm_training_forward_matches_numpy(cls, shape):
     x = mg.randn(*shape) * 3.0 + 2.0
     y = bn(x)
     assert y.dtype == np.float32 and y.shape == x.shape
-    ref = _bn_ref(x.numpy().astype(np.float64), bn.weight.detach().numpy(), bn.bias.detach().numpy())
+    ref = _bn_ref(x.numpy().astype(np.float64), bn.weight.detach().numpy(),
+                  bn.bias.detach().numpy())
     np.testing.assert_allclose(y.detach().numpy(), ref, rtol=1e-4, atol=1e-5)
 
 
@@ -74,7 +75,8 @@ def test_batchnorm_momentum_none_is_cumulative_average():
         bn(x)
     means = [x.numpy().astype(np.float64).mean(axis=0) for x in xs]
     variances = [x.numpy().astype(np.float64).var(axis=0, ddof=1) for x in xs]
-    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean(means, axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(bn.running_mean.numpy(), np.mean(means, axis=0),
+                               rtol=1e-5, atol=1e-6)
     # running_var starts at 1, which the first batch (weight 1/1) replaces entirely
     np.testing.assert_allclose(bn.running_var.numpy(), np.mean(variances, axis=0), rtol=1e-5)
 

@@ -75,7 +75,8 @@ def test_power_iteration_step_matches_numpy(n_iter):
         u /= np.linalg.norm(u)
     np.testing.assert_allclose(m.weight_u.numpy(), u, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(m.weight_v.numpy(), v, rtol=1e-5, atol=1e-6)
-    np.testing.assert_allclose(m.weight.detach().numpy(), m.weight_orig.detach().numpy() / (u @ w @ v),
+    np.testing.assert_allclose(m.weight.detach().numpy(),
+                               m.weight_orig.detach().numpy() / (u @ w @ v),
                                rtol=1e-5, atol=1e-7)
 
 
@@ -103,7 +104,8 @@ def test_state_dict_round_trip():
     b = spectral_norm(nn.Conv2d(2, 3, 3))
     b.load_state_dict(a.state_dict())
     for k in ("weight_orig", "weight_u", "weight_v", "bias"):
-        np.testing.assert_array_equal(getattr(b, k).detach().numpy(), getattr(a, k).detach().numpy())
+        np.testing.assert_array_equal(getattr(b, k).detach().numpy(),
+                                      getattr(a, k).detach().numpy())
     a.eval()
     b.eval()
     np.testing.assert_array_equal(a(x).detach().numpy(), b(x).detach().numpy())
