@@ -27,10 +27,11 @@ image. Each output pixel is a convex combination of input pixels, so the range
 stays ``[-1, 1]``; ``mode="nearest"`` copies the nearest pixel instead.
 Upsampled 8x8 digits look blurry; that is the data, not a bug.
 
-Splits: ``split=None`` gives all 1,797; ``"test"`` is every fifth image
-(indices 0, 5, 10, ..., 360 images) and ``"train"`` the other 1,437. The file
-cycles through the classes, so both splits hold every digit in near-equal
-numbers.
+Splits: ``split=None`` gives all 1,797; ``"test"`` is, for each digit, every
+fifth of its images in file order (the 1st, 6th, 11th, ...: 364 images, 35 to
+37 per class) and ``"train"`` the other 1,433. Splitting per class keeps both
+splits balanced; every fifth image overall would not, because the file cycles
+through the digits 0..9 and would pick mostly 0s and 5s.
 """
 from __future__ import annotations
 
@@ -88,11 +89,19 @@ def resize_images(images: np.ndarray, size: int, mode: str = "bilinear") -> np.n
     return np.einsum("ij,...jk,lk->...il", W, images, W, optimize=True)
 
 
+def _test_mask(labels: np.ndarray) -> np.ndarray:
+    """True for every fifth image of each class, in file order."""
+    mask = np.zeros(len(labels), dtype=bool)
+    for c in np.unique(labels):
+        mask[np.flatnonzero(labels == c)[::5]] = True
+    return mask
+
+
 def load_digits(size: int = 8, split: str | None = None, mode: str = "bilinear"):
     """The embedded UCI digits: ``(images, labels)``.
 
     images float32 ``(N, 1, size, size)`` in ``[-1, 1]``; labels int64 ``(N,)``
-    in ``0..9``. ``N`` is 1,797 for ``split=None``, 1,437 for ``"train"``, 360
+    in ``0..9``. ``N`` is 1,797 for ``split=None``, 1,433 for ``"train"``, 364
     for ``"test"``. ``size`` (e.g. 8, 16, 28 or 32 to match a generator's output)
     resizes with ``mode`` ``"bilinear"`` or ``"nearest"`` (see the module
     docstring).
@@ -103,7 +112,7 @@ def load_digits(size: int = 8, split: str | None = None, mode: str = "bilinear")
         raise ValueError(f"unknown split {split!r}: expected None, 'train' or 'test'")
     images, labels = load_digits_raw()
     if split is not None:
-        is_test = np.arange(len(images)) % 5 == 0
+        is_test = _test_mask(labels)
         keep = is_test if split == "test" else ~is_test
         images, labels = images[keep], labels[keep]
     x = images.astype(np.float64)

@@ -91,7 +91,8 @@ def _as_arrays(data) -> tuple[tuple[np.ndarray, ...], bool]:
                 "DataLoader arrays must all have the same number of samples along axis 0, "
                 f"got shapes {[a.shape for a in arrays]}")
         return arrays, True
-    if isinstance(data, np.ndarray):
+    if isinstance(data, (np.ndarray, np.generic)):
+        data = np.asarray(data)
         if data.ndim < 1:
             raise ValueError("DataLoader data must have a sample axis, got a 0-d array")
         return (data,), False
