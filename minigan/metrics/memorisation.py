@@ -140,7 +140,7 @@ def plot_nearest_neighbours(samples, train, path, n: int = 8, k: int = 1, image_
     low, high = value_range
     scale = high - low if high > low else 1.0
 
-    fig = Figure(figsize=(1.2 * (k + 1), 1.2 * n + 0.4))
+    fig = Figure(figsize=(1.2 * (k + 1), 1.2 * n + 0.4), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(n, k + 1, squeeze=False)
     for i in range(n):

@@ -76,11 +76,10 @@ def mode_metrics(samples, centers, std: float, threshold: float = 3.0) -> dict:
     """
     x = as_rows(to_numpy64(samples, "samples"), "samples")
     c = as_rows(to_numpy64(centers, "centers"), "centers")
-    if x.shape[1] != 2 or c.shape[1] != 2:
-        raise ValueError(
-            f"samples and centers must be 2-D points, shapes (N, 2) and (K, 2); got "
-            f"{x.shape} and {c.shape}"
-        )
+    if x.shape[1] != 2:
+        raise ValueError(f"samples must be 2-D points of shape (N, 2), got shape {x.shape}")
+    if c.shape[1] != 2:
+        raise ValueError(f"centers must be 2-D points of shape (K, 2), got shape {c.shape}")
     check_finite(x, "samples")
     check_finite(c, "centers")
     if not (np.isfinite(std) and std > 0):
