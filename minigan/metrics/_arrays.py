@@ -23,6 +23,8 @@ def as_float64(x, name: str, xp=None):
     x = unwrap(x)
     if xp is None:
         xp = get_array_module(x)
+    elif xp is np and get_array_module(x) is not np:
+        x = x.get()  # CuPy refuses implicit conversion to NumPy
     arr = xp.asarray(x)
     if arr.dtype.kind not in "biuf":
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")
@@ -31,9 +33,6 @@ def as_float64(x, name: str, xp=None):
 
 def to_numpy64(x, name: str) -> np.ndarray:
     """``x`` as a float64 NumPy array (a CuPy array is copied to the host)."""
-    x = unwrap(x)
-    if get_array_module(x) is not np:
-        x = x.get()
     return as_float64(x, name, xp=np)
 
 
