@@ -78,9 +78,6 @@ class _IndexedModules(Module):
         self._renumber(mods)
         return self
 
-    def __dir__(self):
-        return [k for k in super().__dir__() if not k.isdigit()]
-
 
 class Sequential(_IndexedModules):
     """Run modules one after another: ``Sequential(a, b, c)(x) == c(b(a(x)))``.

@@ -161,7 +161,7 @@ class ConvTranspose2d(_ConvNd):
                              f"got {output_size}")
         pads = []
         for a in range(2):
-            smallest = F.conv_transpose2d_output_size(input.shape[-2 + a], self.kernel_size[a],
+            smallest = F._conv_transpose2d_output_size(input.shape[-2 + a], self.kernel_size[a],
                                                       self.stride[a], self.padding[a], 0,
                                                       self.dilation[a])
             largest = smallest + self.stride[a] - 1

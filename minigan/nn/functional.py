@@ -65,7 +65,7 @@ def _positive_pair(v, name, who, minimum=1):
     return pair
 
 
-def _image_input(x, who, channel_word="channels"):
+def _image_input(x, who):
     """(N, C, H, W) Tensor and whether it was unbatched (C, H, W)."""
     x = as_tensor(x)
     _check_float(x, who)
@@ -139,7 +139,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     return ops.squeeze(y, 0) if unbatched else y
 
 
-def conv_transpose2d_output_size(size, kernel, stride, padding, output_padding, dilation):
+def _conv_transpose2d_output_size(size, kernel, stride, padding, output_padding, dilation):
     """PyTorch's rule: (H - 1) s - 2 p + d (k - 1) + output_padding + 1."""
     return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
 
@@ -184,7 +184,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
             raise ValueError(f"{who}: output_padding must be smaller than either stride or "
                              f"dilation, got output_padding={op[a]}, stride={s[a]}, "
                              f"dilation={d[a]}")
-    out_hw = [conv_transpose2d_output_size(size, k, s[a], p[a], op[a], d[a])
+    out_hw = [_conv_transpose2d_output_size(size, k, s[a], p[a], op[a], d[a])
               for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
     if min(out_hw) < 1:
         raise ValueError(f"{who}: input {h}x{wd} with kernel {kh}x{kw}, stride {s}, padding {p}, "
