@@ -50,6 +50,10 @@ FAMILIES = {
 }
 
 
+# the embedded 8x8 digits are upsampled to the size the DCGAN-family nets expect
+_DEFAULT_IMAGE_SIZE = {"digits": 28}
+
+
 @dataclass
 class TrainConfig:
     model: str = "dcgan"
@@ -168,7 +172,8 @@ class Trainer:
         self.config = cfg = config
         self.device = backend.normalize_device(cfg.device)
         manual_seed(cfg.seed)
-        self.dataset = get_dataset(cfg.data, **({"size": cfg.image_size} if cfg.image_size else {}))
+        size = cfg.image_size or _DEFAULT_IMAGE_SIZE.get(cfg.data)
+        self.dataset = get_dataset(cfg.data, **({"size": size} if size else {}))
         data = np.asarray(self.dataset.data, dtype=np.float32)
         self.kind = self.dataset.kind
         self.data = backend.to_device(data, self.device)

@@ -570,3 +570,4 @@ def one_hot(tensor, num_classes=-1):
 
 
 # --------------------------------------------------------------------- normalisation (defined in normalization.py)
+from .normalization import batch_norm, layer_norm  # noqa: E402,F401
