@@ -1,0 +1,144 @@
+"""Generator and discriminator networks, one module per GAN family, and
+:func:`build`, which picks the pair for a family and a kind of data.
+
+==========  ==========================================  ========================================
+family      image data                                  2-D toy data
+==========  ==========================================  ========================================
+gan         MLP on flattened pixels (:mod:`.mlp`)        MLP, 3 x 128 (latent 8)
+dcgan       DCGAN conv nets (:mod:`.dcgan`)              (convolutional: not available)
+wgan        DCGAN G + BatchNorm critic (:mod:`.wgan`)    MLP G and critic, 3 x 512 (latent 2)
+wgan-gp     DCGAN G + LayerNorm critic (:mod:`.wgan`)    MLP G and critic, 3 x 512 (latent 2)
+sngan       standard CNN, SN in D (:mod:`.sngan`)        MLP, SN on every D layer (latent 8)
+sagan       SN in G and D + self-attention (:mod:`.sagan`)  (convolutional: not available)
+==========  ==========================================  ========================================
+
+Every discriminator returns logits / critic scores of shape (N, 1); every
+image generator ends in Tanh, so images are in [-1, 1].
+"""
+from __future__ import annotations
+
+from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
+from .mlp import (IMAGE_D_HIDDEN, IMAGE_G_HIDDEN, TOY_HIDDEN, MLPDiscriminator, MLPGenerator)
+from .sagan import SAGANDiscriminator, SAGANGenerator
+from .sngan import (SNGANDiscriminator, SNGANGenerator, SNMLPDiscriminator, apply_spectral_norm,
+                    spectrally_normalized_layers)
+from .wgan import WGAN_TOY_HIDDEN, MLPCritic, WGANCritic, WGANGPCritic
+
+__all__ = [
+    "FAMILIES", "DATA_KINDS", "DEFAULT_LATENT_DIM", "build",
+    "MLPGenerator", "MLPDiscriminator", "DCGANGenerator", "DCGANDiscriminator", "dcgan_init",
+    "WGANCritic", "WGANGPCritic", "MLPCritic", "SNGANGenerator", "SNGANDiscriminator",
+    "SNMLPDiscriminator", "SAGANGenerator", "SAGANDiscriminator", "apply_spectral_norm",
+    "spectrally_normalized_layers",
+]
+
+FAMILIES = ("gan", "dcgan", "wgan", "wgan-gp", "sngan", "sagan")
+DATA_KINDS = ("2d", "image")
+
+#: latent sizes when ``build`` is not given one: the papers' for images
+#: (100 in DCGAN / WGAN, 128 in SNGAN / SAGAN); for toy data, 2 as in the
+#: WGAN-GP authors' toy code and 8 elsewhere (easier to cover many modes)
+DEFAULT_LATENT_DIM = {
+    "2d": {"gan": 8, "wgan": 2, "wgan-gp": 2, "sngan": 8},
+    "image": {"gan": 100, "dcgan": 100, "wgan": 100, "wgan-gp": 100, "sngan": 128, "sagan": 128},
+}
+
+_CONV_ONLY = ("dcgan", "sagan")
+
+
+def _take(kw: dict, allowed: dict, where: str) -> dict:
+    """Split ``kw`` by ``allowed`` (key -> 'G' or 'D'); unknown keys are an error."""
+    unknown = sorted(set(kw) - set(allowed))
+    if unknown:
+        raise TypeError(f"build: unexpected keyword(s) {', '.join(unknown)} for {where}; "
+                        f"accepted: {', '.join(allowed) or 'none'}")
+    return ({k: v for k, v in kw.items() if allowed[k] == "G"},
+            {k: v for k, v in kw.items() if allowed[k] == "D"})
+
+
+def build(family: str, data_kind: str, image_size: int | None = None, channels: int = 1,
+          latent_dim: int | None = None, **kw):
+    """The generator and discriminator of ``family`` for ``data_kind``.
+
+    Args:
+        family: one of ``FAMILIES`` ('gan', 'dcgan', 'wgan', 'wgan-gp',
+            'sngan', 'sagan').
+        data_kind: '2d' (points (N, 2)) or 'image' ((N, channels, size, size)
+            in [-1, 1]).
+        image_size: side of the square images (default 28); only for images.
+        channels: image channels (default 1).
+        latent_dim: size of z (default ``DEFAULT_LATENT_DIM[data_kind][family]``).
+        **kw: architecture options, passed to the network they belong to:
+            images: ``ngf``, ``ndf`` (conv families), ``norm`` (wgan-gp critic:
+            'layer' or 'none'), ``attention_size`` (sagan, both networks),
+            ``g_hidden``, ``d_hidden`` (gan); 2-D: ``data_dim`` (default 2),
+            ``g_hidden``, ``d_hidden``.
+
+    Returns:
+        ``(G, D, info)`` with ``info`` a dict: family, data_kind, latent_dim,
+        output_shape (one sample's shape, e.g. (2,) or (1, 28, 28)),
+        image_size and channels (None for 2-D data).
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"build: unknown family {family!r}; expected one of {', '.join(FAMILIES)}")
+    if data_kind not in DATA_KINDS:
+        raise ValueError(f"build: unknown data_kind {data_kind!r}; expected one of "
+                         f"{', '.join(DATA_KINDS)}")
+    if latent_dim is None:
+        latent_dim = DEFAULT_LATENT_DIM[data_kind].get(family)
+    if data_kind == "2d":
+        return _build_2d(family, latent_dim, image_size, channels, kw)
+    return _build_image(family, latent_dim, 28 if image_size is None else image_size, channels, kw)
+
+
+def _build_2d(family, latent_dim, image_size, channels, kw):
+    if family in _CONV_ONLY:
+        raise ValueError(f"build: {family!r} is convolutional and needs data_kind='image'; for "
+                         "2-D data use 'gan', 'wgan', 'wgan-gp' or 'sngan'")
+    if image_size is not None or channels != 1:
+        raise ValueError("build: image_size and channels apply to data_kind='image', not '2d' "
+                         f"(got image_size={image_size!r}, channels={channels!r})")
+    data_dim = kw.pop("data_dim", 2)
+    g_kw, d_kw = _take(kw, {"g_hidden": "G", "d_hidden": "D"}, f"{family} on 2-D data")
+    wide = family in ("wgan", "wgan-gp")
+    g_hidden = g_kw.get("g_hidden", WGAN_TOY_HIDDEN if wide else TOY_HIDDEN)
+    G = MLPGenerator(latent_dim, data_dim, hidden=g_hidden)
+    if wide:
+        D = MLPCritic(data_dim, hidden=d_kw.get("d_hidden", WGAN_TOY_HIDDEN))
+    elif family == "sngan":
+        D = SNMLPDiscriminator(data_dim, hidden=d_kw.get("d_hidden", TOY_HIDDEN))
+    else:
+        D = MLPDiscriminator(data_dim, hidden=d_kw.get("d_hidden", TOY_HIDDEN))
+    info = dict(family=family, data_kind="2d", latent_dim=latent_dim, output_shape=(data_dim,),
+                image_size=None, channels=None)
+    return G, D, info
+
+
+def _build_image(family, latent_dim, image_size, channels, kw):
+    where = f"{family} on images"
+    shape = (channels, image_size, image_size)
+    if family == "gan":
+        g_kw, d_kw = _take(kw, {"g_hidden": "G", "d_hidden": "D"}, where)
+        G = MLPGenerator(latent_dim, shape, hidden=g_kw.get("g_hidden", IMAGE_G_HIDDEN),
+                         out_activation="tanh")
+        D = MLPDiscriminator(shape, hidden=d_kw.get("d_hidden", IMAGE_D_HIDDEN))
+    elif family in ("dcgan", "wgan", "wgan-gp"):
+        allowed = {"ngf": "G", "ndf": "D"}
+        if family == "wgan-gp":
+            allowed["norm"] = "D"
+        g_kw, d_kw = _take(kw, allowed, where)
+        G = DCGANGenerator(latent_dim, channels, image_size, **g_kw)
+        critic = {"dcgan": DCGANDiscriminator, "wgan": WGANCritic, "wgan-gp": WGANGPCritic}[family]
+        D = critic(channels, image_size, **d_kw)
+    elif family == "sngan":
+        g_kw, d_kw = _take(kw, {"ngf": "G", "ndf": "D"}, where)
+        G = SNGANGenerator(latent_dim, channels, image_size, **g_kw)
+        D = SNGANDiscriminator(channels, image_size, **d_kw)
+    else:  # sagan
+        attention_size = kw.pop("attention_size", None)
+        g_kw, d_kw = _take(kw, {"ngf": "G", "ndf": "D"}, where)
+        G = SAGANGenerator(latent_dim, channels, image_size, attention_size=attention_size, **g_kw)
+        D = SAGANDiscriminator(channels, image_size, attention_size=attention_size, **d_kw)
+    info = dict(family=family, data_kind="image", latent_dim=latent_dim, output_shape=shape,
+                image_size=image_size, channels=channels)
+    return G, D, info

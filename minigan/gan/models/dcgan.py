@@ -1,0 +1,172 @@
+"""DCGAN: deep convolutional generator and discriminator (Radford, Metz &
+Chintala, "Unsupervised Representation Learning with Deep Convolutional
+Generative Adversarial Networks", ICLR 2016).
+
+The paper's architecture guidelines, all followed here:
+
+* no pooling: strided convolutions downsample in D, transposed convolutions
+  (stride 2, kernel 4, padding 1: each doubles the resolution) upsample in G;
+* BatchNorm in both networks, except on G's output layer and D's input layer;
+* no fully connected hidden layers: only G's projection of z (a matrix
+  product whose result is reshaped to a small feature map) and D's last
+  layer (the flattened features to one logit);
+* ReLU in G with Tanh on the output; LeakyReLU(0.2) in D;
+* every weight drawn from N(0, 0.02); BatchNorm scale from N(1, 0.02), shift 0
+  (:func:`dcgan_init`).
+
+Shapes, for ``image_size = r0 * 2^k`` with ``r0 = 7`` (14, 28, 56, ...) or
+``r0 = 4`` (8, 16, 32, 64, ...):
+
+    G: z (N, latent_dim) -> Linear -> (N, ngf 2^(k-1), r0, r0) -> BN, ReLU
+       -> k-1 x [ConvT 4/2/1 halving the channels, BN, ReLU]
+       -> ConvT 4/2/1 to ``channels`` -> Tanh -> (N, channels, size, size)
+    D: x (N, channels, size, size) -> Conv 4/2/1 to ndf, LeakyReLU(0.2)
+       -> k-1 x [Conv 4/2/1 doubling the channels, BN, LeakyReLU(0.2)]
+       -> Flatten -> Linear -> logit (N, 1)
+
+For 28x28 and ``ngf = ndf = 64`` that is G: Linear z -> 128x7x7, BN, ReLU,
+ConvT 128->64, BN, ReLU, ConvT 64->1, Tanh; D: Conv 1->64, LeakyReLU, Conv
+64->128, BN, LeakyReLU, Flatten, Linear 6272->1. For 64x64 it is the paper's
+network: 4x4x1024 in the paper, 4x4x512 with PyTorch's ``ngf = 64``.
+
+Layers followed by a normalisation have no bias (the norm's shift replaces it).
+D returns a logit: the losses apply the sigmoid inside a stable softplus.
+"""
+from __future__ import annotations
+
+from ... import nn
+from ...autograd.tensor import Tensor
+from .mlp import check_latent, positive_int
+
+__all__ = ["DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "image_plan", "check_images"]
+
+
+def image_plan(image_size, who: str) -> tuple[int, int]:
+    """``(r0, k)`` with ``image_size == r0 * 2**k``, ``r0`` in {7, 4}, ``k >= 1``:
+    the start resolution of a generator and how many times it doubles."""
+    if isinstance(image_size, int) and not isinstance(image_size, bool):
+        for r0 in (7, 4):
+            k, size = 0, image_size
+            while size % 2 == 0 and size > r0:
+                size //= 2
+                k += 1
+            if size == r0 and k >= 1:
+                return r0, k
+    raise ValueError(f"{who}: image_size must be 7 * 2^k or 4 * 2^k with k >= 1 "
+                     f"(8, 14, 16, 28, 32, 56, 64, ...), got {image_size!r}")
+
+
+def check_images(x, channels: int, image_size: int, who: str) -> Tensor:
+    """Check that ``x`` is a batch of images (N, channels, image_size, image_size)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim != 4 or x.shape[1:] != (channels, image_size, image_size):
+        raise ValueError(f"{who}: expected images (N, {channels}, {image_size}, {image_size}), "
+                         f"got shape {tuple(x.shape)}")
+    return x
+
+
+def dcgan_init(module: nn.Module) -> None:
+    """DCGAN's initialisation, for ``model.apply(dcgan_init)``: weights of
+    Linear / Conv2d / ConvTranspose2d ~ N(0, 0.02) and biases 0; BatchNorm
+    weight ~ N(1, 0.02) and bias 0. A spectrally normalised layer has its
+    trained weight ``weight_orig`` initialised."""
+    if isinstance(module, (nn.Linear, nn.Conv2d, nn.ConvTranspose2d)):
+        weight = module._parameters.get("weight_orig")
+        if weight is None:
+            weight = module.weight
+        nn.init.normal_(weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, (nn.BatchNorm1d, nn.BatchNorm2d)) and module.affine:
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)
+
+
+class DCGANGenerator(nn.Module):
+    """DCGAN generator: z (N, latent_dim) -> images (N, channels, size, size) in [-1, 1].
+
+    Args:
+        latent_dim: size of z (100 in the paper).
+        channels: image channels (1 for MNIST, 3 for colour).
+        image_size: 28 (7x7 start) or 8, 16, 32, 64 (the paper's 4x4 start);
+            any ``7 * 2^k`` or ``4 * 2^k`` works.
+        ngf: channels of the last hidden feature map; they double at each
+            lower resolution (so 64 gives 128x7x7 at 28x28, 512x4x4 at 64x64).
+        init: apply :func:`dcgan_init` (the paper's initialisation).
+    """
+
+    def __init__(self, latent_dim: int = 100, channels: int = 1, image_size: int = 28,
+                 ngf: int = 64, init: bool = True):
+        super().__init__()
+        who = type(self).__name__
+        self.latent_dim = positive_int(latent_dim, who, "latent_dim")
+        self.channels = positive_int(channels, who, "channels")
+        self.image_size = image_size
+        r0, k = image_plan(image_size, who)
+        c = positive_int(ngf, who, "ngf") * 2 ** (k - 1)
+        layers = [nn.Linear(self.latent_dim, c * r0 * r0, bias=False), nn.Unflatten(1, (c, r0, r0)),
+                  nn.BatchNorm2d(c), nn.ReLU()]
+        for _ in range(k - 1):
+            layers += [nn.ConvTranspose2d(c, c // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(c // 2),
+                       nn.ReLU()]
+            c //= 2
+        layers += [nn.ConvTranspose2d(c, self.channels, 4, 2, 1), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+        if init:
+            self.apply(dcgan_init)
+
+    def forward(self, z: Tensor) -> Tensor:
+        return self.net(check_latent(z, self.latent_dim, type(self).__name__))
+
+    def extra_repr(self):
+        return f"latent_dim={self.latent_dim}, out_shape={(self.channels, self.image_size, self.image_size)}"
+
+
+_NORMS = ("batch", "layer", "none")
+
+
+class DCGANDiscriminator(nn.Module):
+    """DCGAN discriminator: images (N, channels, size, size) -> logits (N, 1).
+
+    Args:
+        channels, image_size: as for :class:`DCGANGenerator`.
+        ndf: channels of the first feature map; they double at each stride-2 conv.
+        norm: normalisation after every conv but the first: 'batch' (the
+            paper), 'layer' (LayerNorm over (C, H, W) of each sample, for
+            WGAN-GP, whose penalty needs per-sample outputs) or 'none'.
+        negative_slope: LeakyReLU slope (0.2 in the paper).
+        init: apply :func:`dcgan_init`.
+    """
+
+    def __init__(self, channels: int = 1, image_size: int = 28, ndf: int = 64,
+                 norm: str = "batch", negative_slope: float = 0.2, init: bool = True):
+        super().__init__()
+        who = type(self).__name__
+        if norm not in _NORMS:
+            raise ValueError(f"{who}: norm must be one of {', '.join(map(repr, _NORMS))}, got {norm!r}")
+        self.channels = positive_int(channels, who, "channels")
+        self.image_size = image_size
+        self.norm = norm
+        r0, k = image_plan(image_size, who)
+        c, size = positive_int(ndf, who, "ndf"), image_size // 2
+        layers = [nn.Conv2d(self.channels, c, 4, 2, 1), nn.LeakyReLU(negative_slope)]
+        for _ in range(k - 1):
+            size //= 2
+            layers.append(nn.Conv2d(c, 2 * c, 4, 2, 1, bias=norm == "none"))
+            if norm == "batch":
+                layers.append(nn.BatchNorm2d(2 * c))
+            elif norm == "layer":
+                layers.append(nn.LayerNorm((2 * c, size, size)))
+            layers.append(nn.LeakyReLU(negative_slope))
+            c *= 2
+        layers += [nn.Flatten(), nn.Linear(c * r0 * r0, 1)]
+        self.net = nn.Sequential(*layers)
+        if init:
+            self.apply(dcgan_init)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.net(check_images(x, self.channels, self.image_size, type(self).__name__))
+
+    def extra_repr(self):
+        return f"in_shape={(self.channels, self.image_size, self.image_size)}, norm={self.norm!r}"
