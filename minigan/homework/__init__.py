@@ -49,6 +49,9 @@ def _parser():
     g.add_argument("--timeout", type=float, default=300.0,
                    help="seconds allowed per test file (default 300)")
     g.add_argument("--points", type=float, default=10.0, help="points per task (default 10)")
+    g.add_argument("--isolate", action="store_true",
+                   help="run each test file in its own process from the start (slower; for "
+                        "submissions expected to hang or crash)")
     g.add_argument("--json", default=None, metavar="FILE", help="also write the result as JSON")
     return p
 
@@ -68,7 +71,7 @@ def main(argv=None) -> int:
         return 0
     try:
         result = grade(args.submission, timeout=args.timeout, tests=args.tests,
-                       points_per_task=args.points)
+                       points_per_task=args.points, isolate=args.isolate)
     except (FileNotFoundError, ValueError) as exc:
         print(f"minigan homework: {exc}", file=sys.stderr)
         return 2

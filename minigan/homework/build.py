@@ -27,6 +27,8 @@ SOLUTION`` line or on the line just before it (text after ``--`` says what to
 implement), else from the enclosing function's name (and the first line of
 its docstring). Notebooks also lose their outputs and execution counts.
 Markers must pair up; anything else is an error naming the file and line.
+Marker-like lines inside string literals (a script that writes notebooks)
+are text, not markers.
 """
 from __future__ import annotations
 
@@ -65,11 +67,13 @@ class _Region:
     indent: str = ""
 
 
-def _find_regions(lines, where):
+def _find_regions(lines, where, in_strings=frozenset()):
+    """The marker regions, in order; ``in_strings`` holds the (1-based) lines
+    inside multi-line string literals, whose marker-like text is data."""
     regions, open_region = [], None
     for i, line in enumerate(lines):
         m = _MARKER.match(line)
-        if not m:
+        if not m or i + 1 in in_strings:
             continue
         kind, what = m["kind"], m["what"]
         if kind == "BEGIN":
@@ -105,6 +109,17 @@ def _parse(source):
         return ast.parse(plain), None
     except SyntaxError as exc:
         return None, exc
+
+
+def _string_lines(tree):
+    """Lines strictly after the first line of each multi-line string literal."""
+    lines = set()
+    if tree is not None:
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Constant) and isinstance(node.value, str)) \
+                    or isinstance(node, ast.JoinedStr):
+                lines.update(range(node.lineno + 1, (node.end_lineno or node.lineno) + 1))
+    return lines
 
 
 def _functions(tree):
@@ -151,11 +166,13 @@ def strip_source(source: str, where: str = "<source>", default_task: str = "exer
     the solution regions replaced. ``where`` names the source in errors;
     ``default_task`` names a region outside any function that has no ``# TASK:``
     comment."""
+    if "BEGIN" not in source and "END" not in source:
+        return source, []
     lines = source.splitlines(keepends=True)
-    regions = _find_regions(lines, where)
+    tree, _ = _parse(source)
+    regions = _find_regions(lines, where, _string_lines(tree))
     if not regions:
         return source, []
-    tree, _ = _parse(source)
     functions = _functions(tree)
     out, tasks, pos = [], [], 0
     for r in regions:

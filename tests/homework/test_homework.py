@@ -143,6 +143,15 @@ def test_unbalanced_markers_are_refused_with_file_and_line(source, line, words):
         strip_source(source, "hw.py")
 
 
+def test_marker_text_inside_string_literals_is_left_alone():
+    source = ('CELL = """\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n"""\n\n\n'
+              "def f():\n    ### BEGIN SOLUTION\n    return CELL\n    ### END SOLUTION\n")
+    new, tasks = strip_source(source, "maker.py")
+    assert tasks == [(9, "f")]
+    assert new.startswith('CELL = """\n### BEGIN SOLUTION\nx = 1\n### END SOLUTION\n"""')
+    assert "return CELL" not in new
+
+
 def test_build_names_the_file_with_bad_markers(tmp_path):
     src = tmp_path / "src"
     (src / "sub").mkdir(parents=True)
@@ -216,8 +225,8 @@ def test_notebook_errors_name_the_cell(tmp_path):
 
 
 # --------------------------------------------------------------------- grading, CLI
-def _mini_course(root, slow=False):
-    """One task 'square' with its test, plus (optionally) a task whose test hangs."""
+def _mini_course(root, extra=None):
+    """One task 'square' with its test, plus optionally a task 'bad' whose test is ``extra``."""
     root.mkdir()
     shutil.copy(EXERCISES / "conftest.py", root / "conftest.py")
     (root / "tests").mkdir()
@@ -227,10 +236,10 @@ def _mini_course(root, slow=False):
     (root / "tests" / "test_square.py").write_text(
         "import pytest\nfrom square import square\n\n\n"
         '@pytest.mark.task("square")\ndef test_square():\n    assert square(3) == 9\n')
-    if slow:
-        (root / "tests" / "test_hang.py").write_text(
-            "import time\nimport pytest\n\n\n"
-            '@pytest.mark.task("hang")\ndef test_hang():\n    time.sleep(120)\n')
+    if extra:
+        (root / "tests" / "test_bad.py").write_text(
+            "import os\nimport time\n\nimport pytest\n\n\n"
+            f'@pytest.mark.task("bad")\ndef test_bad():\n    {extra}\n')
     return root
 
 
@@ -247,10 +256,21 @@ def test_cli_build_and_grade(tmp_path, capsys):
     assert "not empty" in capsys.readouterr().err
 
 
+def test_a_crashing_test_costs_only_its_own_task(tmp_path):
+    """The shared run dies without a report, so every file is run again alone."""
+    src = _mini_course(tmp_path / "course", extra="os._exit(3)")
+    result = grade(src, verbose=False)
+    assert result["tasks"]["square"] == {"passed": 1, "total": 1, "failures": [],
+                                         "max_points": 10.0, "points": 10.0}
+    bad = result["tasks"]["bad"]
+    assert bad["passed"] == 0 and "no report (exit code 3)" in bad["failures"][0]["message"]
+
+
+@pytest.mark.slow
 def test_a_hanging_test_costs_only_its_own_task(tmp_path):
-    src = _mini_course(tmp_path / "course", slow=True)
-    result = grade(src, timeout=4, verbose=False)
+    src = _mini_course(tmp_path / "course", extra="time.sleep(120)")
+    result = grade(src, timeout=10, isolate=True, verbose=False)
     assert result["tasks"]["square"]["passed"] == 1
-    hang = result["tasks"]["hang"]
-    assert hang["passed"] == 0 and "timed out after 4 s" in hang["failures"][0]["message"]
-    assert "test_hang" in hang["failures"][0]["message"]  # faulthandler shows where it hung
+    bad = result["tasks"]["bad"]
+    assert bad["passed"] == 0 and "timed out after 10 s" in bad["failures"][0]["message"]
+    assert "test_bad" in bad["failures"][0]["message"]  # faulthandler shows where it hung
