@@ -105,14 +105,19 @@ def load(path, map_location=None):
         with zipfile.ZipFile(io.BytesIO(raw)) as zf:
             bad = zf.testzip()  # verifies every member's CRC
             if bad is not None:
-                raise CheckpointError(f"{path!r} is corrupted (member {bad!r} fails its CRC check)")
+                raise CheckpointError(
+                    f"{path!r} is corrupted (member {bad!r} fails its CRC check). Delete it and "
+                    "resume from an earlier checkpoint, or re-run the save.")
         with np.load(io.BytesIO(raw), allow_pickle=False) as data:
             tree = json.loads(bytes(data["__minigan__"]).decode())
             n = sum(1 for k in data.files if k.startswith("a"))
             arrays = [data[f"a{i}"] for i in range(n)]
     except CheckpointError:
         raise
-    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError) as exc:
+    # NotImplementedError / RuntimeError: zipfile's answer to a damaged header
+    # that claims an unknown compression method, zip version or encryption
+    except (zipfile.BadZipFile, KeyError, ValueError, EOFError, OSError, NotImplementedError,
+            RuntimeError) as exc:
         raise CheckpointError(
             f"{path!r} is not a readable minigan checkpoint (truncated or corrupted: {exc}). "
             "Delete it and resume from an earlier checkpoint, or re-run the save."
