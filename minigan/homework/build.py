@@ -192,6 +192,8 @@ def strip_source(source: str, where: str = "<source>", default_task: str = "exer
         tasks.append((r.begin + 1, name))
     out.extend(lines[pos:])
     new = "".join(out)
+    if source.endswith("\n"):
+        new = new.rstrip("\n") + "\n"  # a hidden region at the end leaves blank lines
     if tree is not None:
         _, exc = _parse(new)
         if exc is not None:
@@ -272,6 +274,9 @@ def build(src, dest, overwrite: bool = False) -> list[Task]:
     if dest == src or src in dest.parents:
         raise BuildError(f"homework build: destination {dest} is inside the source {src}; "
                          "choose a folder outside it")
+    if dest.exists() and not dest.is_dir():
+        raise BuildError(f"homework build: destination {dest} is a file; the source {src} is "
+                         "a folder, so the destination must be a folder")
     if dest.exists() and any(dest.iterdir()) and not overwrite:
         raise BuildError(f"homework build: destination {dest} is not empty; pass "
                          "overwrite=True (--force) to write into it")

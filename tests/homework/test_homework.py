@@ -175,6 +175,9 @@ def test_build_refuses_to_overwrite_or_to_write_inside_the_source(tmp_path):
         build(src, dest)
     with pytest.raises(BuildError, match="inside the source"):
         build(src, src / "student")
+    (tmp_path / "file.txt").write_text("")
+    with pytest.raises(BuildError, match="is a file"):
+        build(src, tmp_path / "file.txt")
     build(src, dest, overwrite=True)
     assert (dest / "a.py").read_text() == "x = 1\n"
 
@@ -241,6 +244,15 @@ def _mini_course(root, extra=None):
             "import os\nimport time\n\nimport pytest\n\n\n"
             f'@pytest.mark.task("bad")\ndef test_bad():\n    {extra}\n')
     return root
+
+
+def test_unmarked_tests_count_for_the_task_their_file_names(tmp_path):
+    src = _mini_course(tmp_path / "course", extra="assert False, 'unmarked and failing'")
+    test_bad = src / "tests" / "test_bad.py"
+    test_bad.write_text(test_bad.read_text().replace('@pytest.mark.task("bad")\n', ""))
+    result = grade(src, verbose=False)
+    assert result["tasks"]["bad"]["total"] == 1 and result["tasks"]["square"]["passed"] == 1
+    assert "unmarked and failing" in result["tasks"]["bad"]["failures"][0]["message"]
 
 
 def test_cli_build_and_grade(tmp_path, capsys):
