@@ -40,14 +40,15 @@ def _parser():
     b.add_argument("dest", help="where to write the student version (must not exist yet)")
     b.add_argument("--force", action="store_true", help="write into DEST even if it is not empty")
     g = sub.add_parser("grade", help="run SUBMISSION's tests and print a score per task",
-                       description="Run each test file of SUBMISSION/tests in its own pytest "
-                                   "process and score the tests per task marker. Exit code 0 "
-                                   "only when every test passes.")
+                       description="Run SUBMISSION/tests with pytest in a subprocess (on a "
+                                   "copy of SUBMISSION) and score the tests per task marker. "
+                                   "If that run hangs or crashes, each test file is rerun alone. "
+                                   "Exit code 0 only when every test passes.")
     g.add_argument("submission", help="the submission folder (holding tests/ and the exercises)")
     g.add_argument("--tests", default=None,
                    help="grade with this tests folder instead (e.g. the solution's, with hidden tests)")
     g.add_argument("--timeout", type=float, default=300.0,
-                   help="seconds allowed per test file (default 300)")
+                   help="seconds allowed per pytest run (default 300)")
     g.add_argument("--points", type=float, default=10.0, help="points per task (default 10)")
     g.add_argument("--isolate", action="store_true",
                    help="run each test file in its own process from the start (slower; for "
