@@ -7,10 +7,20 @@ import pytest
 import minigan
 from minigan import nn
 from minigan.gan import models
-from minigan.gan.models import (DCGANDiscriminator, DCGANGenerator, MLPDiscriminator,
-                                MLPGenerator, SAGANDiscriminator, SAGANGenerator,
-                                SNGANDiscriminator, SNGANGenerator, WGANCritic, WGANGPCritic,
-                                build, spectrally_normalized_layers)
+from minigan.gan.models import (
+    DCGANDiscriminator,
+    DCGANGenerator,
+    MLPDiscriminator,
+    MLPGenerator,
+    SAGANDiscriminator,
+    SAGANGenerator,
+    SNGANDiscriminator,
+    SNGANGenerator,
+    WGANCritic,
+    WGANGPCritic,
+    build,
+    spectrally_normalized_layers,
+)
 
 # small widths keep the conv nets fast; the architecture is the same
 SMALL = {"dcgan": dict(ngf=8, ndf=8), "wgan": dict(ngf=8, ndf=8), "wgan-gp": dict(ngf=8, ndf=8),
@@ -221,7 +231,7 @@ def test_sagan_has_self_attention_at_the_middle_resolution(size, where):
         blocks = [m for m in model.modules() if isinstance(m, nn.SelfAttention)]
         assert len(blocks) == 1
         seen = []
-        blocks[0].register_forward_pre_hook(lambda mod, args: seen.append(args[0].shape[-2:]))
+        blocks[0].register_forward_pre_hook(lambda mod, args, seen=seen: seen.append(args[0].shape[-2:]))
         model(x)
         assert seen == [(where, where)]
         assert blocks[0].gamma.item() == 0.0
@@ -282,7 +292,7 @@ def test_inputs_are_checked_with_clear_errors():
 
 
 def test_eval_mode_is_deterministic_and_state_dict_round_trips():
-    G, D, info = _build("sagan", "image", 8)
+    G, _, info = _build("sagan", "image", 8)
     z = minigan.randn(3, info["latent_dim"])
     G(z)  # one training-mode pass: batch-norm statistics and u, v move
     G.eval()

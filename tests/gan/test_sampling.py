@@ -9,8 +9,14 @@ import pytest
 import minigan
 from minigan import nn
 from minigan.gan.models import DCGANGenerator, MLPGenerator, SAGANGenerator
-from minigan.gan.sampling import (generate, interpolate, lerp, sample_latent, slerp,
-                                  truncated_normal)
+from minigan.gan.sampling import (
+    generate,
+    interpolate,
+    lerp,
+    sample_latent,
+    slerp,
+    truncated_normal,
+)
 
 
 def test_sample_latent_shapes_and_seeding():

@@ -21,7 +21,8 @@ PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 def read_png(path) -> np.ndarray:
     """Decode the PNGs ``write_png`` makes (8-bit, unfiltered) back to (H, W, C)."""
-    data = open(path, "rb").read()
+    with open(path, "rb") as f:
+        data = f.read()
     assert data[:8] == PNG_MAGIC
     pos, idat, header = 8, b"", None
     while pos < len(data):
@@ -34,11 +35,16 @@ def read_png(path) -> np.ndarray:
         elif kind == b"IDAT":
             idat += body
         pos += 12 + length
-    w, h, depth, color = header[:4]
+    w, h, _depth, color = header[:4]
     channels = {0: 1, 2: 3, 6: 4}[color]
     rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(h, 1 + w * channels)
     assert np.all(rows[:, 0] == 0)  # filter type "none" on every line
     return rows[:, 1:].reshape(h, w, channels)
+
+
+def is_png(path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(8) == PNG_MAGIC
 
 
 def _no_temp_files(folder):
@@ -107,14 +113,14 @@ def _records(n=30):
 
 def test_plot_losses_from_records_and_csv(tmp_path):
     path = plot_losses(_records(), tmp_path / "losses.png")
-    assert open(path, "rb").read(8) == PNG_MAGIC
+    assert is_png(path)
     csv_path = tmp_path / "metrics.csv"
     with open(csv_path, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(_records()[0]))
         w.writeheader()
         w.writerows(_records())
     path2 = plot_losses(str(csv_path), tmp_path / "losses2.png", smoothing=0.0)
-    assert open(path2, "rb").read(8) == PNG_MAGIC
+    assert is_png(path2)
     assert _no_temp_files(tmp_path)
     with pytest.raises(ValueError, match="no records"):
         plot_losses([], tmp_path / "x.png")
@@ -130,13 +136,13 @@ def test_plot_2d_with_module_and_callable_critics(tmp_path):
     D.train()
     stats = D[1].running_mean.numpy().copy()
     path = plot_2d(fake, real, tmp_path / "a.png", critic=D, grad_field=True, title="step 0")
-    assert open(path, "rb").read(8) == PNG_MAGIC
+    assert is_png(path)
     assert D.training and D[1].training  # flags restored
     np.testing.assert_array_equal(D[1].running_mean.numpy(), stats)  # evaluated in eval mode
     path = plot_2d(fake.numpy(), real, tmp_path / "b.png",
                    critic=lambda p: np.sin(p[:, 0]) + p[:, 1], grad_field=True, bounds=(-3, 3, -3, 3))
-    assert open(path, "rb").read(8) == PNG_MAGIC
-    assert open(plot_2d(fake, real, tmp_path / "c.png"), "rb").read(8) == PNG_MAGIC
+    assert is_png(path)
+    assert is_png(plot_2d(fake, real, tmp_path / "c.png"))
     assert _no_temp_files(tmp_path)
     with pytest.raises(ValueError, match=r"\(N, 2\)"):
         plot_2d(np.zeros((5, 3)), real, tmp_path / "d.png")

@@ -1,16 +1,16 @@
 """Generator and discriminator networks, one module per GAN family, and
 :func:`build`, which picks the pair for a family and a kind of data.
 
-==========  ==========================================  ========================================
-family      image data                                  2-D toy data
-==========  ==========================================  ========================================
-gan         MLP on flattened pixels (:mod:`.mlp`)        MLP, 3 x 128 (latent 8)
-dcgan       DCGAN conv nets (:mod:`.dcgan`)              (convolutional: not available)
-wgan        DCGAN G + BatchNorm critic (:mod:`.wgan`)    MLP G and critic, 3 x 512 (latent 2)
-wgan-gp     DCGAN G + LayerNorm critic (:mod:`.wgan`)    MLP G and critic, 3 x 512 (latent 2)
-sngan       standard CNN, SN in D (:mod:`.sngan`)        MLP, SN on every D layer (latent 8)
-sagan       SN in G and D + self-attention (:mod:`.sagan`)  (convolutional: not available)
-==========  ==========================================  ========================================
+==========  ===============================================  ====================================
+family      image data                                       2-D toy data
+==========  ===============================================  ====================================
+gan         MLP on flattened pixels (:mod:`.mlp`)             MLP, 3 x 128 (latent 8)
+dcgan       DCGAN conv nets (:mod:`.dcgan`)                   convolutional: not available
+wgan        DCGAN G + BatchNorm critic (:mod:`.wgan`)         MLP G and critic, 3 x 512 (latent 2)
+wgan-gp     DCGAN G + LayerNorm critic (:mod:`.wgan`)         MLP G and critic, 3 x 512 (latent 2)
+sngan       standard CNN, SN in D (:mod:`.sngan`)             MLP, SN on every D layer (latent 8)
+sagan       SN in G and D + self-attention (:mod:`.sagan`)    convolutional: not available
+==========  ===============================================  ====================================
 
 Every discriminator returns logits / critic scores of shape (N, 1); every
 image generator ends in Tanh, so images are in [-1, 1].
@@ -18,10 +18,21 @@ image generator ends in Tanh, so images are in [-1, 1].
 from __future__ import annotations
 
 from .dcgan import DCGANDiscriminator, DCGANGenerator, dcgan_init
-from .mlp import (IMAGE_D_HIDDEN, IMAGE_G_HIDDEN, TOY_HIDDEN, MLPDiscriminator, MLPGenerator)
+from .mlp import (
+    IMAGE_D_HIDDEN,
+    IMAGE_G_HIDDEN,
+    TOY_HIDDEN,
+    MLPDiscriminator,
+    MLPGenerator,
+)
 from .sagan import SAGANDiscriminator, SAGANGenerator
-from .sngan import (SNGANDiscriminator, SNGANGenerator, SNMLPDiscriminator, apply_spectral_norm,
-                    spectrally_normalized_layers)
+from .sngan import (
+    SNGANDiscriminator,
+    SNGANGenerator,
+    SNMLPDiscriminator,
+    apply_spectral_norm,
+    spectrally_normalized_layers,
+)
 from .wgan import WGAN_TOY_HIDDEN, MLPCritic, WGANCritic, WGANGPCritic
 
 __all__ = [

@@ -23,6 +23,7 @@ Defaults:
 from __future__ import annotations
 
 import math
+from itertools import pairwise
 
 from ... import nn
 from ...autograd.tensor import Tensor
@@ -50,8 +51,12 @@ def make_activation(name: str, negative_slope: float = 0.2) -> nn.Module:
 
 def _as_shape(dim, who: str, arg: str) -> tuple:
     """``dim`` (an int or a shape tuple) as a tuple of positive ints."""
-    shape = (dim,) if isinstance(dim, int) and not isinstance(dim, bool) else tuple(dim) \
-        if isinstance(dim, (tuple, list)) else None
+    if isinstance(dim, (tuple, list)):
+        shape = tuple(dim)
+    elif isinstance(dim, int) and not isinstance(dim, bool):
+        shape = (dim,)
+    else:
+        shape = ()
     if not shape or any(not isinstance(s, int) or isinstance(s, bool) or s <= 0 for s in shape):
         raise ValueError(f"{who}: {arg} must be a positive int or a tuple of positive ints "
                          f"(e.g. 2 or (1, 28, 28)), got {dim!r}")
@@ -97,7 +102,7 @@ class MLPGenerator(nn.Module):
         self.out_activation = out_activation
         widths = (self.latent_dim,) + hidden
         layers = []
-        for a, b in zip(widths[:-1], widths[1:]):
+        for a, b in pairwise(widths):
             layers += [nn.Linear(a, b), make_activation(activation, negative_slope)]
         layers.append(nn.Linear(widths[-1], math.prod(self.out_shape)))
         if out_activation == "tanh":
@@ -138,7 +143,7 @@ class MLPDiscriminator(nn.Module):
         widths = (math.prod(self.in_shape),) + hidden
         layers = [nn.Flatten()] if len(self.in_shape) > 1 else []
         sn = nn.utils.spectral_norm if spectral_norm else (lambda m: m)
-        for a, b in zip(widths[:-1], widths[1:]):
+        for a, b in pairwise(widths):
             layers += [sn(nn.Linear(a, b)), make_activation(activation, negative_slope)]
         layers.append(sn(nn.Linear(widths[-1], 1)))
         self.net = nn.Sequential(*layers)
