@@ -36,7 +36,14 @@ class Function:
                 raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
         _check_same_device(type(self).__name__, inputs)
         self.xp = backend.get_array_module(inputs[0]._data) if inputs else backend.np
-        outs = self.forward(*[x._data for x in inputs])
+        try:
+            outs = self.forward(*[x._data for x in inputs])
+        except ValueError as exc:
+            # NumPy's own message (e.g. "operands could not be broadcast") names
+            # neither the op nor the tensors: add both
+            shapes = ", ".join(str(x.shape) for x in inputs)
+            raise ValueError(
+                f"{type(self).__name__}: {str(exc).strip()} (input shapes {shapes})") from exc
         single = not isinstance(outs, tuple)
         if single:
             outs = (outs,)

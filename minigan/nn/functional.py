@@ -403,6 +403,11 @@ def _same_shape(input, target, who, strict):
                f"{tuple(input.shape)}")
         if strict:
             raise ValueError(msg + "; please ensure they have the same size")
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise ValueError(msg + ", and the two cannot be broadcast together; please ensure "
+                             "they have the same size") from None
         warnings.warn(msg + "; this will likely lead to incorrect results due to broadcasting. "
                       "Please ensure they have the same size.", UserWarning, stacklevel=3)
 
