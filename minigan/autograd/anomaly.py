@@ -7,6 +7,7 @@ is for debugging, not for training runs.
 """
 from __future__ import annotations
 
+import os
 import threading
 import traceback
 
@@ -53,10 +54,15 @@ def _bad(array) -> str | None:
     return None
 
 
+# the package's own folder; a path test, not a name test, since the user's code
+# often lives under a folder called minigan too (a git checkout of it, a CI runner)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
 def _where(stack) -> str:
     # the innermost frame outside minigan itself is the user's line
     for frame in reversed(stack or []):
-        if "/minigan/" not in frame.filename.replace("\\", "/"):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
             return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
     return "(no user frame found)"
 
