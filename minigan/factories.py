@@ -2,6 +2,8 @@
 ``arange`` and their ``*_like`` forms. Factories default to float32."""
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from . import backend
@@ -41,12 +43,23 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     return _finish(array, device, requires_grad)
 
 
+def _size(shape) -> tuple:
+    """``shape`` as a tuple of ints; int() would silently turn 2.5 into 2."""
+    for s in shape:
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"size must be a tuple of ints, got {shape} "
+                            f"({s!r} is a {type(s).__name__})")
+        if s < 0:
+            raise ValueError(f"size must not contain negative numbers, got {shape}")
+    return tuple(int(s) for s in shape)
+
+
 def _creator(fill):
     def make(*shape, dtype=None, device=None, requires_grad=False):
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         dev = backend.normalize_device(device)
-        array = fill(tuple(int(s) for s in shape), np.dtype(dtype or DEFAULT_DTYPE), dev)
+        array = fill(_size(shape), np.dtype(dtype or DEFAULT_DTYPE), dev)
         return _finish(array, dev, requires_grad)
 
     return make
