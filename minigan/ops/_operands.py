@@ -57,6 +57,19 @@ def as_tensor(value, like: Tensor | None = None) -> Tensor:
     return Tensor._wrap(arr)
 
 
+def float_operand(op_name: str, x) -> Tensor:
+    """``x`` as a floating-point Tensor, for ops whose result is never an
+    integer (exp, log, sqrt, sigmoid, tanh, softplus): an integer or boolean
+    tensor becomes float32, as in PyTorch (NumPy would give float64, or an
+    integer sigmoid); complex is refused."""
+    x = as_tensor(x)
+    if is_float(x.dtype):
+        return x
+    if x.dtype.kind == "c":
+        raise TypeError(f"{op_name}: complex tensors are not supported, got dtype {x.dtype}")
+    return _cast_const(x, DEFAULT_FLOAT)
+
+
 def binary_operands(op_name: str, a, b) -> tuple[Tensor, Tensor]:
     """Both arguments as Tensors of one dtype, or a clear error."""
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ._operands import as_tensor, constant
+from ._operands import as_tensor, constant, float_operand
 from .reduce import logsumexp
 
 
@@ -81,15 +81,15 @@ def leaky_relu(x, negative_slope=0.01):
 
 
 def sigmoid(x):
-    return Sigmoid()(as_tensor(x))
+    return Sigmoid()(float_operand("sigmoid", x))
 
 
 def tanh(x):
-    return Tanh()(as_tensor(x))
+    return Tanh()(float_operand("tanh", x))
 
 
 def softplus(x, beta=1.0, threshold=20.0):
-    return Softplus(beta, threshold)(as_tensor(x))
+    return Softplus(beta, threshold)(float_operand("softplus", x))
 
 
 def log_softmax(x, axis=-1, *, dim=None):

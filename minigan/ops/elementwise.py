@@ -11,7 +11,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._operands import as_tensor, binary_operands, constant
+from ._operands import as_tensor, binary_operands, constant, float_operand
 from .arithmetic import _unbroadcast
 
 
@@ -160,15 +160,15 @@ class Clone(Function):
 
 
 def exp(x):
-    return Exp()(as_tensor(x))
+    return Exp()(float_operand("exp", x))
 
 
 def log(x):
-    return Log()(as_tensor(x))
+    return Log()(float_operand("log", x))
 
 
 def sqrt(x):
-    return Sqrt()(as_tensor(x))
+    return Sqrt()(float_operand("sqrt", x))
 
 
 def abs(x):  # noqa: A001 - same name as torch.abs
