@@ -112,6 +112,18 @@ def _run_dir(path):
     raise SystemExit(f"minigan: no checkpoint or run folder at {path!r}")
 
 
+def _resume(run_dir, **kw):
+    """``Trainer.resume``, with a missing or damaged checkpoint told in one line
+    rather than a traceback."""
+    from .gan.trainer import Trainer
+    from .serialization import CheckpointError
+
+    try:
+        return Trainer.resume(run_dir, **kw)
+    except (FileNotFoundError, CheckpointError) as exc:
+        raise SystemExit(f"minigan: {exc}") from None
+
+
 def main(argv=None) -> int:
     args = _build_parser().parse_args(argv)
     from .gan.trainer import TrainConfig, Trainer
@@ -136,14 +148,14 @@ def main(argv=None) -> int:
         _report(trainer)
         return 0
     if args.command == "resume":
-        trainer = Trainer.resume(args.dir, steps=args.steps, progress=not args.no_progress)
+        trainer = _resume(args.dir, steps=args.steps, progress=not args.no_progress)
         trainer.run()
         _report(trainer)
         return 0
     if args.command == "sample":
         return _sample(args)
     if args.command == "eval":
-        trainer = Trainer.resume(_run_dir(args.checkpoint), progress=False)
+        trainer = _resume(_run_dir(args.checkpoint), progress=False)
         figures = trainer.evaluate()
         if not figures:
             print("no metric applies to this dataset yet")
@@ -171,11 +183,11 @@ def _sample(args):
     from .autograd.grad_mode import no_grad
     from .autograd.tensor import Tensor
     from .gan.sampling import truncated_normal
-    from .gan.trainer import Trainer, _preserved_state
+    from .gan.trainer import _preserved_state
     from .viz import plots
 
     run = _run_dir(args.checkpoint)
-    trainer = Trainer.resume(run, progress=False)
+    trainer = _resume(run, progress=False)
     G = trainer.G if args.no_ema else trainer.G_ema
     if args.truncation:
         z = truncated_normal(args.n, trainer.latent_dim, args.truncation, seed=args.seed)

@@ -461,6 +461,20 @@ def test_missing_checkpoint_names_the_path(tmp_path):
         Trainer.resume(str(tmp_path))
 
 
+@pytest.mark.parametrize("command", ["resume", "eval", "sample"])
+def test_cli_on_a_missing_or_damaged_checkpoint_says_so_in_one_line(tmp_path, command):
+    from minigan.cli import main
+
+    with pytest.raises(SystemExit) as info:
+        main([command, str(tmp_path)])
+    assert str(info.value).startswith("minigan: no checkpoint") and str(tmp_path) in str(info.value)
+    (tmp_path / "checkpoint.npz").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(SystemExit) as info:
+        main([command, str(tmp_path)])
+    message = str(info.value)
+    assert message.startswith("minigan: ") and "checkpoint.npz" in message and "Delete it" in message
+
+
 def test_trainer_is_not_half_loaded_from_a_corrupted_checkpoint(tmp_path):
     trainer = Trainer(TrainConfig(model="gan", data="ring8", batch_size=16, out=str(tmp_path),
                                   progress=False))
