@@ -99,6 +99,8 @@ def _build_parser():
     s.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA")
     s.add_argument("--truncation", type=float, default=None, help="truncation threshold for z")
 
+    sub.add_parser("homework", help="build student versions of exercises and grade submissions "
+                                    "(minigan homework --help)", add_help=False)
     e = sub.add_parser("eval", help="evaluate a checkpoint with the metrics that apply to its data")
     e.add_argument("checkpoint", help="a checkpoint.npz or a run folder")
     return parser
@@ -125,6 +127,11 @@ def _resume(run_dir, **kw):
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] == "homework":  # build student versions / grade submissions
+        from .homework import main as homework_main
+
+        return homework_main(argv[1:])
     args = _build_parser().parse_args(argv)
     from .gan.trainer import TrainConfig, Trainer
 

@@ -22,6 +22,7 @@ import traceback
 import weakref
 
 from .. import backend
+from . import anomaly
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
@@ -51,8 +52,6 @@ class Function:
         # NumPy reductions return scalars, not 0-d arrays: keep every result an array
         xp = self.xp
         results = tuple(Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o)) for o in outs)
-        from . import anomaly
-
         if anomaly.is_enabled():
             anomaly.check_forward(self, results)
         if record:

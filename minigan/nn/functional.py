@@ -129,10 +129,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}, "
                          f"groups={groups})")
     _check_fits(h, wd, (kh, kw), p, d, "conv2d")
-    cols = ops.im2col(x, (kh, kw), s, p, d)                      # (N, C, kh, kw, OH, OW)
+    cols = ops.im2col(x, (kh, kw), s, p, d, layout="cnl")        # (C, kh, kw, N, OH, OW)
     oh, ow = cols.shape[4], cols.shape[5]
-    cols = ops.reshape(ops.permute(cols, 1, 2, 3, 0, 4, 5), groups, cg * kh * kw, n * oh * ow)
-    y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (G, O/G, N OH OW)
+    if groups == 1:  # one plain GEMM for the whole batch
+        y = ops.matmul(ops.reshape(w, o, c * kh * kw), ops.reshape(cols, c * kh * kw, n * oh * ow))
+    else:
+        cols = ops.reshape(cols, groups, cg * kh * kw, n * oh * ow)
+        y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (G, O/G, N OH OW)
     y = ops.permute(ops.reshape(y, o, n, oh, ow), 1, 0, 2, 3)
     if bias is not None:
         y = y + ops.reshape(as_tensor(bias), 1, o, 1, 1)
@@ -191,17 +194,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                          f"dilation {d} gives a non-positive output size {tuple(out_hw)}; "
                          "reduce the padding")
     g, cin_g, cout = groups, cin // groups, cout_g * groups
-    xs = ops.reshape(ops.permute(x, 1, 0, 2, 3), g, cin_g, n * h * wd)
-    wt = ops.transpose(ops.reshape(w, g, cin_g, cout_g * kh * kw), 1, 2)
-    cols = ops.matmul(wt, xs)                                   # (G, C_out/G kh kw, N H W)
-    cols = ops.permute(ops.reshape(cols, cout, kh, kw, n, h, wd), 3, 0, 1, 2, 4, 5)
+    if g == 1:  # one plain GEMM: (C_out kh kw, C_in) @ (C_in, N H W)
+        xs = ops.reshape(ops.permute(x, 1, 0, 2, 3), cin, n * h * wd)
+        cols = ops.matmul(ops.transpose(ops.reshape(w, cin, cout * kh * kw)), xs)
+    else:
+        xs = ops.reshape(ops.permute(x, 1, 0, 2, 3), g, cin_g, n * h * wd)
+        wt = ops.transpose(ops.reshape(w, g, cin_g, cout_g * kh * kw), 1, 2)
+        cols = ops.matmul(wt, xs)                               # (G, C_out/G kh kw, N H W)
+    cols = ops.reshape(cols, cout, kh, kw, n, h, wd)             # already col2im's "cnl" layout
     # with output_padding >= stride (allowed when dilation is larger), conv2d
     # of the output would give extra rows: they receive zero columns.
     extra = [conv_output_size(out_hw[a], k, s[a], p[a], d[a]) - size
              for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
     if any(extra):
         cols = ops.pad(cols, [(0, 0)] * 4 + [(0, extra[0]), (0, extra[1])])
-    y = ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d)
+    y = ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d, layout="cnl")
     if bias is not None:
         y = y + ops.reshape(as_tensor(bias), 1, cout, 1, 1)
     return ops.squeeze(y, 0) if unbatched else y

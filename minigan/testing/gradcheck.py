@@ -181,7 +181,7 @@ def _gradcheck(fn, inputs, eps, atol, rtol, mode, n_directions, check_zero_grad,
                         raise GradcheckError(
                             f"Jacobian mismatch for input {i}, element "
                             f"{tuple(int(e) for e in idx)}, {out_name(k)}:\n"
-                            f"    analytic: {a[k, flat]!r}\n    numeric:  {num[k]!r}\n"
+                            f"    analytic: {float(a[k, flat])!r}\n    numeric:  {float(num[k])!r}\n"
                             f"(atol={atol}, rtol={rtol}, eps={eps})"
                         )
     else:

@@ -55,14 +55,15 @@ def test_non_contiguous_inputs(spec):
     assert mg.gradcheck(spec.fn, xs, mode="random")
 
 
-def test_im2col_col2im_are_adjoint():
+@pytest.mark.parametrize("layout", ["ncl", "cnl"])
+def test_im2col_col2im_are_adjoint(layout):
     rng = np.random.default_rng(6)
     x = mg.tensor(rng.standard_normal((2, 3, 7, 6)))
     for k, s, p, d in [(3, 1, 1, 1), (3, 2, 0, 1), (2, 2, 2, 2), (4, 3, 1, 1)]:
-        cols = mg.im2col(x, k, s, p, d)
+        cols = mg.im2col(x, k, s, p, d, layout=layout)
         c = mg.tensor(rng.standard_normal(cols.shape))
         lhs = float((cols * c).sum().item())
-        rhs = float((x * mg.col2im(c, x.shape, k, s, p, d)).sum().item())
+        rhs = float((x * mg.col2im(c, x.shape, k, s, p, d, layout=layout)).sum().item())
         assert lhs == pytest.approx(rhs, rel=1e-12)
 
 
