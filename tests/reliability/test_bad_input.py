@@ -232,6 +232,16 @@ def test_inplace_change_of_an_input_a_recorded_op_needs():
         c.sum().backward()
 
 
+def test_item_assignment_to_an_input_a_recorded_op_needs():
+    a = minigan.randn(3, requires_grad=True)
+    b = a * 2
+    c = b * b
+    with minigan.no_grad():
+        b[0] = 5.0  # item assignment bumps the version counter too
+    with raises(RuntimeError, "Mul.backward", "in-place", "version 1"):
+        c.sum().backward()
+
+
 def test_inplace_change_of_an_output_backward_needs():
     a = minigan.randn(3, requires_grad=True)
     b = a.exp()  # Exp.backward needs its output
