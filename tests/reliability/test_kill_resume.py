@@ -77,6 +77,31 @@ def _kill_after(proc, delay):
     return _kill(proc)
 
 
+def _last_logged_step(out):
+    try:
+        lines = (out / "metrics.jsonl").read_bytes().splitlines()
+    except FileNotFoundError:
+        return -1
+    for line in reversed(lines):
+        try:
+            return int(json.loads(line)["step"])
+        except (ValueError, KeyError):
+            continue  # a line still being written
+    return -1
+
+
+def _kill_at_step(proc, out, target, delay, timeout=20.0):
+    """Kill ``proc`` ``delay`` seconds after it logs step ``target`` (a random
+    point of the loop: mid-step, mid-log or mid-checkpoint). True if it was running."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        if _last_logged_step(out) >= target:
+            time.sleep(delay)
+            break
+        time.sleep(0.001)
+    return _kill(proc)
+
+
 def _kill_while_writing(proc, out, min_step, timeout=20.0):
     """Kill ``proc`` the moment a checkpoint's temporary file appears (after the
     checkpoint of ``min_step`` exists). True if the kill landed mid-write."""
@@ -130,7 +155,7 @@ def _assert_same_tree(a, b, where=""):
 
 
 def test_killed_and_resumed_run_equals_the_uninterrupted_one(tmp_path):
-    rng = np.random.default_rng()  # fresh moments each run; printed on failure
+    rng = np.random.default_rng()  # fresh moments each run; the seed is in failure messages
     seed = int(rng.integers(2**31))
     rng = np.random.default_rng(seed)
     ref_dir, run_dir = tmp_path / "reference", tmp_path / "killed"
@@ -151,8 +176,12 @@ def test_killed_and_resumed_run_equals_the_uninterrupted_one(tmp_path):
             mid_write += hit
             kills.append((f"while writing after step {start}", hit))
         else:
-            kills.append((f"random delay after step {start}",
-                          _kill_after(proc, rng.uniform(0.8, 2.0))))
+            # a random moment a few steps on (a step is a few milliseconds); in
+            # steps rather than seconds, so a fast machine cannot finish the run
+            target = start + LOG_EVERY * int(rng.integers(1, 12))
+            delay = rng.uniform(0.0, 0.05)
+            kills.append((f"{delay:.3f} s after logging step {target}",
+                          _kill_at_step(proc, run_dir, target, delay)))
         # a kill never leaves an unreadable checkpoint
         assert _checkpoint_step(run_dir / "checkpoint.npz") >= start
     note = f"kills (seed {seed}): {kills}"
