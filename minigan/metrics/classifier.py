@@ -106,6 +106,9 @@ def load_mnist_classifier(path=None, device: str = "cpu") -> LeNet:
             f"no classifier weights at {path!r}; the committed weights live in {WEIGHTS_PATH!r}, "
             "or train new ones with benchmarks/train_classifier.py")
     state = load(path)
+    if not isinstance(state, dict) or not {"arch", "state_dict"} <= set(state):
+        raise ValueError(f"{path!r} is not a classifier file: expected what save_classifier writes "
+                         "(a dict with 'arch' and 'state_dict'), e.g. from benchmarks/train_classifier.py")
     arch = state["arch"]
     model = LeNet(tuple(arch["channels"]), arch["hidden"], arch["num_classes"])
     model.load_state_dict(state["state_dict"])

@@ -89,6 +89,9 @@ def test_training_mode_model_and_bad_batch_size_are_refused(tmp_path):
         clf.features(_random_digits(2), batch_size=0)
     with pytest.raises(FileNotFoundError, match="train_classifier"):
         clf.load_mnist_classifier(tmp_path / "missing.npz")
+    mg.save(model.state_dict(), tmp_path / "plain.npz")  # weights without the architecture
+    with pytest.raises(ValueError, match="save_classifier"):
+        clf.load_mnist_classifier(tmp_path / "plain.npz")
 
 
 def test_save_and_load_round_trip(tmp_path):
