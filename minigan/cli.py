@@ -162,7 +162,7 @@ def main(argv=None) -> int:
     if args.command == "sample":
         return _sample(args)
     if args.command == "eval":
-        trainer = _resume(_run_dir(args.checkpoint), progress=False)
+        trainer = _resume(_run_dir(args.checkpoint), read_only=True, progress=False)
         figures = trainer.evaluate()
         if not figures:
             print("no metric applies to this dataset yet")
@@ -194,7 +194,7 @@ def _sample(args):
     from .viz import plots
 
     run = _run_dir(args.checkpoint)
-    trainer = _resume(run, progress=False)
+    trainer = _resume(run, read_only=True, progress=False)
     G = trainer.G if args.no_ema else trainer.G_ema
     if args.truncation:
         z = truncated_normal(args.n, trainer.latent_dim, args.truncation, seed=args.seed)

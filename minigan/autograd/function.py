@@ -6,7 +6,8 @@ To add an op, subclass :class:`Function`:
   (``self.xp``) and returns one array (or a tuple of arrays);
 * ``backward(self, *grad_outputs)`` receives the upstream gradients as
   **Tensors** and returns one gradient Tensor per input (``None`` for inputs
-  that need none), written with minigan ops only.
+  that need none: ``self.needs_input_grad[i]`` says which), written with
+  minigan ops only.
 
 Because backward uses differentiable ops, running it while recording
 (``create_graph=True``) builds the graph of the gradient itself, so every op is
@@ -35,8 +36,13 @@ class Function:
         for x in inputs:
             if not isinstance(x, Tensor):
                 raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
-        _check_same_device(type(self).__name__, inputs)
-        self.xp = backend.get_array_module(inputs[0]._data) if inputs else backend.np
+        if inputs:
+            kind = type(inputs[0]._data)
+            if any(type(x._data) is not kind for x in inputs):  # only then can devices differ
+                _check_same_device(type(self).__name__, inputs)
+            self.xp = backend.np if kind is backend.np.ndarray else backend.get_array_module(inputs[0]._data)
+        else:
+            self.xp = backend.np
         try:
             outs = self.forward(*[x._data for x in inputs])
         except ValueError as exc:
@@ -57,6 +63,8 @@ class Function:
         if record:
             self._inputs = list(inputs)
             self._versions = [t._version for t in inputs]
+            # backward may skip work for inputs that need no gradient (frozen weights, data)
+            self.needs_input_grad = tuple(t.requires_grad for t in inputs)
             self._outputs = [weakref.ref(r) for r in results]
             self._out_versions = [r._version for r in results]
             self._out_meta = [(r.shape, r.dtype) for r in results]

@@ -81,7 +81,8 @@ class TrainConfig:
     checkpoint_every: int = 200
     eval_every: int = 0  # 0: only at the end
     progress: bool = True
-    extra: dict = field(default_factory=dict)
+    #: architecture options passed to ``minigan.gan.models.build`` (ngf, ndf, g_hidden, ...)
+    model_options: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
         """The family defaults with this config's explicit choices on top."""
@@ -112,9 +113,10 @@ class TrainConfig:
         if not 0.0 <= self.ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
         r = self.resolved()
-        for key in ("lr_g", "lr_d"):
-            if not r[key] > 0:
-                raise ValueError(f"learning rate {key} must be positive, got {r[key]}")
+        for key in ("lr", "lr_g", "lr_d"):
+            value = getattr(self, key) if getattr(self, key) is not None else r.get(key)
+            if value is not None and not value > 0:
+                raise ValueError(f"learning rate {key} must be positive, got {value}")
         UpdaterConfig(r["loss"], r["n_disc"], r["gp_weight"], r["clip"], self.real_label).validate()
 
     def to_dict(self) -> dict:
@@ -179,7 +181,7 @@ class Trainer:
         self.data = backend.to_device(data, self.device)
         r = self.hyper = cfg.resolved()
         shape = data.shape[1:]
-        build_kw = dict(latent_dim=cfg.latent_dim)
+        build_kw = dict(latent_dim=cfg.latent_dim, **cfg.model_options)
         if self.kind == "image":
             build_kw.update(image_size=shape[-1], channels=shape[0])
         self.G, self.D, self.info = build(cfg.model, self.kind, **build_kw)
@@ -199,6 +201,10 @@ class Trainer:
             self.device))
         self.step = 0
         self.history: list[dict] = []
+        # minigan's random stream is global; each trainer keeps its own
+        # position in it, so two trainers never draw from each other's stream
+        self._rng_state = get_rng_state()
+        self._running = False
         os.makedirs(cfg.out, exist_ok=True)
 
     # ------------------------------------------------------------ construction
@@ -234,6 +240,9 @@ class Trainer:
         """Train up to step ``until`` (default: ``config.steps``)."""
         cfg = self.config
         until = cfg.steps if until is None else until
+        set_rng_state(self._rng_state)
+        self._running = True
+        started = self.step
         bar = None
         if cfg.progress:
             from tqdm.auto import tqdm
@@ -263,11 +272,14 @@ class Trainer:
                 if bar is not None:
                     bar.update(1)
         finally:
+            self._rng_state = get_rng_state()
+            self._running = False
             if bar is not None:
                 bar.close()
-        if self.step == cfg.steps:
+        if self.step == cfg.steps and self.step > started:
             self.plot_losses()
-            self._log_eval()
+            if not (cfg.eval_every and self.step % cfg.eval_every == 0):
+                self._log_eval()
         return self.history
 
     # ------------------------------------------------------------ outputs
@@ -275,6 +287,9 @@ class Trainer:
         return os.path.join(self.config.out, *parts)
 
     def _log(self, record: dict):
+        # JSON has no inf/nan: a figure that is not finite is logged as null
+        record = {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                  for k, v in record.items()}
         self.history.append(record)
         with open(self._path("metrics.jsonl"), "a") as f:
             f.write(json.dumps(record) + "\n")
@@ -372,7 +387,8 @@ class Trainer:
             "config": self.config.to_dict(),
             "G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
-            "rng": json.dumps(get_rng_state()), "sampler": self.sampler.state_dict(),
+            "rng": json.dumps(get_rng_state() if self._running else self._rng_state),
+            "sampler": self.sampler.state_dict(),
             "history_len": len(self.history),
         }
 
@@ -380,20 +396,27 @@ class Trainer:
         save(self.state_dict(), self._path("checkpoint.npz"))
 
     def load_state(self, state: dict):
+        """Restore everything, or nothing: every part is checked against the
+        model before any is loaded."""
+        for name in ("G", "D", "G_ema"):
+            _check_compatible(getattr(self, name), state[name], name)
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         self.G_ema.load_state_dict(state["G_ema"])
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
-        set_rng_state(json.loads(state["rng"]))
+        self._rng_state = json.loads(state["rng"])
+        set_rng_state(self._rng_state)
         self.sampler.load_state_dict(state["sampler"])
         self.step = int(state["step"])
 
     @classmethod
-    def resume(cls, out_dir: str, steps: int | None = None, **overrides) -> "Trainer":
+    def resume(cls, out_dir: str, steps: int | None = None, read_only: bool = False,
+               **overrides) -> "Trainer":
         """A trainer restored from ``out_dir/checkpoint.npz``. Logged lines
         after the checkpoint's step (from a run killed later) are dropped, so
-        the logs continue without duplicates."""
+        the logs continue without duplicates. ``read_only=True`` (for sampling
+        and evaluating) leaves the run's files untouched."""
         path = os.path.join(out_dir, "checkpoint.npz")
         if not os.path.exists(path):
             raise FileNotFoundError(f"no checkpoint to resume from in {out_dir!r} (expected {path})")
@@ -407,6 +430,11 @@ class Trainer:
         trainer = cls(config)
         trainer.load_state(state)
         trainer.history = _read_history(os.path.join(out_dir, "metrics.jsonl"), trainer.step)
+        if read_only:
+            return trainer
+        for name in os.listdir(out_dir):  # temp files of saves a kill interrupted
+            if name.startswith(".tmp-") and name.endswith(".npz"):
+                os.remove(os.path.join(out_dir, name))
         with open(trainer._path("metrics.jsonl"), "w") as f:
             for r in trainer.history:
                 f.write(json.dumps(r) + "\n")
@@ -426,6 +454,19 @@ def _read_history(path, upto_step):
             if r.get("step", 0) <= upto_step:
                 out.append(r)
     return out
+
+
+def _check_compatible(module, state, name):
+    own = module.state_dict()
+    missing = sorted(set(own) - set(state))
+    unexpected = sorted(set(state) - set(own))
+    wrong = [f"{k}: {tuple(state[k].shape)} vs {own[k].shape}" for k in own
+             if k in state and tuple(state[k].shape) != own[k].shape]
+    if missing or unexpected or wrong:
+        raise RuntimeError(
+            f"the checkpoint's {name} does not fit the model built from its config "
+            f"(missing: {missing or 'none'}; unexpected: {unexpected or 'none'}; "
+            f"wrong shapes: {wrong or 'none'}); nothing was loaded")
 
 
 class _preserved_state:

@@ -46,7 +46,9 @@ class Mul(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        return _unbroadcast(g * b, a), _unbroadcast(g * a, b)
+        need_a, need_b = self.needs_input_grad
+        return (_unbroadcast(g * b, a) if need_a else None,
+                _unbroadcast(g * a, b) if need_b else None)
 
 
 class Div(Function):

@@ -26,9 +26,10 @@ class MatMul(Function):
 
     def backward(self, g):
         a, b = self.inputs
-        ga = matmul(g, swapaxes(b, -1, -2))
-        gb = matmul(swapaxes(a, -1, -2), g)
-        return sum_to(ga, a.shape), sum_to(gb, b.shape)
+        need_a, need_b = self.needs_input_grad
+        ga = sum_to(matmul(g, swapaxes(b, -1, -2)), a.shape) if need_a else None
+        gb = sum_to(matmul(swapaxes(a, -1, -2), g), b.shape) if need_b else None
+        return ga, gb
 
 
 def _blas_ready(xp, m):
