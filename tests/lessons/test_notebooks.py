@@ -44,6 +44,10 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
     # the kernel inherits this environment: fast mode, no GUI, and this checkout's minigan
     monkeypatch.setenv("MINIGAN_FAST", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
+    # fast-mode lessons are small matrices: one BLAS thread avoids threads
+    # fighting over the cores (30x slower on a loaded 2-core machine)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
     nb = nbformat.read(path, as_version=4)
