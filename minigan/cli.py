@@ -63,6 +63,10 @@ def _build_parser():
     t.add_argument("model", choices=list(FAMILIES), help="GAN family")
     t.add_argument("--data", default="digits", choices=list(DATASETS),
                    help="dataset (default: digits, embedded, no download)")
+    t.add_argument("--split", choices=["train", "test"], default=None,
+                   help="which split of mnist / fashion-mnist / digits to train on (default: train)")
+    t.add_argument("--data-root", default=None,
+                   help="folder holding the IDX files (default: $MINIGAN_DATA or ~/.cache/minigan)")
     t.add_argument("--steps", type=_positive_int, default=1000, help="generator steps (default 1000)")
     t.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default 64)")
     t.add_argument("--lr", type=_positive_float, help="learning rate for both networks")
@@ -145,10 +149,12 @@ def main(argv=None) -> int:
             log_every=args.log_every, sample_every=args.sample_every,
             checkpoint_every=args.checkpoint_every, eval_every=args.eval_every,
             progress=not args.no_progress,
+            data_options={k: v for k, v in (("split", args.split), ("root", args.data_root))
+                          if v is not None},
         )
         try:
             trainer = Trainer(cfg)
-        except ValueError as exc:
+        except (ValueError, TypeError, FileNotFoundError) as exc:
             print(f"minigan: {exc}", file=sys.stderr)
             return 2
         trainer.run()

@@ -83,6 +83,8 @@ class TrainConfig:
     progress: bool = True
     #: architecture options passed to ``minigan.gan.models.build`` (ngf, ndf, g_hidden, ...)
     model_options: dict = field(default_factory=dict)
+    #: dataset options passed to ``minigan.data.get_dataset`` (split, root, ...)
+    data_options: dict = field(default_factory=dict)
 
     def resolved(self) -> dict:
         """The family defaults with this config's explicit choices on top."""
@@ -175,7 +177,7 @@ class Trainer:
         self.device = backend.normalize_device(cfg.device)
         manual_seed(cfg.seed)
         size = cfg.image_size or _DEFAULT_IMAGE_SIZE.get(cfg.data)
-        self.dataset = get_dataset(cfg.data, **({"size": size} if size else {}))
+        self.dataset = get_dataset(cfg.data, **({"size": size} if size else {}), **cfg.data_options)
         data = np.asarray(self.dataset.data, dtype=np.float32)
         self.kind = self.dataset.kind
         self.data = backend.to_device(data, self.device)
