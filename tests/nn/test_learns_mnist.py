@@ -7,7 +7,6 @@ first 8,000 train, the last 2,000 are held out.
 """
 import functools
 import gzip
-import time
 
 import numpy as np
 import pytest
@@ -63,12 +62,9 @@ def test_mlp_learns_mnist(digits):
     mg.manual_seed(0)
     model = nn.Sequential(nn.Flatten(), nn.Linear(784, 128), nn.ReLU(), nn.Dropout(0.1),
                           nn.Linear(128, 10))
-    start = time.perf_counter()
     final_loss = _train(model, Adam(model.parameters(), lr=1e-3), x, y, epochs=2, batch_size=64)
-    elapsed = time.perf_counter() - start
     acc = _accuracy(model, x_test, y_test)
     assert acc > 0.88, f"MLP held-out accuracy {acc:.3f} (final train loss {final_loss:.3f})"
-    assert elapsed < 20, f"MLP training took {elapsed:.1f} s"
     assert all(p.dtype == np.float32 for p in model.parameters())
 
 
@@ -81,10 +77,7 @@ def test_conv_net_learns_mnist(digits):
         nn.AvgPool2d(2, padding=1),                                    # 16 x 4 x 4
         nn.Flatten(), nn.Linear(16 * 4 * 4, 10),
     )
-    start = time.perf_counter()
     final_loss = _train(model, SGD(model.parameters(), lr=0.05, momentum=0.9), x, y,
                         epochs=2, batch_size=50)
-    elapsed = time.perf_counter() - start
     acc = _accuracy(model, x_test, y_test)
     assert acc > 0.88, f"conv net held-out accuracy {acc:.3f} (final train loss {final_loss:.3f})"
-    assert elapsed < 20, f"conv net training took {elapsed:.1f} s"
