@@ -37,8 +37,10 @@ shared machine, numbers taken under load are slower and noisier for both.
 
 GEMM floor: the matrix-product FLOPs an iteration needs, divided by the
 float32 GEMM rate NumPy reaches here (the median over representative shapes,
-``GEMM_SHAPES``, same threads), is the time no NumPy implementation can beat;
-"floor share" = that time / minigan's time. Two counts are printed:
+``GEMM_SHAPES``, same threads, each timed once between consecutive timed
+iterations so that it sees the same load), is the time no NumPy
+implementation can beat; "floor share" = that time / minigan's time. Two
+counts are printed:
 
 * *analytic*: per layer with M multiply-adds, forward 2M FLOPs; backward 2M
   for dW when the weights need a gradient and 2M for dX unless the input is
@@ -601,23 +603,32 @@ def hot_spots(iteration, iters: int, top: int = 5):
     return lines
 
 
-def gemm_rate(xp, runs: int = 5):
-    """float32 GEMM rates (FLOP/s) for GEMM_SHAPES: the median of ``runs`` runs each."""
-    rng = np.random.default_rng(0)
-    rates = []
-    for m, k, n in GEMM_SHAPES:
-        a = xp.asarray(rng.standard_normal((m, k), dtype=np.float32))
-        b = xp.asarray(rng.standard_normal((k, n), dtype=np.float32))
-        xp.matmul(a, b)
-        times = []
-        for _ in range(runs):
+class GemmProbe:
+    """float32 GEMM rates for GEMM_SHAPES. ``run()`` times each shape once;
+    ``rates()`` gives, per shape, 2 M K N / (median time) in FLOP/s. Run
+    between timed iterations, it sees the machine as the iterations do."""
+
+    def __init__(self, xp):
+        rng = np.random.default_rng(0)
+        self.xp = xp
+        self.operands = [(xp.asarray(rng.standard_normal((m, k), dtype=np.float32)),
+                          xp.asarray(rng.standard_normal((k, n), dtype=np.float32)))
+                         for m, k, n in GEMM_SHAPES]
+        self.times = [[] for _ in GEMM_SHAPES]
+        for a, b in self.operands:
+            xp.matmul(a, b)   # warm-up: BLAS buffers, threads
+
+    def run(self):
+        for (a, b), times in zip(self.operands, self.times):
             t0 = time.perf_counter()
-            xp.matmul(a, b)
-            if xp is not np:
-                xp.cuda.runtime.deviceSynchronize()
+            self.xp.matmul(a, b)
+            if self.xp is not np:
+                self.xp.cuda.runtime.deviceSynchronize()
             times.append(time.perf_counter() - t0)
-        rates.append(2 * m * k * n / statistics.median(times))
-    return rates
+
+    def rates(self):
+        return [2 * m * k * n / statistics.median(t) for (m, k, n), t in zip(GEMM_SHAPES,
+                                                                         self.times)]
 
 
 # --------------------------------------------------------------------- memory (child process)
@@ -725,12 +736,15 @@ def main(argv=None) -> int:
           f"float32, {WARMUP} warm-up + {args.iters} timed iterations (median)")
     print(f"numpy {np.__version__}" + (f", torch {torch_fw.torch.__version__}" if torch_fw else "")
           + f", {os.cpu_count()} CPUs, {load()}")
-    rates = gemm_rate(xp)
+    probe = GemmProbe(xp)
+    for _ in range(5):
+        probe.run()
+    rates = probe.rates()
     rate = statistics.median(rates)
     print("float32 GEMM rate (" + ("CuPy" if xp is not np else "NumPy") + "), GFLOP/s: "
           + ", ".join(f"{m}x{k}x{n} {r / 1e9:.1f}" for (m, k, n), r in zip(GEMM_SHAPES, rates))
-          + f"; median {rate / 1e9:.1f} (each row's floor uses the median measured again "
-          "just before it)")
+          + f"; median {rate / 1e9:.1f} (each row's floor uses this median measured again, "
+          "between its timed iterations)")
 
     rows, profiles = [], {}
     for name in args.workloads:
@@ -738,8 +752,9 @@ def main(argv=None) -> int:
         if args.wait_load is not None:
             wait_for_load(args.wait_load, args.max_wait)
         load_before = os.getloadavg()[0]
-        # the floor's rate, measured now: on a shared machine it moves with the load
-        row_rate = statistics.median(gemm_rate(xp, runs=3))
+        # the floor's rate is measured between the timed iterations: on a
+        # shared machine it moves with the load, as they do
+        probe = GemmProbe(xp)
         built = {fw.name: make_iteration(fw, wl) for fw in frameworks}
         if torch_fw and param_shapes(built["minigan"][1]) + param_shapes(built["minigan"][2]) != \
                 param_shapes(built["torch"][1]) + param_shapes(built["torch"][2]):
@@ -754,6 +769,7 @@ def main(argv=None) -> int:
                 t0 = time.perf_counter()
                 steps[fw.name]()
                 times[fw.name].append(time.perf_counter() - t0)
+            probe.run()
         _, G, D, opts = built["minigan"]
         gemms = count_executed_gemms(steps["minigan"], xp)
         bad = float32_check(steps["minigan"], (G, D), opts)
@@ -763,7 +779,7 @@ def main(argv=None) -> int:
                 "  slowest MatMul operand shapes (instrumented, per iteration):"] + [
                 f"    {1e3 * sec:8.1f} ms  {calls:4d} calls  {key}" for key, (calls, sec) in slow]
         row = {"name": name, "analytic": analytic_flops(wl), "executed": gemms["flops"],
-               "matmul_share": gemms["matmul_share"], "rate": row_rate,
+               "matmul_share": gemms["matmul_share"], "rate": statistics.median(probe.rates()),
                "mg": statistics.median(times["minigan"]),
                "torch": statistics.median(times["torch"]) if torch_fw else None,
                "float32": bad, "load": (load_before, os.getloadavg()[0])}
@@ -788,8 +804,9 @@ def main(argv=None) -> int:
               f"{100 * floor / r['mg']:.0f}% | {100 * r['matmul_share']:.0f}% | "
               f"{r['load'][0]:.1f}-{r['load'][1]:.1f} |")
     print()
-    print("floor = analytic GEMM FLOPs / GEMM rate (median over GEMM_SHAPES, measured before "
-          "the row); floor share = floor / minigan's time; 'in MatMul' = share of minigan's "
+    print("floor = analytic GEMM FLOPs / GEMM rate (median over GEMM_SHAPES, measured between "
+          "the row's timed iterations); floor share = floor / minigan's time; 'in MatMul' = "
+          "share of minigan's "
           "time inside MatMul.forward (3 instrumented iterations); load = 1-min load average "
           "before-after the row.")
     for r in rows:
