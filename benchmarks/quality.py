@@ -126,7 +126,7 @@ def run_one(name: str, seed: int, budget_s: float, out: str | None, quick: bool 
                       checkpoint_every=steps, **row.config)
     start = time.perf_counter()
     trainer = Trainer(cfg)
-    evals, train_s, eval_s = [], 0.0, 0.0
+    evals, train_s, eval_s, slowest_chunk = [], 0.0, 0.0, 0.0
     while trainer.step < steps:
         t0 = time.perf_counter()
         trainer.run(until=min(trainer.step + every, steps))
@@ -136,8 +136,9 @@ def run_one(name: str, seed: int, budget_s: float, out: str | None, quick: bool 
         train_s, eval_s = train_s + t1 - t0, eval_s + t2 - t1
         evals.append({"step": trainer.step, **figures})
         elapsed = time.perf_counter() - start
-        per_chunk = elapsed / len(evals)
-        if elapsed + per_chunk > budget_s and trainer.step < steps:
+        slowest_chunk = max(slowest_chunk, t2 - t0)
+        # stop before a chunk that would end past the budget (chunks vary with the load)
+        if elapsed + 1.1 * slowest_chunk > budget_s and trainer.step < steps:
             break
     if tmp is not None:
         tmp.cleanup()
