@@ -9,3 +9,8 @@ from .containers import ModuleDict, ModuleList, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .attention import SelfAttention
 from . import utils
+from .embedding import Embedding
+from .minibatch_discrimination import MinibatchDiscrimination
+from .virtual_batch_norm import VirtualBatchNorm1d, VirtualBatchNorm2d, recording_reference
+from .conditional_batch_norm import ConditionalBatchNorm2d
+from .adain import AdaIN, MappingNetwork

@@ -19,6 +19,14 @@ Defaults:
   (``IMAGE_G_HIDDEN``), D ``784 -> 512 -> 256 -> 1`` (``IMAGE_D_HIDDEN``).
   Give ``out_dim=(1, 28, 28)`` (or ``in_dim``) and the networks reshape to
   and from images themselves.
+
+Options from "Improved Techniques for Training GANs" (Salimans et al. 2016):
+``MLPGenerator(norm='vbn')`` puts virtual batch norm after every hidden
+Linear (the generator keeps its own fixed reference noise, see
+:func:`vbn_forward`), and ``MLPDiscriminator(minibatch_discrimination=True)``
+inserts :class:`minigan.nn.MinibatchDiscrimination` before the last Linear.
+Every discriminator here has ``features(x)``: the last hidden activations
+(N, F), the ones feature matching compares.
 """
 from __future__ import annotations
 
@@ -27,13 +35,48 @@ from itertools import pairwise
 
 from ... import nn
 from ...autograd.tensor import Tensor
+from ...factories import randn
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "TOY_HIDDEN", "IMAGE_G_HIDDEN", "IMAGE_D_HIDDEN",
-           "make_activation"]
+           "make_activation", "MBD_KERNELS", "MBD_KERNEL_DIMS", "VBN_REFERENCE_SIZE",
+           "vbn_forward", "run_layers"]
 
 TOY_HIDDEN = (128, 128, 128)
 IMAGE_G_HIDDEN = (256, 512, 1024)
 IMAGE_D_HIDDEN = (512, 256)
+
+#: minibatch discrimination's B (kernels) and C (kernel size); the authors
+#: use 100 x 5 on CIFAR-10; half as many kernels keeps T small on 6,272
+#: DCGAN features
+MBD_KERNELS = 50
+MBD_KERNEL_DIMS = 5
+#: reference batch size of virtual batch norm (the authors: one minibatch)
+VBN_REFERENCE_SIZE = 64
+_G_NORMS = ("none", "batch", "vbn")
+
+
+def run_layers(layers, x, start=0, stop=None):
+    """Apply ``layers[start:stop]`` (a Sequential) to ``x`` in turn."""
+    for m in list(layers)[start:stop]:
+        x = m(x)
+    return x
+
+
+def vbn_forward(net, reference_z, z):
+    """``net(z)`` with virtual batch norm: first ``net(reference_z)`` records
+    every VBN layer's reference statistics (with gradient, at the current
+    parameters), then ``z`` is normalised with them. So a sample's output
+    depends on its own z and the fixed reference noise only."""
+    with nn.recording_reference(net):
+        net(reference_z.to(dtype=z.dtype))
+    return net(z)
+
+
+def check_g_norm(norm, who: str, allowed=_G_NORMS) -> str:
+    norm = "none" if norm is None else norm
+    if norm not in allowed:
+        raise ValueError(f"{who}: norm must be one of {', '.join(map(repr, allowed))}, got {norm!r}")
+    return norm
 
 _ACTIVATIONS = ("relu", "leaky_relu", "tanh")
 
@@ -88,12 +131,19 @@ class MLPGenerator(nn.Module):
         negative_slope: slope for 'leaky_relu'.
         out_activation: None (linear output, for unbounded toy data) or
             'tanh' (output in [-1, 1], for images scaled to [-1, 1]).
+        norm: 'none' (default; None is accepted too), 'batch' (BatchNorm1d
+            after every hidden Linear) or 'vbn' (VirtualBatchNorm1d there,
+            with a fixed reference batch ``reference_z`` of ``reference_size``
+            noise vectors kept as a buffer).
+        reference_size: size of the VBN reference batch.
     """
 
     def __init__(self, latent_dim: int, out_dim, hidden=TOY_HIDDEN, activation: str = "relu",
-                 negative_slope: float = 0.2, out_activation: str | None = None):
+                 negative_slope: float = 0.2, out_activation: str | None = None,
+                 norm: str | None = "none", reference_size: int = VBN_REFERENCE_SIZE):
         super().__init__()
         self.latent_dim = positive_int(latent_dim, "MLPGenerator", "latent_dim")
+        self.norm = check_g_norm(norm, "MLPGenerator")
         self.out_shape = _as_shape(out_dim, "MLPGenerator", "out_dim")
         hidden = _check_hidden(hidden, "MLPGenerator")
         if out_activation not in (None, "tanh"):
@@ -102,20 +152,31 @@ class MLPGenerator(nn.Module):
         self.out_activation = out_activation
         widths = (self.latent_dim,) + hidden
         layers = []
+        norm_layer = {"batch": nn.BatchNorm1d, "vbn": nn.VirtualBatchNorm1d}.get(self.norm)
         for a, b in pairwise(widths):
-            layers += [nn.Linear(a, b), make_activation(activation, negative_slope)]
+            layers.append(nn.Linear(a, b, bias=norm_layer is None))
+            if norm_layer is not None:
+                layers.append(norm_layer(b))
+            layers.append(make_activation(activation, negative_slope))
         layers.append(nn.Linear(widths[-1], math.prod(self.out_shape)))
         if out_activation == "tanh":
             layers.append(nn.Tanh())
         if len(self.out_shape) > 1:
             layers.append(nn.Unflatten(1, self.out_shape))
         self.net = nn.Sequential(*layers)
+        if self.norm == "vbn":
+            self.register_buffer("reference_z", randn(positive_int(
+                reference_size, "MLPGenerator", "reference_size"), self.latent_dim))
 
     def forward(self, z: Tensor) -> Tensor:
-        return self.net(check_latent(z, self.latent_dim, type(self).__name__))
+        z = check_latent(z, self.latent_dim, type(self).__name__)
+        if self.norm == "vbn":
+            return vbn_forward(self.net, self.reference_z, z)
+        return self.net(z)
 
     def extra_repr(self):
-        return f"latent_dim={self.latent_dim}, out_shape={self.out_shape}"
+        extra = f", norm={self.norm!r}" if self.norm != "none" else ""
+        return f"latent_dim={self.latent_dim}, out_shape={self.out_shape}{extra}"
 
 
 class MLPDiscriminator(nn.Module):
@@ -130,13 +191,18 @@ class MLPDiscriminator(nn.Module):
             SNGAN uses 0.1).
         spectral_norm: wrap every Linear in :func:`minigan.nn.utils.spectral_norm`
             (Miyato et al. 2018), making each layer 1-Lipschitz.
+        minibatch_discrimination: insert ``MinibatchDiscrimination(hidden[-1],
+            MBD_KERNELS, MBD_KERNEL_DIMS)`` before the last Linear.
 
     No sigmoid at the end: the output is a logit (or, for a WGAN critic, an
-    unbounded score).
+    unbounded score). ``features(x)`` returns the last hidden activations
+    (N, hidden[-1]) (the input of minibatch discrimination, if any), and
+    ``head(features)`` the logits from them: ``forward = head . features``.
     """
 
     def __init__(self, in_dim, hidden=TOY_HIDDEN, activation: str = "leaky_relu",
-                 negative_slope: float = 0.2, spectral_norm: bool = False):
+                 negative_slope: float = 0.2, spectral_norm: bool = False,
+                 minibatch_discrimination: bool = False):
         super().__init__()
         self.in_shape = _as_shape(in_dim, type(self).__name__, "in_dim")
         hidden = _check_hidden(hidden, type(self).__name__)
@@ -145,20 +211,38 @@ class MLPDiscriminator(nn.Module):
         sn = nn.utils.spectral_norm if spectral_norm else (lambda m: m)
         for a, b in pairwise(widths):
             layers += [sn(nn.Linear(a, b)), make_activation(activation, negative_slope)]
-        layers.append(sn(nn.Linear(widths[-1], 1)))
+        self._n_features = len(layers)
+        self.minibatch_discrimination = bool(minibatch_discrimination)
+        width = widths[-1]
+        if self.minibatch_discrimination:
+            layers.append(nn.MinibatchDiscrimination(width, MBD_KERNELS, MBD_KERNEL_DIMS))
+            width += MBD_KERNELS
+        layers.append(sn(nn.Linear(width, 1)))
         self.net = nn.Sequential(*layers)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def _check(self, x):
         name = type(self).__name__
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
         if tuple(x.shape[1:]) != self.in_shape:
             raise ValueError(f"{name}: expected input (N, {', '.join(map(str, self.in_shape))}), "
                              f"got shape {tuple(x.shape)}")
-        return self.net(x)
+        return x
+
+    def features(self, x: Tensor) -> Tensor:
+        """The last hidden activations (N, hidden[-1]) of D for x."""
+        return run_layers(self.net, self._check(x), 0, self._n_features)
+
+    def head(self, features: Tensor) -> Tensor:
+        """Logits (N, 1) from :meth:`features`' output."""
+        return run_layers(self.net, features, self._n_features)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.head(self.features(x))
 
     def extra_repr(self):
-        return f"in_shape={self.in_shape}"
+        extra = ", minibatch_discrimination=True" if self.minibatch_discrimination else ""
+        return f"in_shape={self.in_shape}{extra}"
 
 
 def check_latent(z, latent_dim: int, who: str) -> Tensor:

@@ -34,7 +34,7 @@ from ... import nn
 from ...autograd.tensor import Tensor
 from ...nn.attention import Conv1x1
 from .dcgan import check_images, image_plan
-from .mlp import TOY_HIDDEN, MLPDiscriminator, check_latent, positive_int
+from .mlp import TOY_HIDDEN, MLPDiscriminator, check_latent, positive_int, run_layers
 
 __all__ = ["SNGANGenerator", "SNGANDiscriminator", "SNMLPDiscriminator", "apply_spectral_norm",
            "spectrally_normalized_layers"]
@@ -122,8 +122,17 @@ class SNGANDiscriminator(nn.Module):
                    nn.Flatten(), nn.Linear(8 * ndf * size * size, 1)]
         self.net = apply_spectral_norm(nn.Sequential(*layers))
 
+    def features(self, x: Tensor) -> Tensor:
+        """The flattened output of the last conv block, (N, F): all but the last Linear."""
+        x = check_images(x, self.channels, self.image_size, type(self).__name__)
+        return run_layers(self.net, x, 0, -1)
+
+    def head(self, features: Tensor) -> Tensor:
+        """Logits (N, 1) from :meth:`features`' output (the last Linear)."""
+        return run_layers(self.net, features, -1)
+
     def forward(self, x: Tensor) -> Tensor:
-        return self.net(check_images(x, self.channels, self.image_size, type(self).__name__))
+        return self.head(self.features(x))
 
     def extra_repr(self):
         return f"in_shape={(self.channels, self.image_size, self.image_size)}"
