@@ -47,7 +47,21 @@ FAMILIES = {
     "sngan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
     # Zhang et al. 2018: hinge, two time-scale rates D 4e-4 / G 1e-4, Adam(0, 0.9)
     "sagan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9)),
+    # Mirza & Osindero 2014 with DCGAN's optimiser; --loss hinge suits the projection D
+    "cgan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
+    # Zhao et al. 2017: Adam(2e-4, 0.5), margin m on the per-sample MSE energy
+    "ebgan": dict(loss="ebgan", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
+                  margin=1.0),
+    # Berthelot et al. 2017: Adam(1e-4, 0.5, 0.999), gamma 0.5, lambda_k 0.001
+    "began": dict(loss="began", n_disc=1, optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.5, 0.999),
+                  began_gamma=0.5, began_lambda_k=0.001),
+    # Karras et al. 2019's style-modulated G against a DCGAN D, trained as DCGAN
+    "stylegan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4,
+                     betas=(0.5, 0.999)),
 }
+
+#: the UpdaterConfig fields a family may set, and their values when it does not
+_UPDATER_DEFAULTS = dict(gp_weight=0.0, clip=0.0, margin=1.0, began_gamma=0.5, began_lambda_k=0.001)
 
 
 # the embedded 8x8 digits are upsampled to the size the DCGAN-family nets expect
@@ -75,6 +89,23 @@ class TrainConfig:
     gp_weight: float | None = None
     clip: float | None = None
     real_label: float = 1.0
+    margin: float | None = None  # EBGAN
+    began_gamma: float | None = None  # BEGAN
+    began_lambda_k: float | None = None  # BEGAN
+    # training tricks (see minigan.gan.updaters.UpdaterConfig); all off by default
+    penalty: str | None = None  # 'dragan' or 'wgan-gp'
+    penalty_weight: float = 10.0
+    pt_weight: float = 0.0
+    feature_matching: bool = False
+    hist_weight: float = 0.0
+    hist_on: str = "both"
+    replay_size: int = 0
+    replay_fraction: float = 0.5
+    d_threshold: float | None = None
+    g_threshold: float | None = None
+    max_g_steps: int = 1
+    instance_noise: float = 0.0
+    ortho_weight: float = 0.0
     ema_decay: float = 0.999
     log_every: int = 10
     sample_every: int = 200
@@ -90,11 +121,9 @@ class TrainConfig:
         """The family defaults with this config's explicit choices on top."""
         if self.model not in FAMILIES:
             raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(FAMILIES)}")
-        d = dict(FAMILIES[self.model])
-        d.setdefault("gp_weight", 0.0)
-        d.setdefault("clip", 0.0)
+        d = {**_UPDATER_DEFAULTS, **FAMILIES[self.model]}
         d.setdefault("betas", (0.9, 0.999))
-        for key in ("loss", "n_disc", "betas", "gp_weight", "clip"):
+        for key in ("loss", "n_disc", "betas", *_UPDATER_DEFAULTS):
             if getattr(self, key) is not None:
                 d[key] = getattr(self, key)
         if self.lr is not None:
@@ -119,7 +148,16 @@ class TrainConfig:
             value = getattr(self, key) if getattr(self, key) is not None else r.get(key)
             if value is not None and not value > 0:
                 raise ValueError(f"learning rate {key} must be positive, got {value}")
-        UpdaterConfig(r["loss"], r["n_disc"], r["gp_weight"], r["clip"], self.real_label).validate()
+        self.updater_config().validate()
+
+    def updater_config(self) -> UpdaterConfig:
+        """The objective and training tricks, resolved, as an UpdaterConfig."""
+        r = self.resolved()
+        own = ("real_label", "penalty", "penalty_weight", "pt_weight", "feature_matching", "hist_weight",
+               "hist_on", "replay_size", "replay_fraction", "d_threshold", "g_threshold", "max_g_steps",
+               "instance_noise", "ortho_weight")
+        return UpdaterConfig(loss=r["loss"], n_disc=r["n_disc"],
+                             **{k: r[k] for k in _UPDATER_DEFAULTS}, **{k: getattr(self, k) for k in own})
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -193,14 +231,30 @@ class Trainer:
         self.G_ema.to(self.device)
         self.G_ema.load_state_dict(self.G.state_dict())
         self.latent_dim = self.info["latent_dim"]
+        # a conditional G (cgan) says how many classes it draws; it trains on (x, y) pairs
+        self.num_classes = getattr(self.G, "num_classes", None)
+        self.labels = None
+        if self.num_classes is not None:
+            labels = getattr(self.dataset, "labels", None)
+            if labels is None:
+                raise ValueError(f"model {cfg.model!r} is class-conditional but dataset {cfg.data!r} has "
+                                 "no labels; use digits, mnist or fashion-mnist")
+            if int(labels.max()) >= self.num_classes:
+                raise ValueError(f"dataset {cfg.data!r} has labels up to {int(labels.max())} but G "
+                                 f"draws {self.num_classes} classes")
+            self.labels = backend.to_device(np.asarray(labels, dtype=np.int64), self.device)
         self.opt_G, self.opt_D = self._optimizers(r)
         self.updater = Updater(self.G, self.D, self.opt_G, self.opt_D, self.latent_dim,
-                               UpdaterConfig(r["loss"], r["n_disc"], r["gp_weight"], r["clip"],
-                                             cfg.real_label))
+                               cfg.updater_config(), batch_size=cfg.batch_size)
         self.sampler = BatchSampler(len(data), cfg.batch_size, cfg.seed + 1)
-        self.fixed_noise = Tensor._wrap(backend.to_device(
-            np.random.default_rng(cfg.seed + 2).standard_normal((64, self.latent_dim)).astype(np.float32),
-            self.device))
+        noise = np.random.default_rng(cfg.seed + 2).standard_normal((64, self.latent_dim)).astype(np.float32)
+        self.fixed_labels = None
+        if self.num_classes is not None:
+            # row i of the grid is class i; column j keeps the same z across rows
+            noise = np.tile(noise[:8], (self.num_classes, 1))
+            self.fixed_labels = Tensor._wrap(backend.to_device(
+                np.repeat(np.arange(self.num_classes, dtype=np.int64), 8), self.device))
+        self.fixed_noise = Tensor._wrap(backend.to_device(noise, self.device))
         self.step = 0
         self.history: list[dict] = []
         # minigan's random stream is global; each trainer keeps its own
@@ -221,10 +275,13 @@ class Trainer:
                 optim.Adam(self.D.parameters(), lr=r["lr_d"], betas=betas))
 
     # ------------------------------------------------------------ the loop
-    def next_real(self) -> Tensor:
+    def next_real(self):
+        """The next real batch: a Tensor, or (x, y) with int64 labels for a conditional G."""
         idx = self.sampler.next_indices()
         if self.device != "cpu":
             idx = backend.to_device(idx, self.device)
+        if self.labels is not None:
+            return Tensor._wrap(self.data[idx]), Tensor._wrap(self.labels[idx])
         return Tensor._wrap(self.data[idx])
 
     def update_ema(self):
@@ -253,7 +310,7 @@ class Trainer:
                        dynamic_ncols=True)
         try:
             while self.step < until:
-                log = self.updater.step(self.next_real)
+                log = self.updater.step(self.next_real, progress=self.step / cfg.steps)
                 self.update_ema()
                 self.step += 1
                 if not all(math.isfinite(v) for v in log.values()):
@@ -320,6 +377,9 @@ class Trainer:
           the training images with its real-vs-real ``mnist_fid_floor``, the
           Inception Score of samples and of real images and their ratio, and
           ``class_kl``. The real side is computed on the first call and kept.
+          For a conditional G the samples ask for every class equally often
+          and ``class_accuracy`` is the fraction the classifier labels as
+          the class that was asked for.
         """
         if self.kind == "2d" and self.config.data in ("ring8", "grid25"):
             from ..metrics.modes import mode_coverage
@@ -336,7 +396,13 @@ class Trainer:
                 real = backend.to_device(self.data, "cpu")
                 evaluator = self._mnist_evaluator = MNISTEvaluator(
                     real, n=min(2000, len(real) // 2), seed=self.config.seed)
-            return evaluator(self.generate(evaluator.n))
+            if self.num_classes is None:
+                return evaluator(self.generate(evaluator.n))
+            labels = np.arange(evaluator.n, dtype=np.int64) % self.num_classes
+            samples = self.generate(evaluator.n, labels=labels)
+            figures = evaluator(samples)
+            figures["class_accuracy"] = class_accuracy(samples, labels)
+            return figures
         return {}
 
     def _log_eval(self):
@@ -344,33 +410,44 @@ class Trainer:
         if figures:
             self._log({"step": self.step, **figures})
 
-    def generate(self, n: int, ema: bool = True, batch_size: int = 500) -> np.ndarray:
+    def generate(self, n: int, ema: bool = True, batch_size: int = 500, labels=None) -> np.ndarray:
         """``n`` samples as a NumPy array, drawn without touching training
-        state: the noise comes from its own stream, seeded by the step."""
+        state: the noise comes from its own stream, seeded by the step. A
+        conditional G needs ``labels`` (n,) (default: classes 0, 1, ... in turn)."""
         G = self.G_ema if ema else self.G
         rng = np.random.default_rng([self.config.seed, 3, self.step])
+        if self.num_classes is not None and labels is None:
+            labels = np.arange(n, dtype=np.int64) % self.num_classes
         out = []
         with no_grad(), _preserved_state(G):
             for start in range(0, n, batch_size):
                 m = min(batch_size, n - start)
-                z = rng.standard_normal((m, self.latent_dim)).astype(np.float32)
-                out.append(backend.to_device(G(Tensor._wrap(backend.to_device(z, self.device)))._data,
-                                             "cpu"))
+                z = Tensor._wrap(backend.to_device(
+                    rng.standard_normal((m, self.latent_dim)).astype(np.float32), self.device))
+                if self.num_classes is None:
+                    x = G(z)
+                else:
+                    y = np.asarray(labels[start:start + m], dtype=np.int64)
+                    x = G(z, Tensor._wrap(backend.to_device(y, self.device)))
+                out.append(backend.to_device(x._data, "cpu"))
         return np.concatenate(out)
 
     def save_samples(self):
+        """The fixed-noise grid (row i = class i for a conditional G), or for
+        2-D data a scatter plot over D's surface."""
         from ..viz import plots
 
         os.makedirs(self._path("samples"), exist_ok=True)
         with no_grad(), _preserved_state(self.G):
-            fake = backend.to_device(self.G(self.fixed_noise)._data, "cpu")
+            fake = self.updater.generate(self.fixed_noise, self.fixed_labels)
+            fake = backend.to_device(fake._data, "cpu")
         name = self._path("samples", f"step_{self.step:06d}.png")
         if self.kind == "image":
             plots.save_image_grid(fake, name, nrow=8)
             plots.save_image_grid(fake, self._path("samples.png"), nrow=8)
         else:
             real = np.asarray(self.dataset.data[:1000])
-            critic = _numpy_critic(self.D, self.device)
+            critic = _numpy_critic(self.updater, self.device) if self.num_classes is None else None
             fake = self.generate(1000, ema=False)
             plots.plot_2d(fake, real, name, critic=critic)
             plots.plot_2d(fake, real, self._path("samples.png"), critic=critic)
@@ -391,6 +468,7 @@ class Trainer:
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
             "rng": json.dumps(get_rng_state() if self._running else self._rng_state),
             "sampler": self.sampler.state_dict(),
+            "updater": self.updater.state_dict(),
             "history_len": len(self.history),
         }
 
@@ -402,6 +480,11 @@ class Trainer:
         model before any is loaded."""
         for name in ("G", "D", "G_ema"):
             _check_compatible(getattr(self, name), state[name], name)
+        updater_state = state.get("updater", {})  # checkpoints before the training tricks had none
+        if set(updater_state) != set(self.updater.state_dict()):
+            raise RuntimeError(f"the checkpoint's training state has parts {sorted(updater_state)} but "
+                               f"this configuration keeps {sorted(self.updater.state_dict())}; "
+                               "nothing was loaded")
         self.G.load_state_dict(state["G"])
         self.D.load_state_dict(state["D"])
         self.G_ema.load_state_dict(state["G_ema"])
@@ -410,6 +493,7 @@ class Trainer:
         self._rng_state = json.loads(state["rng"])
         set_rng_state(self._rng_state)
         self.sampler.load_state_dict(state["sampler"])
+        self.updater.load_state_dict(updater_state, self.device)
         self.step = int(state["step"])
 
     @classmethod
@@ -487,10 +571,26 @@ class _preserved_state:
         return False
 
 
-def _numpy_critic(D, device):
+def _numpy_critic(updater, device):
+    """D's surface for plots, higher = more real: logits / critic values, or
+    minus the reconstruction error of an autoencoder D."""
+    sign = -1.0 if updater.autoencoder else 1.0
+
     def critic(points: np.ndarray) -> np.ndarray:
-        with no_grad(), _preserved_state(D):
+        with no_grad(), _preserved_state(updater.D):
             x = Tensor._wrap(backend.to_device(points.astype(np.float32), device))
-            return backend.to_device(D(x)._data, "cpu").reshape(-1)
+            return sign * backend.to_device(updater.score(x)._data, "cpu").reshape(-1)
 
     return critic
+
+
+def class_accuracy(samples: np.ndarray, labels: np.ndarray) -> float:
+    """How often minigan's MNIST classifier (:mod:`minigan.metrics.classifier`)
+    sees in sample i the digit ``labels[i]`` it was generated for: the
+    conditional GAN's own metric (samples (N, 1, 28, 28) in [-1, 1])."""
+    from ..metrics.classifier import predict
+
+    labels = np.asarray(labels)
+    if labels.shape != (len(samples),):
+        raise ValueError(f"class_accuracy: expected {len(samples)} labels, got shape {labels.shape}")
+    return float(np.mean(predict(samples) == labels))
