@@ -99,6 +99,13 @@ def linear(input, weight, bias=None):
 
 
 # --------------------------------------------------------------------- convolution
+def _conv_layout(n, ow):
+    """im2col's column order for a batch of n images with output rows of ow
+    pixels: batch innermost ("cln") when that makes the longer contiguous
+    rows for col2im's strided adds, else output rows innermost ("cnl")."""
+    return "cln" if n >= ow else "cnl"
+
+
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (what every framework calls convolution).
 
@@ -129,14 +136,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}, "
                          f"groups={groups})")
     _check_fits(h, wd, (kh, kw), p, d, "conv2d")
-    cols = ops.im2col(x, (kh, kw), s, p, d, layout="cnl")        # (C, kh, kw, N, OH, OW)
-    oh, ow = cols.shape[4], cols.shape[5]
+    oh = conv_output_size(h, kh, s[0], p[0], d[0])
+    ow = conv_output_size(wd, kw, s[1], p[1], d[1])
+    layout = _conv_layout(n, ow)
+    cols = ops.im2col(x, (kh, kw), s, p, d, layout=layout)  # (C, kh, kw, ...) with N, OH, OW last
     if groups == 1:  # one plain GEMM for the whole batch
         y = ops.matmul(ops.reshape(w, o, c * kh * kw), ops.reshape(cols, c * kh * kw, n * oh * ow))
     else:
         cols = ops.reshape(cols, groups, cg * kh * kw, n * oh * ow)
         y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (G, O/G, N OH OW)
-    y = ops.permute(ops.reshape(y, o, n, oh, ow), 1, 0, 2, 3)
+    if layout == "cln":
+        y = ops.permute(ops.reshape(y, o, oh, ow, n), 3, 0, 1, 2)
+    else:
+        y = ops.permute(ops.reshape(y, o, n, oh, ow), 1, 0, 2, 3)
     if bias is not None:
         y = y + ops.reshape(as_tensor(bias), 1, o, 1, 1)
     return ops.squeeze(y, 0) if unbatched else y
@@ -194,21 +206,30 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                          f"dilation {d} gives a non-positive output size {tuple(out_hw)}; "
                          "reduce the padding")
     g, cin_g, cout = groups, cin // groups, cout_g * groups
+    layout = _conv_layout(n, wd)
+    # the input as (C_in, N H W), or (C_in, H W N) for "cln"
+    xs = ops.permute(x, 1, 2, 3, 0) if layout == "cln" else ops.permute(x, 1, 0, 2, 3)
     if g == 1:  # one plain GEMM: (C_out kh kw, C_in) @ (C_in, N H W)
-        xs = ops.reshape(ops.permute(x, 1, 0, 2, 3), cin, n * h * wd)
+        xs = ops.reshape(xs, cin, n * h * wd)
         cols = ops.matmul(ops.transpose(ops.reshape(w, cin, cout * kh * kw)), xs)
     else:
-        xs = ops.reshape(ops.permute(x, 1, 0, 2, 3), g, cin_g, n * h * wd)
+        xs = ops.reshape(xs, g, cin_g, n * h * wd)
         wt = ops.transpose(ops.reshape(w, g, cin_g, cout_g * kh * kw), 1, 2)
         cols = ops.matmul(wt, xs)                               # (G, C_out/G kh kw, N H W)
-    cols = ops.reshape(cols, cout, kh, kw, n, h, wd)             # already col2im's "cnl" layout
+    # already col2im's layout: (C_out, kh, kw, N, H, W) or (C_out, kh, kw, H, W, N)
+    if layout == "cln":
+        cols = ops.reshape(cols, cout, kh, kw, h, wd, n)
+    else:
+        cols = ops.reshape(cols, cout, kh, kw, n, h, wd)
     # with output_padding >= stride (allowed when dilation is larger), conv2d
     # of the output would give extra rows: they receive zero columns.
     extra = [conv_output_size(out_hw[a], k, s[a], p[a], d[a]) - size
              for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
     if any(extra):
-        cols = ops.pad(cols, [(0, 0)] * 4 + [(0, extra[0]), (0, extra[1])])
-    y = ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d, layout="cnl")
+        spatial = [(0, extra[0]), (0, extra[1])]
+        lead = [(0, 0)] * 3
+        cols = ops.pad(cols, lead + spatial + [(0, 0)] if layout == "cln" else lead + [(0, 0)] + spatial)
+    y = ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d, layout=layout)
     if bias is not None:
         y = y + ops.reshape(as_tensor(bias), 1, cout, 1, 1)
     return ops.squeeze(y, 0) if unbatched else y

@@ -18,7 +18,12 @@ kernel offsets only (never over pixels or batch items).
 
 ``layout="cnl"`` orders the columns (C, kh, kw, N, OH, OW) instead: reshaped
 to (C kh kw, N OH OW) they are the right operand of *one* GEMM for the whole
-batch, with no transposing copy in between (what the conv layers use).
+batch, with no transposing copy in between. ``layout="cln"``,
+(C, kh, kw, OH, OW, N), is the same GEMM operand with the batch innermost,
+and what the conv layers use for batches of more than a few images: col2im's
+strided adds then run over rows of N contiguous numbers instead of rows of
+OW (7 for a DCGAN layer), which is about 3x faster in NumPy, where the cost
+is per row, not per number.
 """
 from __future__ import annotations
 
@@ -39,11 +44,11 @@ def conv_output_size(size, kernel, stride, padding, dilation):
     return (size + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1
 
 
-LAYOUTS = ("ncl", "cnl")
+LAYOUTS = ("ncl", "cnl", "cln")
 
 
 class Im2Col(Function):
-    """(N, C, H, W) -> (N, C, kh, kw, OH, OW) (or (C, kh, kw, N, OH, OW));  backward: col2im."""
+    """(N, C, H, W) -> (N, C, kh, kw, OH, OW) (or "cnl" / "cln");  backward: col2im."""
 
     def __init__(self, kernel, stride, padding, dilation, layout="ncl"):
         self.kernel, self.stride, self.padding, self.dilation = kernel, stride, padding, dilation
@@ -55,8 +60,20 @@ class Im2Col(Function):
         n, c, h, w = x.shape
         oh = conv_output_size(h, kh, sh, ph, dh)
         ow = conv_output_size(w, kw, sw, pw, dw)
+        if self.layout == "cln":
+            # pad straight into (C, H, W, N) order; free when x already is
+            # the (permuted) output of a "cln" convolution
+            xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+            xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+            s1, s2, s3, s0 = xpad.strides
+            view = xp.lib.stride_tricks.as_strided(
+                xpad, shape=(c, kh, kw, oh, ow, n),
+                strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
+            return xp.ascontiguousarray(view)
         if ph or pw:
-            x = xp.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+            xpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+            xpad[:, :, ph:ph + h, pw:pw + w] = x
+            x = xpad
         x = xp.ascontiguousarray(x)
         s0, s1, s2, s3 = x.strides
         if self.layout == "ncl":
@@ -72,7 +89,8 @@ class Im2Col(Function):
 
 
 class Col2Im(Function):
-    """(N, C, kh, kw, OH, OW) -> (N, C, H, W), summing overlaps;  backward: im2col."""
+    """(N, C, kh, kw, OH, OW) (or "cnl" / "cln") -> (N, C, H, W), summing overlaps;
+    backward: im2col."""
 
     def __init__(self, shape, kernel, stride, padding, dilation, layout="ncl"):
         self.shape = shape
@@ -83,6 +101,16 @@ class Col2Im(Function):
         xp = self.xp
         (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel, self.stride, self.padding, self.dilation
         n, c, h, w = self.shape
+        if self.layout == "cln":
+            oh, ow = cols.shape[3], cols.shape[4]
+            out = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
+            for i in range(kh):
+                for j in range(kw):
+                    r, q = i * dh, j * dw
+                    out[:, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+            # an (N, C, H, W) view of the (C, H, W, N) sums: the next
+            # convolution's im2col reads this order without a transposing copy
+            return out[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
         oh, ow = cols.shape[4], cols.shape[5]
         if self.layout == "ncl":
             out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
@@ -120,7 +148,8 @@ def _check_layout(layout):
 
 def im2col(x, kernel_size, stride=1, padding=0, dilation=1, layout="ncl"):
     """Receptive fields of ``x`` (N, C, H, W) as columns (N, C, kh, kw, OH, OW),
-    or (C, kh, kw, N, OH, OW) with ``layout="cnl"``."""
+    or (C, kh, kw, N, OH, OW) with ``layout="cnl"``, or (C, kh, kw, OH, OW, N)
+    with ``layout="cln"``."""
     _check_layout(layout)
     x = as_tensor(x)
     if x.ndim != 4:
@@ -142,6 +171,8 @@ def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1, layo
               conv_output_size(w, k[1], s[1], p[1], d[1]))
     if layout == "cnl":
         expect = expect[1:4] + expect[:1] + expect[4:]
+    elif layout == "cln":
+        expect = expect[1:] + expect[:1]
     if tuple(cols.shape) != expect:
         raise ValueError(f"col2im: columns of shape {cols.shape} do not match input shape "
                          f"{tuple(input_shape)} with this kernel/stride/padding (expected {expect})")

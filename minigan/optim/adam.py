@@ -87,20 +87,23 @@ class Adam(Optimizer):
                     else:
                         g = g + wd * theta
 
-                _lerp_(m, g, 1.0 - beta1)
+                work, denom = self._work(theta, 0), self._work(theta, 1)
+                _lerp_(m, g, 1.0 - beta1, work)
                 v *= beta2
-                v += (1.0 - beta2) * g * g
+                xp.multiply(g, 1.0 - beta2, out=work)
+                work *= g
+                v += work
                 if amsgrad:
                     xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
                     v = state["max_exp_avg_sq"]
 
                 step_size = lr / (1.0 - beta1 ** t)
-                denom = xp.sqrt(v)
+                xp.sqrt(v, out=denom)
                 denom /= math.sqrt(1.0 - beta2 ** t)
                 denom += eps
-                update = m * -step_size
-                update /= denom
-                theta += update
+                xp.multiply(m, -step_size, out=work)
+                work /= denom
+                theta += work
                 p._version += 1
         return loss
 

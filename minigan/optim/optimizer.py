@@ -137,6 +137,19 @@ class Optimizer:
                     xp = backend.get_array_module(p.grad._data)
                     p.grad = Tensor._wrap(xp.zeros_like(p.grad._data))
 
+    def _work(self, like, slot: int = 0):
+        """A scratch array shaped like ``like`` (contents undefined), reused
+        across parameters and steps. Updates written with ``out=`` into it
+        touch no fresh memory: a new temporary per parameter per step costs
+        page faults that, on small models, rival the arithmetic itself."""
+        pool = self.__dict__.setdefault("_work_arrays", {})
+        xp = backend.get_array_module(like)
+        key = (slot, xp.__name__, like.dtype)
+        buf = pool.get(key)
+        if buf is None or buf.size < like.size:
+            buf = pool[key] = xp.empty(like.size, dtype=like.dtype)
+        return buf[:like.size].reshape(like.shape)
+
     def step(self, closure=None):
         """Update the parameters once from their ``.grad``. ``closure``, if
         given, re-evaluates the model and returns the loss (run with grad
@@ -259,16 +272,17 @@ def _grad_array(p: Tensor):
     return g
 
 
-def _lerp_(start, end, weight: float):
+def _lerp_(start, end, weight: float, work=None):
     """``start += weight * (end - start)`` in place, rounded as ``torch.lerp_``
-    rounds it (it switches formula at ``weight = 0.5`` for accuracy)."""
+    rounds it (it switches formula at ``weight = 0.5`` for accuracy).
+    ``work``, an array shaped like ``start``, spares a temporary."""
+    xp = backend.get_array_module(start)
+    diff = xp.subtract(end, start, out=work)
     if abs(weight) < 0.5:
-        diff = end - start
         diff *= weight
         start += diff
     else:
         # end - (end - start) * (1 - weight)
-        diff = end - start
         diff *= 1.0 - weight
-        backend.get_array_module(start).subtract(end, diff, out=start)
+        xp.subtract(end, diff, out=start)
     return start

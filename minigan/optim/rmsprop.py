@@ -83,25 +83,30 @@ class RMSprop(Optimizer):
                 if wd != 0:
                     g = g + wd * theta
 
-                v = state["square_avg"]
+                v, work, s = state["square_avg"], self._work(theta, 0), self._work(theta, 1)
                 v *= alpha
-                v += (1.0 - alpha) * g * g
+                xp.multiply(g, 1.0 - alpha, out=work)
+                work *= g
+                v += work
                 if centered:
-                    gbar = _lerp_(state["grad_avg"], g, 1.0 - alpha)
-                    s = v - gbar * gbar
+                    gbar = _lerp_(state["grad_avg"], g, 1.0 - alpha, work)
+                    xp.multiply(gbar, gbar, out=work)
+                    xp.subtract(v, work, out=s)
                     xp.sqrt(s, out=s)
                 else:
-                    s = xp.sqrt(v)
+                    xp.sqrt(v, out=s)
                 s += eps
 
                 if mu > 0:
                     buf = state["momentum_buffer"]
                     buf *= mu
-                    buf += g / s
-                    theta -= lr * buf
+                    xp.divide(g, s, out=work)
+                    buf += work
+                    xp.multiply(buf, lr, out=work)
+                    theta -= work
                 else:
-                    step = g * -lr
-                    step /= s
-                    theta += step
+                    xp.multiply(g, -lr, out=work)
+                    work /= s
+                    theta += work
                 p._version += 1
         return loss

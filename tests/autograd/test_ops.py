@@ -55,7 +55,7 @@ def test_non_contiguous_inputs(spec):
     assert mg.gradcheck(spec.fn, xs, mode="random")
 
 
-@pytest.mark.parametrize("layout", ["ncl", "cnl"])
+@pytest.mark.parametrize("layout", ["ncl", "cnl", "cln"])
 def test_im2col_col2im_are_adjoint(layout):
     rng = np.random.default_rng(6)
     x = mg.tensor(rng.standard_normal((2, 3, 7, 6)))

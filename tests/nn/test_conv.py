@@ -98,12 +98,18 @@ CONVT_IDS = [f"k{k[0]}x{k[1]}-s{s}-p{p}-op{op}-d{d}-{h}x{w}" for k, s, p, op, d,
 
 
 # --------------------------------------------------------------------- forward
+# batch 2 takes the "cnl" column layout for most configs, batch 9 the
+# batch-innermost "cln" one (F._conv_layout); both must agree with the loops
+BATCHES = [2, 9]
+
+
+@pytest.mark.parametrize("batch", BATCHES)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("cfg", CONV_CONFIGS, ids=CONV_IDS)
-def test_conv2d_matches_nested_loops(cfg, bias, device):
+def test_conv2d_matches_nested_loops(cfg, bias, batch, device):
     k, s, p, d, h, w = cfg
     rng = np.random.default_rng(0)
-    x = rng.standard_normal((2, 3, h, w))
+    x = rng.standard_normal((batch, 3, h, w))
     wt = rng.standard_normal((4, 3) + k)
     b = rng.standard_normal(4) if bias else None
     y = F.conv2d(mg.tensor(x, device=device), mg.tensor(wt, device=device),
@@ -111,12 +117,13 @@ def test_conv2d_matches_nested_loops(cfg, bias, device):
     np.testing.assert_allclose(np.asarray(y), conv2d_ref(x, wt, b, s, p, d), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("batch", BATCHES)
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("cfg", CONVT_CONFIGS, ids=CONVT_IDS)
-def test_conv_transpose2d_matches_nested_loops(cfg, bias, device):
+def test_conv_transpose2d_matches_nested_loops(cfg, bias, batch, device):
     k, s, p, op, d, h, w = cfg
     rng = np.random.default_rng(1)
-    x = rng.standard_normal((2, 3, h, w))
+    x = rng.standard_normal((batch, 3, h, w))
     wt = rng.standard_normal((3, 2) + k)
     b = rng.standard_normal(2) if bias else None
     y = F.conv_transpose2d(mg.tensor(x, device=device), mg.tensor(wt, device=device),
@@ -211,12 +218,13 @@ def test_conv_transpose_output_size_argument():
 
 
 # --------------------------------------------------------------------- gradients
+@pytest.mark.parametrize("batch", [1, 8])  # "cnl" and "cln" columns
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("cfg", CONV_CONFIGS, ids=CONV_IDS)
-def test_conv2d_gradcheck_and_gradgradcheck(cfg, bias):
+def test_conv2d_gradcheck_and_gradgradcheck(cfg, bias, batch):
     k, s, p, d, h, w = cfg
     rng = np.random.default_rng(5)
-    x, wt = t64(rng, 1, 2, h, w), t64(rng, 3, 2, *k)
+    x, wt = t64(rng, batch, 2, h, w), t64(rng, 3, 2, *k)
     inputs = (x, wt, t64(rng, 3)) if bias else (x, wt)
 
     def f(x, w, b=None):
@@ -226,12 +234,13 @@ def test_conv2d_gradcheck_and_gradgradcheck(cfg, bias):
     assert mg.gradgradcheck(f, inputs, mode="random")
 
 
+@pytest.mark.parametrize("batch", [1, 8])  # "cnl" and "cln" columns
 @pytest.mark.parametrize("bias", [True, False])
 @pytest.mark.parametrize("cfg", CONVT_CONFIGS, ids=CONVT_IDS)
-def test_conv_transpose2d_gradcheck_and_gradgradcheck(cfg, bias):
+def test_conv_transpose2d_gradcheck_and_gradgradcheck(cfg, bias, batch):
     k, s, p, op, d, h, w = cfg
     rng = np.random.default_rng(6)
-    x, wt = t64(rng, 1, 2, h, w), t64(rng, 2, 3, *k)
+    x, wt = t64(rng, batch, 2, h, w), t64(rng, 2, 3, *k)
     inputs = (x, wt, t64(rng, 3)) if bias else (x, wt)
 
     def f(x, w, b=None):
@@ -402,3 +411,9 @@ def test_bad_inputs_are_refused_clearly():
         F.conv_transpose2d(mg.randn(1, 3, 1, 1), mg.randn(3, 2, 1, 1), padding=1)
     with pytest.raises(ValueError, match="weight must be 4-D"):
         F.conv2d(mg.randn(1, 3, 5, 5), mg.randn(3, 3, 3))
+
+
+def test_both_column_layouts_are_exercised():
+    """The batch sizes above reach both of conv2d's column layouts."""
+    assert F._conv_layout(9, 8) == "cln"
+    assert F._conv_layout(2, 3) == "cnl"
