@@ -24,10 +24,18 @@ from minigan.gan.models import (
 
 # small widths keep the conv nets fast; the architecture is the same
 SMALL = {"dcgan": dict(ngf=8, ndf=8), "wgan": dict(ngf=8, ndf=8), "wgan-gp": dict(ngf=8, ndf=8),
-         "sngan": dict(ngf=4, ndf=4), "sagan": dict(ngf=8, ndf=8), "gan": {}}
+         "sngan": dict(ngf=4, ndf=4), "sagan": dict(ngf=8, ndf=8), "gan": {},
+         "stylegan": dict(ngf=4, ndf=8, style_dim=8, mapping_layers=2)}
 
+# the families whose G takes z alone and whose D returns logits (N, 1); cgan,
+# ebgan and began are tested in test_models_extra.py
+PLAIN = ("gan", "dcgan", "wgan", "wgan-gp", "sngan", "sagan", "stylegan")
 CONFIGS = ([(f, "2d", None) for f in ("gan", "wgan", "wgan-gp", "sngan")]
-           + [(f, "image", s) for f in models.FAMILIES for s in (8, 28, 32)])
+           + [(f, "image", s) for f in PLAIN for s in (8, 28, 32)])
+
+
+def test_plain_and_extra_families_cover_the_registry():
+    assert set(PLAIN) | {"cgan", "ebgan", "began"} == set(models.FAMILIES)
 
 
 def _build(family, kind, size, **kw):
