@@ -105,6 +105,10 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
 
     roots = [y.grad_fn for y, _ in seeds if y.grad_fn is not None]
     order = _topological_order(roots)
+    # grad() wants only some gradients: per node, which inputs lead to a
+    # captured tensor. The rest (say, a critic's weights when the penalty
+    # asks for d/dx only) are never computed.
+    wanted = _wanted_inputs(order, capture_ids) if capture is not None else None
     from . import anomaly
 
     mode = enable_grad() if create_graph else no_grad()
@@ -120,14 +124,24 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                     out.grad = g if out.grad is None else out.grad + g
             if all(g is None for g in grads):
                 continue
+            mask = wanted[id(fn)] if wanted is not None else None
+            if mask is not None and not any(mask):
+                continue
             xp = fn.xp
             grads = [g if g is not None else Tensor._wrap(xp.zeros(*fn._out_meta[i]))
                      for i, g in enumerate(grads)]
-            if anomaly.is_enabled():
-                with anomaly.backward_scope():
+            if mask is not None:
+                needs = fn.needs_input_grad
+                fn.needs_input_grad = tuple(a and b for a, b in zip(needs, mask))
+            try:
+                if anomaly.is_enabled():
+                    with anomaly.backward_scope():
+                        in_grads = fn.backward(*grads)
+                else:
                     in_grads = fn.backward(*grads)
-            else:
-                in_grads = fn.backward(*grads)
+            finally:
+                if mask is not None:
+                    fn.needs_input_grad = needs
             if not isinstance(in_grads, tuple):
                 in_grads = (in_grads,)
             if len(in_grads) != len(fn._inputs):
@@ -137,8 +151,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
                 )
             if anomaly.is_enabled():
                 anomaly.check_backward(fn, in_grads)
-            for x, gx in zip(fn._inputs, in_grads):
-                if gx is None or not x.requires_grad:
+            for k, (x, gx) in enumerate(zip(fn._inputs, in_grads)):
+                if gx is None or not x.requires_grad or (mask is not None and not mask[k]):
                     continue
                 if gx.shape != x.shape:
                     raise RuntimeError(
@@ -165,6 +179,17 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             g = g.detach()
         leaf.grad = g if leaf.grad is None else leaf.grad + g
     return None
+
+
+def _wanted_inputs(order, capture_ids):
+    """For each node, a tuple saying which of its inputs lie on a path to a
+    tensor in ``capture_ids`` (``order`` lists consumers first)."""
+    wanted = {}
+    for fn in reversed(order):  # producers first
+        wanted[id(fn)] = tuple(
+            id(x) in capture_ids or (x.grad_fn is not None and any(wanted.get(id(x.grad_fn), ())))
+            for x in fn._inputs)
+    return wanted
 
 
 def _accumulate_leaf(store, leaf, g):

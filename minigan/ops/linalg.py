@@ -12,6 +12,11 @@ class MatMul(Function):
 
     def forward(self, a, b):
         xp = self.xp
+        if a.shape[-1] == 1:
+            # an outer product (the backward of a Linear(., 1) head, or of a
+            # 1-channel conv): OpenBLAS runs inner dimension 1 at ~1 GFLOP/s,
+            # broadcasting runs it at memory speed
+            return xp.multiply(a, b)
         if (a.ndim > 2 or b.ndim > 2) and all(s == 1 for s in a.shape[:-2] + b.shape[:-2]):
             # a single product in a stack of one: plain 2-D BLAS, which takes
             # transposed operands for free

@@ -161,6 +161,8 @@ OP_SPECS = [
     OpSpec("matmul_1d_2d", lambda a, b: a @ b, np.matmul, normal((4,), (4, 2))),
     OpSpec("matmul_batched", lambda a, b: a @ b, np.matmul, normal((2, 3, 4), (4, 2))),
     OpSpec("matmul_broadcast", lambda a, b: mg.matmul(a, b), np.matmul, normal((2, 1, 3, 4), (3, 4, 2))),
+    # inner dimension 1 takes the broadcasting (outer product) path
+    OpSpec("matmul_inner_dim_1", lambda a, b: mg.matmul(a, b), np.matmul, normal((2, 3, 1), (1, 4))),
     # reductions
     OpSpec("sum_all", lambda a: a.sum(), np.sum, normal((2, 3))),
     OpSpec("sum_axis_keepdims", lambda a: a.sum(axis=1, keepdims=True),

@@ -285,3 +285,26 @@ def test_to_cuda_and_back_round_trip(device):
     (y * y).sum().backward()
     assert x.grad.device == "cpu"
     np.testing.assert_allclose(np.asarray(x.grad), [2.0, 4.0])
+
+
+def test_grad_skips_gradients_no_requested_input_needs(monkeypatch):
+    """grad(y, x) of y = sum(x @ W) runs one product, g @ W^T: the weight
+    gradient x^T @ g, which nobody asked for, is never computed (the WGAN-GP
+    penalty's d/dx through a critic would otherwise pay for every weight)."""
+    from minigan.ops.linalg import MatMul
+
+    rng = np.random.default_rng(0)
+    W = mg.tensor(rng.standard_normal((5, 4)), requires_grad=True)
+    x = mg.tensor(rng.standard_normal((3, 5)), requires_grad=True)
+    y = (mg.tanh(x @ W) * 2.0).sum()
+    shapes = []
+    forward = MatMul.forward
+    monkeypatch.setattr(MatMul, "forward",
+                        lambda self, a, b: shapes.append((a.shape, b.shape)) or forward(self, a, b))
+    (gx,) = mg.grad(y, x, retain_graph=True)
+    assert shapes == [((3, 4), (4, 5))]
+    g = 2.0 * (1.0 - np.tanh(np.asarray(x) @ np.asarray(W)) ** 2)
+    np.testing.assert_allclose(np.asarray(gx), g @ np.asarray(W).T, rtol=1e-12)
+    # the pruning does not stick to the graph: a later backward still reaches W
+    y.backward()
+    np.testing.assert_allclose(np.asarray(W.grad), np.asarray(x).T @ g, rtol=1e-12)
