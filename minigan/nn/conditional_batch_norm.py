@@ -15,7 +15,6 @@ at 1 and beta at 0: at initialisation the layer is plain batch norm.
 """
 from __future__ import annotations
 
-from .. import factories
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from .embedding import Embedding

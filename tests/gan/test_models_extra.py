@@ -62,7 +62,7 @@ def test_cgan_shapes_labels_and_one_step(kind, size, conditioning):
 
 
 def test_cgan_projection_is_linear_head_plus_inner_product():
-    G, D, info = build("cgan", "image", image_size=8, ngf=4, ndf=4, num_classes=3)
+    _, D, _ = build("cgan", "image", image_size=8, ngf=4, ndf=4, num_classes=3)
     x, y = minigan.randn(4, 1, 8, 8), _labels([0, 2, 1, 2])
     D.eval()
     phi = D.features(x, y).detach().numpy()
@@ -182,7 +182,7 @@ def test_stylegan_style_mixing():
 
 
 def test_stylegan_noise_is_per_pixel_and_learned():
-    G, D, _ = _stylegan()
+    G, _, _ = _stylegan()
     z = minigan.randn(2, 64)
     # noise weights start at 0: the output does not depend on the noise yet
     np.testing.assert_allclose(G(z).detach().numpy(), G(z).detach().numpy(), atol=1e-6)

@@ -1,20 +1,20 @@
 """Generator and discriminator networks, one module per GAN family, and
 :func:`build`, which picks the pair for a family and a kind of data.
 
-==========  ===============================================  ====================================
-family      image data                                       2-D toy data
-==========  ===============================================  ====================================
-gan         MLP on flattened pixels (:mod:`.mlp`)             MLP, 3 x 128 (latent 8)
-dcgan       DCGAN conv nets (:mod:`.dcgan`)                   convolutional: not available
-wgan        DCGAN G + BatchNorm critic (:mod:`.wgan`)         MLP G and critic, 3 x 512 (latent 2)
-wgan-gp     DCGAN G + LayerNorm critic (:mod:`.wgan`)         MLP G and critic, 3 x 512 (latent 2)
-sngan       standard CNN, SN in D (:mod:`.sngan`)             MLP, SN on every D layer (latent 8)
-sagan       SN in G and D + self-attention (:mod:`.sagan`)    convolutional: not available
-cgan        conditional DCGAN G(z, y), D(x, y) (:mod:`.cgan`)  conditional MLPs (latent 8)
-ebgan       DCGAN G + autoencoder D (:mod:`.ebgan`)           MLP G + MLP autoencoder D (latent 8)
-began       DCGAN G + ELU autoencoder D, no BN                MLP G + ELU MLP autoencoder D
-stylegan    mapping net + AdaIN G, DCGAN D (:mod:`.stylegan`) convolutional: not available
-==========  ===============================================  ====================================
+========  ==================================================  ====================================
+family    image data                                          2-D toy data
+========  ==================================================  ====================================
+gan       MLP on flattened pixels (:mod:`.mlp`)               MLP, 3 x 128 (latent 8)
+dcgan     DCGAN conv nets (:mod:`.dcgan`)                     convolutional: not available
+wgan      DCGAN G + BatchNorm critic (:mod:`.wgan`)           MLP G and critic, 3 x 512 (latent 2)
+wgan-gp   DCGAN G + LayerNorm critic (:mod:`.wgan`)           MLP G and critic, 3 x 512 (latent 2)
+sngan     standard CNN, SN in D (:mod:`.sngan`)               MLP, SN on every D layer (latent 8)
+sagan     SN in G and D + self-attention (:mod:`.sagan`)      convolutional: not available
+cgan      conditional DCGAN G(z, y), D(x, y) (:mod:`.cgan`)   conditional MLPs (latent 8)
+ebgan     DCGAN G + autoencoder D (:mod:`.ebgan`)             MLP G + MLP autoencoder D (latent 8)
+began     DCGAN G + ELU autoencoder D, no BN (:mod:`.ebgan`)  MLP G + ELU MLP autoencoder D
+stylegan  mapping net + AdaIN G, DCGAN D (:mod:`.stylegan`)   convolutional: not available
+========  ==================================================  ====================================
 
 Every discriminator returns logits / critic scores of shape (N, 1), except
 EBGAN's and BEGAN's, which return a reconstruction of their input (same

@@ -46,8 +46,16 @@ from __future__ import annotations
 from ... import nn
 from ...autograd.tensor import Tensor
 from ...factories import randn
-from .mlp import (MBD_KERNEL_DIMS, MBD_KERNELS, VBN_REFERENCE_SIZE, check_g_norm, check_latent,
-                  positive_int, run_layers, vbn_forward)
+from .mlp import (
+    MBD_KERNEL_DIMS,
+    MBD_KERNELS,
+    VBN_REFERENCE_SIZE,
+    check_g_norm,
+    check_latent,
+    positive_int,
+    run_layers,
+    vbn_forward,
+)
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "image_plan", "check_images",
            "dcgan_discriminator_layers"]
