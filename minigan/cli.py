@@ -3,6 +3,13 @@
     minigan train dcgan --data digits --steps 600 --out runs/demo
     minigan resume runs/demo --steps 1200
     minigan sample runs/demo/checkpoint.npz --n 64 --out grid.png
+
+Training tricks are flags of ``train`` (all off by default), e.g.
+
+    minigan train gan --data grid25 --feature-matching --replay-size 50 --instance-noise 0.1
+    minigan train gan --data ring8 --penalty dragan
+    minigan train dcgan --model-option minibatch_discrimination=true --model-option g_norm=vbn
+    minigan train cgan --data digits --loss hinge
 """
 from __future__ import annotations
 
@@ -36,6 +43,51 @@ def _positive_float(text):
     if not v > 0:
         raise argparse.ArgumentTypeError(f"expected a positive number, got {v}")
     return v
+
+
+def _number(text):
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+
+
+def _nonneg_float(text):
+    v = _number(text)
+    if not v >= 0:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {v}")
+    return v
+
+
+def parse_option_value(text: str):
+    """A ``--model-option`` value: true/false -> bool, none -> None, an int,
+    a float, comma-separated ints -> a tuple (layer widths), else the string."""
+    low = text.strip().lower()
+    if low in ("true", "yes", "on"):
+        return True
+    if low in ("false", "no", "off"):
+        return False
+    if low == "none":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    if "," in text:
+        try:
+            return tuple(int(v) for v in text.split(",") if v.strip())
+        except ValueError:
+            pass
+    return text
+
+
+def _model_option(text):
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip() or not key.strip().isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE (e.g. minibatch_discrimination=true), got "
+                                         f"{text!r}")
+    return key.strip(), parse_option_value(value)
 
 
 def _build_parser():
@@ -78,6 +130,42 @@ def _build_parser():
     t.add_argument("--clip", type=float, help="WGAN weight clipping bound")
     t.add_argument("--label-smoothing", type=float, default=1.0, dest="real_label", metavar="REAL_LABEL",
                    help="target for real samples (0.9 = one-sided label smoothing)")
+    t.add_argument("--model-option", type=_model_option, action="append", default=[], metavar="KEY=VALUE",
+                   help="architecture option for models.build, repeatable (values: int, float, "
+                        "true/false, comma-separated ints, or text), e.g. ngf=32")
+    k = t.add_argument_group("objectives and training tricks (all off by default)")
+    k.add_argument("--penalty", choices=["dragan", "wgan-gp"],
+                   help="gradient penalty on D: dragan (around real data) or wgan-gp (between real and fake)")
+    k.add_argument("--penalty-weight", type=_nonneg_float, default=10.0, help="its weight (default 10)")
+    k.add_argument("--margin", type=_positive_float, help="EBGAN margin m (default: the family's)")
+    k.add_argument("--pt-weight", type=_nonneg_float, default=0.0,
+                   help="EBGAN pulling-away term weight (the paper: 0.1)")
+    k.add_argument("--began-gamma", type=_positive_float, help="BEGAN diversity ratio gamma (default 0.5)")
+    k.add_argument("--began-lambda-k", type=_positive_float, help="BEGAN gain lambda_k (default 0.001)")
+    k.add_argument("--feature-matching", action="store_true",
+                   help="G matches the mean of D's features on real data (Salimans et al. 2016)")
+    k.add_argument("--historical-averaging", type=_nonneg_float, default=0.0, dest="hist_weight",
+                   metavar="WEIGHT", help="penalise parameters' distance to their running mean")
+    k.add_argument("--historical-averaging-on", choices=["g", "d", "both"], default="both", dest="hist_on",
+                   help="which network(s) historical averaging applies to (default both)")
+    k.add_argument("--minibatch-discrimination", action="store_true",
+                   help="minibatch discrimination layer in D (model option; gan and dcgan)")
+    k.add_argument("--vbn", action="store_true",
+                   help="virtual batch norm in G with a fixed reference batch (model option g_norm=vbn)")
+    k.add_argument("--replay-size", type=_nonneg_int, default=0, metavar="BATCHES",
+                   help="replay buffer of past fakes for D, in batches (Shrivastava et al. use 50)")
+    k.add_argument("--replay-fraction", type=_positive_float, default=0.5,
+                   help="share of D's fake batch drawn from the buffer (default 0.5)")
+    k.add_argument("--d-threshold", type=_number,
+                   help="adaptive schedule: skip D's update while its loss is below this")
+    k.add_argument("--g-threshold", type=_number,
+                   help="adaptive schedule: repeat G's update while its loss is above this")
+    k.add_argument("--max-g-steps", type=_positive_int, default=None,
+                   help="most G updates per iteration under --g-threshold (default 1, or 3 with it)")
+    k.add_argument("--instance-noise", type=_nonneg_float, default=0.0, metavar="SIGMA",
+                   help="Gaussian noise on D's inputs, std annealed linearly from SIGMA to 0")
+    k.add_argument("--ortho-weight", type=_nonneg_float, default=0.0, metavar="BETA",
+                   help="BigGAN orthogonal regularisation of G (the paper: 1e-4)")
     t.add_argument("--latent-dim", type=_positive_int, help="noise dimension (default: the family's)")
     t.add_argument("--image-size", type=_positive_int, help="resize images to this size")
     t.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (default 0.999)")
@@ -101,7 +189,11 @@ def _build_parser():
     s.add_argument("--out", default=None, help="PNG path (default: next to the checkpoint)")
     s.add_argument("--seed", type=_nonneg_int, default=0)
     s.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA")
-    s.add_argument("--truncation", type=float, default=None, help="truncation threshold for z")
+    s.add_argument("--truncation", type=_positive_float, default=None,
+                   help="truncation threshold for z (out-of-range entries are redrawn)")
+    s.add_argument("--standing-stats", type=_nonneg_int, default=0, metavar="BATCHES",
+                   help="BigGAN's standing statistics: re-estimate G's batch-norm statistics over "
+                        "this many noise batches before sampling (0: off)")
 
     sub.add_parser("homework", help="build student versions of exercises and grade submissions "
                                     "(minigan homework --help)", add_help=False)
@@ -151,6 +243,14 @@ def main(argv=None) -> int:
             progress=not args.no_progress,
             data_options={k: v for k, v in (("split", args.split), ("root", args.data_root))
                           if v is not None},
+            model_options=_model_options(args),
+            penalty=args.penalty, penalty_weight=args.penalty_weight, margin=args.margin,
+            pt_weight=args.pt_weight, began_gamma=args.began_gamma, began_lambda_k=args.began_lambda_k,
+            feature_matching=args.feature_matching, hist_weight=args.hist_weight, hist_on=args.hist_on,
+            replay_size=args.replay_size, replay_fraction=args.replay_fraction,
+            d_threshold=args.d_threshold, g_threshold=args.g_threshold,
+            max_g_steps=args.max_g_steps or (3 if args.g_threshold is not None else 1),
+            instance_noise=args.instance_noise, ortho_weight=args.ortho_weight,
         )
         try:
             trainer = Trainer(cfg)
@@ -178,6 +278,18 @@ def main(argv=None) -> int:
     return 2
 
 
+def _model_options(args) -> dict:
+    options = dict(args.model_option)
+    for flag, key, value in ((args.minibatch_discrimination, "minibatch_discrimination", True),
+                             (args.vbn, "g_norm", "vbn")):
+        if flag:
+            if options.get(key, value) != value:
+                raise SystemExit(f"minigan: --{key.replace('_', '-')} conflicts with --model-option "
+                                 f"{key}={options[key]}")
+            options[key] = value
+    return options
+
+
 def _report(trainer):
     last = next((r for r in reversed(trainer.history) if "d_loss" in r), {})
     print(f"done: {trainer.step} steps; d_loss={last.get('d_loss', float('nan')):.4f} "
@@ -185,6 +297,9 @@ def _report(trainer):
     for r in reversed(trainer.history):
         if "modes_captured" in r:
             print(f"modes captured: {r['modes_captured']}, high quality: {100 * r['high_quality']:.1f}%")
+            break
+        if "class_accuracy" in r:
+            print(f"requested digit recognised in {100 * r['class_accuracy']:.1f}% of samples")
             break
     print(f"outputs in {trainer.config.out}: samples.png, losses.png, metrics.csv, checkpoint.npz")
 
@@ -195,26 +310,37 @@ def _sample(args):
     from . import backend
     from .autograd.grad_mode import no_grad
     from .autograd.tensor import Tensor
-    from .gan.sampling import truncated_normal
+    from .gan.sampling import standing_statistics, truncated_normal
     from .gan.trainer import _preserved_state
     from .viz import plots
 
     run = _run_dir(args.checkpoint)
     trainer = _resume(run, read_only=True, progress=False)
     G = trainer.G if args.no_ema else trainer.G_ema
+    rng = np.random.default_rng(args.seed)
     if args.truncation:
-        z = truncated_normal(args.n, trainer.latent_dim, args.truncation, seed=args.seed)
+        z = truncated_normal(args.n, trainer.latent_dim, args.truncation, generator=rng).numpy()
     else:
-        z = np.random.default_rng(args.seed).standard_normal((args.n, trainer.latent_dim))
-    with no_grad(), _preserved_state(G):
-        x = backend.to_device(G(Tensor._wrap(backend.to_device(z.astype(np.float32), trainer.device)))._data,
-                              "cpu")
+        z = rng.standard_normal((args.n, trainer.latent_dim)).astype(np.float32)
+    y = None
+    nrow = int(np.ceil(np.sqrt(args.n)))
+    if trainer.num_classes is not None:  # row i = class i, the same z down each column
+        nrow = max(1, args.n // trainer.num_classes)
+        z = np.tile(z[:nrow], (trainer.num_classes, 1))
+        y = Tensor._wrap(backend.to_device(np.repeat(np.arange(trainer.num_classes), nrow), trainer.device))
+    with _preserved_state(G):
+        if args.standing_stats:
+            standing_statistics(G, n_batches=args.standing_stats, batch_size=64,
+                                num_classes=trainer.num_classes, generator=args.seed)
+        with no_grad():
+            zt = Tensor._wrap(backend.to_device(z.astype(np.float32), trainer.device))
+            x = backend.to_device((G(zt) if y is None else G(zt, y))._data, "cpu")
     out = args.out or os.path.join(run, "sampled.png")
     if trainer.kind == "image":
-        plots.save_image_grid(x, out, nrow=int(np.ceil(np.sqrt(args.n))))
+        plots.save_image_grid(x, out, nrow=nrow)
     else:
         plots.plot_2d(x, np.asarray(trainer.dataset.data[:1000]), out)
-    print(f"wrote {args.n} samples to {out}")
+    print(f"wrote {len(x)} samples to {out}")
     return 0
 
 

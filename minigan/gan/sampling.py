@@ -1,5 +1,6 @@
 """Drawing from a trained generator: latent noise, the truncation trick,
-interpolation in latent space, batched generation.
+interpolation in latent space, batched generation, and BigGAN's standing
+statistics for batch norm.
 
 All noise is float32 and comes either from minigan's seeded stream
 (``minigan.manual_seed``) or from a ``numpy.random.Generator`` you pass, so a
@@ -14,7 +15,8 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..random import normal_array
 
-__all__ = ["sample_latent", "truncated_normal", "slerp", "lerp", "interpolate", "generate"]
+__all__ = ["sample_latent", "truncated_normal", "slerp", "lerp", "interpolate", "generate",
+           "standing_statistics"]
 
 
 def _positive_int(v, who, arg):
@@ -184,7 +186,7 @@ def _param_device(G, device):
 
 def generate(G, n: int, batch_size: int = 256, latent_dim: int | None = None,
              device: str | None = None, truncation: float | None = None,
-             generator=None) -> Tensor:
+             generator=None, labels=None) -> Tensor:
     """``n`` samples G(z), z ~ N(0, I), in batches of ``batch_size``: a
     detached Tensor (n, *sample_shape).
 
@@ -194,8 +196,11 @@ def generate(G, n: int, batch_size: int = 256, latent_dim: int | None = None,
     ``G.latent_dim``, ``device`` to the device of G's parameters.
     ``truncation``: draw z from :func:`truncated_normal` with that threshold.
     ``generator``: None (minigan's stream), an int seed or a NumPy Generator.
+    ``labels``: for a class-conditional G (one with ``num_classes``), the
+    class of each sample, (n,) ints (default: 0, 1, ..., num_classes - 1 in turn).
     """
     n = _positive_int(n, "generate", "n")
+    y_all = _labels_for(G, n, labels, "generate")
     batch_size = _positive_int(batch_size, "generate", "batch_size")
     latent_dim = _latent_dim(G, latent_dim, "generate")
     device = _param_device(G, device)
@@ -208,9 +213,98 @@ def generate(G, n: int, batch_size: int = 256, latent_dim: int | None = None,
                 z = truncated_normal(m, latent_dim, truncation, rng, device)
             else:
                 z = sample_latent(m, latent_dim, device, rng)
-            out.append(G(z)._data)
+            if y_all is None:
+                out.append(G(z)._data)
+            else:
+                y = Tensor(backend.to_device(y_all[start:start + m], device))
+                out.append(G(z, y)._data)
     xp = backend.get_array_module(out[0])
     return Tensor(xp.concatenate(out))
+
+
+def _labels_for(G, n, labels, who):
+    """Class labels (n,) int64 for a conditional G, None for an unconditional one."""
+    num_classes = getattr(G, "num_classes", None)
+    if num_classes is None:
+        if labels is not None:
+            raise ValueError(f"{who}: labels given but {type(G).__name__} is not class-conditional "
+                             "(no num_classes)")
+        return None
+    if labels is None:
+        return np.arange(n, dtype=np.int64) % num_classes
+    y = _as_array(labels, who, "labels")
+    if y.shape != (n,) or y.dtype.kind not in "iu":
+        raise ValueError(f"{who}: labels must be {n} integers, shape ({n},), got shape {y.shape} "
+                         f"dtype {y.dtype}")
+    if y.min() < 0 or y.max() >= num_classes:
+        raise ValueError(f"{who}: labels must lie in [0, {num_classes}), got values in "
+                         f"[{y.min()}, {y.max()}]")
+    return y.astype(np.int64)
+
+
+def standing_statistics(G, n_batches: int = 100, batch_size: int = 64, latent_dim: int | None = None,
+                        device: str | None = None, truncation: float | None = None,
+                        generator=None, num_classes: int | None = None):
+    """BigGAN's "standing statistics" (Brock, Donahue & Simonyan 2019,
+    appendix C.1): batch-norm statistics for sampling, estimated from many
+    batches of noise rather than carried over from training.
+
+    Every BatchNorm of G with running statistics is reset, then G runs on
+    ``n_batches`` batches of ``batch_size`` noise vectors with only its batch
+    norms in training mode and their momentum set to None (PyTorch's
+    cumulative average), so afterwards
+
+        running_mean = (1/T) sum_t mean_t,     running_var = (1/T) sum_t var_t (unbiased)
+
+    over the T = n_batches batches. Momentum is restored and G is left in
+    evaluation mode: every sample is normalised by the same statistics, so its
+    output no longer depends on the batch it is drawn with (in training mode
+    it does; in evaluation mode with the *training* running averages, which
+    lag behind G's weights, samples can be poor). Other modules (spectral
+    norm's power iteration, dropout) stay in evaluation mode throughout.
+
+    ``truncation``: draw z as :func:`generate` does, so the statistics match
+    truncated sampling. ``num_classes``: for a conditional G (default
+    ``G.num_classes``), labels drawn uniformly. Returns G.
+    """
+    from ..nn.normalization import _BatchNorm
+
+    n_batches = _positive_int(n_batches, "standing_statistics", "n_batches")
+    batch_size = _positive_int(batch_size, "standing_statistics", "batch_size")
+    if batch_size < 2:
+        raise ValueError("standing_statistics: batch_size must be at least 2 (a batch variance needs two "
+                         "samples)")
+    latent_dim = _latent_dim(G, latent_dim, "standing_statistics")
+    device = _param_device(G, device)
+    num_classes = getattr(G, "num_classes", None) if num_classes is None else num_classes
+    norms = [m for m in G.modules() if isinstance(m, _BatchNorm) and m.track_running_stats]
+    if not norms:
+        raise ValueError(f"standing_statistics: {type(G).__name__} has no BatchNorm layer with running "
+                         "statistics (track_running_stats=True); nothing to estimate")
+    rng = _rng(generator, "standing_statistics")
+    momenta = [m.momentum for m in norms]
+    G.eval()
+    try:
+        for m in norms:
+            m.reset_running_stats()
+            m.momentum = None
+            m.train()
+        with no_grad():
+            for _ in range(n_batches):
+                if truncation is not None:
+                    z = truncated_normal(batch_size, latent_dim, truncation, rng, device)
+                else:
+                    z = sample_latent(batch_size, latent_dim, device, rng)
+                if num_classes is None:
+                    G(z)
+                else:
+                    y = rng.integers(0, num_classes, batch_size).astype(np.int64)
+                    G(z, Tensor(backend.to_device(y, device)))
+    finally:
+        for m, momentum in zip(norms, momenta):
+            m.momentum = momentum
+        G.eval()
+    return G
 
 
 def interpolate(G, z0, z1, steps: int = 8, method: str = "slerp") -> Tensor:

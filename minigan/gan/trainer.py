@@ -576,10 +576,14 @@ def _numpy_critic(updater, device):
     minus the reconstruction error of an autoencoder D."""
     sign = -1.0 if updater.autoencoder else 1.0
 
-    def critic(points: np.ndarray) -> np.ndarray:
+    def critic(points: np.ndarray, chunk: int = 256) -> np.ndarray:
+        # in chunks: a minibatch-discrimination layer compares all pairs in a batch
+        out = []
         with no_grad(), _preserved_state(updater.D):
-            x = Tensor._wrap(backend.to_device(points.astype(np.float32), device))
-            return sign * backend.to_device(updater.score(x)._data, "cpu").reshape(-1)
+            for start in range(0, len(points), chunk):
+                x = Tensor._wrap(backend.to_device(points[start:start + chunk].astype(np.float32), device))
+                out.append(backend.to_device(updater.score(x)._data, "cpu").reshape(-1))
+        return sign * np.concatenate(out)
 
     return critic
 

@@ -15,6 +15,7 @@ from minigan.gan.sampling import (
     lerp,
     sample_latent,
     slerp,
+    standing_statistics,
     truncated_normal,
 )
 
@@ -158,3 +159,81 @@ def test_interpolate_endpoints():
         interpolate(G, z0, z1, method="cubic")
     with pytest.raises(ValueError, match=r"\(3,\)"):
         interpolate(G, minigan.randn(4), minigan.randn(4))
+
+
+def test_truncated_normal_follows_the_truncated_density():
+    from scipy import stats
+
+    t = 1.0
+    z = truncated_normal(4000, 5, t, generator=2).numpy().astype(np.float64).ravel()
+    # resampling, not clipping: a Kolmogorov-Smirnov test against N(0,1) truncated to [-t, t]
+    assert stats.kstest(z, stats.truncnorm(-t, t).cdf).pvalue > 1e-3
+    assert stats.kstest(np.clip(np.random.default_rng(2).standard_normal(z.size), -t, t),
+                        stats.truncnorm(-t, t).cdf).pvalue < 1e-6  # clipping would fail it
+
+
+class _BNGenerator(nn.Module):
+    """z -> Linear -> BatchNorm1d -> Tanh -> Linear: batch statistics decide each output."""
+
+    latent_dim = 3
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3, 5)
+        self.bn = nn.BatchNorm1d(5)
+        self.out = nn.Linear(5, 2)
+
+    def forward(self, z):
+        return self.out(self.bn(self.fc(z)).tanh())
+
+
+def test_standing_statistics_are_cumulative_batch_averages():
+    G = _BNGenerator()
+    with minigan.no_grad():  # training-time running stats that standing stats must replace
+        G.bn.running_mean.fill_(7.0)
+    standing_statistics(G, n_batches=6, batch_size=16, generator=3)
+    assert not G.training and not G.bn.training and G.bn.momentum == 0.1
+    rng = np.random.default_rng(3)
+    means, variances = [], []
+    for _ in range(6):
+        h = G.fc(minigan.tensor(rng.standard_normal((16, 3), dtype=np.float32))).detach().numpy()
+        means.append(h.mean(0))
+        variances.append(h.var(0, ddof=1))
+    np.testing.assert_allclose(G.bn.running_mean.numpy(), np.mean(means, 0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(G.bn.running_var.numpy(), np.mean(variances, 0), rtol=1e-5)
+    assert int(G.bn.num_batches_tracked.item()) == 6
+
+
+def test_standing_statistics_make_a_sample_independent_of_its_batch():
+    G = _BNGenerator()
+    z = minigan.randn(1, 3)
+    others = [minigan.randn(7, 3), minigan.randn(31, 3) * 3.0]
+    # in training mode (batch statistics) the same z gives different outputs in different batches
+    G.train()
+    with minigan.no_grad():
+        a, b = (G(minigan.cat([z, o]))[0].numpy() for o in others)
+    assert np.abs(a - b).max() > 1e-3
+    standing_statistics(G, n_batches=20, batch_size=32, generator=0)
+    with minigan.no_grad():
+        alone = G(z)[0].numpy()
+        for o in others:
+            np.testing.assert_allclose(G(minigan.cat([z, o]))[0].numpy(), alone, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(G(minigan.cat([o, z]))[-1].numpy(), alone, rtol=1e-5, atol=1e-6)
+
+
+def test_standing_statistics_checks_its_input():
+    with pytest.raises(ValueError, match="no BatchNorm"):
+        standing_statistics(MLPGenerator(3, 2, hidden=(4,)), n_batches=2)
+    with pytest.raises(ValueError, match="batch_size"):
+        standing_statistics(_BNGenerator(), batch_size=1)
+    with pytest.raises(ValueError, match="n_batches"):
+        standing_statistics(_BNGenerator(), n_batches=0)
+
+
+def test_standing_statistics_on_dcgan_and_truncation():
+    G = DCGANGenerator(8, 1, 16, ngf=4)
+    standing_statistics(G, n_batches=3, batch_size=8, truncation=1.0, generator=1)
+    bns = [m for m in G.modules() if isinstance(m, nn.BatchNorm2d)]
+    assert bns and all(int(m.num_batches_tracked.item()) == 3 for m in bns)
+    x = generate(G, 4, batch_size=2, generator=0)
+    assert x.shape == (4, 1, 16, 16) and np.all(np.isfinite(x.numpy()))
