@@ -32,9 +32,27 @@ class MatMul(Function):
     def backward(self, g):
         a, b = self.inputs
         need_a, need_b = self.needs_input_grad
-        ga = sum_to(matmul(g, swapaxes(b, -1, -2)), a.shape) if need_a else None
-        gb = sum_to(matmul(swapaxes(a, -1, -2), g), b.shape) if need_b else None
+        ga = gb = None
+        # An operand that is a transposed view (Linear's W^T) gets its
+        # gradient as the transpose of a product laid out like its base, so
+        # the weight gradient arrives contiguous, not as a strided view
+        if need_a:
+            if _transposed_2d(a, b):
+                ga = swapaxes(matmul(b, swapaxes(g, -1, -2)), -1, -2)
+            else:
+                ga = sum_to(matmul(g, swapaxes(b, -1, -2)), a.shape)
+        if need_b:
+            if _transposed_2d(b, a):
+                gb = swapaxes(matmul(swapaxes(g, -1, -2), a), -1, -2)
+            else:
+                gb = sum_to(matmul(swapaxes(a, -1, -2), g), b.shape)
         return ga, gb
+
+
+def _transposed_2d(m, other):
+    arr = m._data
+    return (arr.ndim == 2 and other.ndim == 2 and arr.flags.f_contiguous
+            and not arr.flags.c_contiguous)
 
 
 def _blas_ready(xp, m):

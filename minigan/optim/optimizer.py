@@ -269,6 +269,10 @@ def _grad_array(p: Tensor):
                            f"shape {p._data.shape}")
     if g.dtype != p._data.dtype:
         g = g.astype(p._data.dtype)
+    if p._data.flags.c_contiguous and not g.flags.c_contiguous:
+        # a Linear layer's weight gradient arrives transposed (it is
+        # (x^T g)^T): one copy now beats a dozen strided passes in the update
+        g = backend.get_array_module(g).ascontiguousarray(g)
     return g
 
 
