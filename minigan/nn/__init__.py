@@ -11,6 +11,7 @@ from .attention import SelfAttention
 from . import utils
 from .embedding import Embedding
 from .minibatch_discrimination import MinibatchDiscrimination
-from .virtual_batch_norm import VirtualBatchNorm1d, VirtualBatchNorm2d, recording_reference
+from .virtual_batch_norm import (VirtualBatchNorm1d, VirtualBatchNorm2d, forget_reference,
+                                 recording_reference)
 from .conditional_batch_norm import ConditionalBatchNorm2d
 from .adain import AdaIN, MappingNetwork

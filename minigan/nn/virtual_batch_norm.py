@@ -45,7 +45,7 @@ from .. import factories, ops
 from ..autograd.tensor import Tensor
 from .module import Module, Parameter
 
-__all__ = ["VirtualBatchNorm1d", "VirtualBatchNorm2d", "recording_reference"]
+__all__ = ["VirtualBatchNorm1d", "VirtualBatchNorm2d", "recording_reference", "forget_reference"]
 
 
 @contextlib.contextmanager
@@ -61,6 +61,15 @@ def recording_reference(module: Module):
     finally:
         for m in layers:
             m._recording = False
+
+
+def forget_reference(module: Module) -> None:
+    """Drop the recorded reference statistics of every VirtualBatchNorm layer
+    inside ``module``, releasing the graph they hold (a model that reruns its
+    reference batch in every forward pass calls this at the end of it)."""
+    for m in module.modules():
+        if isinstance(m, _VirtualBatchNorm):
+            m.reference_mean = m.reference_mean_sq = m.reference_size = None
 
 
 class _VirtualBatchNorm(Module):

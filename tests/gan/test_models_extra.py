@@ -276,3 +276,19 @@ def test_improved_gan_options_are_refused_elsewhere():
         build("dcgan", "image", g_norm="layer")
     G, _, _ = build("gan", "2d", g_norm="batch")
     assert sum(isinstance(m, nn.BatchNorm1d) for m in G.modules()) == 3
+
+
+def test_vbn_generator_keeps_no_graph_between_calls_and_deep_copies():
+    import copy
+    import pickle
+
+    G, _, info = build("dcgan", "image", image_size=8, g_norm="vbn", vbn_reference_size=8,
+                       **SMALL)
+    z = minigan.randn(3, info["latent_dim"])
+    out = G(z)
+    vbns = [m for m in G.modules() if isinstance(m, nn.VirtualBatchNorm2d)]
+    assert vbns and all(m.reference_mean is None for m in vbns)
+    twin = copy.deepcopy(G)
+    pickle.loads(pickle.dumps(G))
+    np.testing.assert_allclose(twin(z).detach().numpy(), out.detach().numpy(), rtol=1e-5,
+                               atol=1e-6)

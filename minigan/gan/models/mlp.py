@@ -36,6 +36,7 @@ from itertools import pairwise
 from ... import nn
 from ...autograd.tensor import Tensor
 from ...factories import randn
+from ...nn.virtual_batch_norm import forget_reference
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "TOY_HIDDEN", "IMAGE_G_HIDDEN", "IMAGE_D_HIDDEN",
            "make_activation", "MBD_KERNELS", "MBD_KERNEL_DIMS", "VBN_REFERENCE_SIZE",
@@ -66,10 +67,16 @@ def vbn_forward(net, reference_z, z):
     """``net(z)`` with virtual batch norm: first ``net(reference_z)`` records
     every VBN layer's reference statistics (with gradient, at the current
     parameters), then ``z`` is normalised with them. So a sample's output
-    depends on its own z and the fixed reference noise only."""
+    depends on its own z and the fixed reference noise only. The cost: a
+    forward pass over the reference batch every time."""
     with nn.recording_reference(net):
         net(reference_z.to(dtype=z.dtype))
-    return net(z)
+    try:
+        return net(z)
+    finally:
+        # the statistics belong to this pass: holding them would keep its
+        # graph alive (and inside copies and pickles of the model)
+        forget_reference(net)
 
 
 def check_g_norm(norm, who: str, allowed=_G_NORMS) -> str:
