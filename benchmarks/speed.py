@@ -52,8 +52,9 @@ counts are printed:
   layer; piecewise-linear activations send nothing back through their masks).
   The floor share uses this count.
 * *executed*: the FLOPs (2 M K N per product, batch axes included) of every
-  product minigan actually runs, summed by wrapping
-  ``minigan.ops.linalg.MatMul.forward`` for a few instrumented iterations. It
+  product minigan actually runs, summed by wrapping the array module's
+  ``matmul`` (called by ``MatMul`` and by the convolution ops) for a few
+  instrumented iterations. It
   exceeds the analytic count where minigan computes gradients nobody needs.
 
 Also checked, on one minigan iteration of each workload: every op output (and
@@ -123,7 +124,6 @@ from minigan.autograd.function import Function
 from minigan.gan import losses as mg_losses
 from minigan.gan.models import apply_spectral_norm, build
 from minigan.gan.penalties import gradient_penalty
-from minigan.ops.linalg import MatMul
 
 BATCH = 64
 WARMUP = 3
@@ -516,18 +516,19 @@ def analytic_flops(wl: Workload) -> int:
 # --------------------------------------------------------------------- instrumentation
 def count_executed_gemms(iteration, xp, iters: int = 3):
     """Run ``iters`` instrumented iterations of minigan; returns a dict with
-    the GEMM FLOPs per iteration (every ``MatMul.forward``, 2 M K N times the
-    batch), the share of the time spent inside ``MatMul.forward``, and the
-    time per operand-shape pair (for the hot-spot report)."""
-    original = MatMul.forward
+    the GEMM FLOPs per iteration (every call of the array module's
+    ``matmul``, from ``MatMul`` and from the convolution ops alike: 2 M K N
+    times the batch), the share of the time spent inside those calls, and
+    the time per operand-shape pair (for the hot-spot report)."""
+    original = xp.matmul
     flops, inside, by_shape = 0, 0.0, {}
 
-    def counted(self, a, b):
+    def counted(a, b, *args, **kwargs):
         nonlocal flops, inside
         batch = math.prod(np.broadcast_shapes(a.shape[:-2], b.shape[:-2]))
         flops += 2 * batch * a.shape[-2] * a.shape[-1] * b.shape[-1]
         t0 = time.perf_counter()
-        y = original(self, a, b)
+        y = original(a, b, *args, **kwargs)
         if xp is not np:
             xp.cuda.runtime.deviceSynchronize()
         dt = time.perf_counter() - t0
@@ -537,13 +538,13 @@ def count_executed_gemms(iteration, xp, iters: int = 3):
         by_shape[key] = (calls + 1, seconds + dt)
         return y
 
-    MatMul.forward = counted
+    xp.matmul = counted
     t0 = time.perf_counter()
     try:
         for _ in range(iters):
             iteration()
     finally:
-        MatMul.forward = original
+        xp.matmul = original
     total = time.perf_counter() - t0
     return {"flops": flops // iters, "matmul_share": inside / total,
             "by_shape": {k: (c // iters, s / iters) for k, (c, s) in by_shape.items()}}
@@ -776,7 +777,7 @@ def main(argv=None) -> int:
         if args.profile:
             slow = sorted(gemms["by_shape"].items(), key=lambda kv: kv[1][1], reverse=True)[:5]
             profiles[name] = hot_spots(steps["minigan"], args.profile) + [
-                "  slowest MatMul operand shapes (instrumented, per iteration):"] + [
+                "  slowest GEMM operand shapes (instrumented, per iteration):"] + [
                 f"    {1e3 * sec:8.1f} ms  {calls:4d} calls  {key}" for key, (calls, sec) in slow]
         row = {"name": name, "analytic": analytic_flops(wl), "executed": gemms["flops"],
                "matmul_share": gemms["matmul_share"], "rate": statistics.median(probe.rates()),
@@ -791,7 +792,7 @@ def main(argv=None) -> int:
 
     print()
     print("| workload | minigan ms/iter | torch ms/iter | minigan/torch | GEMM GFLOP/iter "
-          "analytic | executed by minigan | GEMM GFLOP/s | floor ms | floor share | in MatMul "
+          "analytic | executed by minigan | GEMM GFLOP/s | floor ms | floor share | in GEMM "
           "| load |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in rows:
@@ -805,9 +806,9 @@ def main(argv=None) -> int:
               f"{r['load'][0]:.1f}-{r['load'][1]:.1f} |")
     print()
     print("floor = analytic GEMM FLOPs / GEMM rate (median over GEMM_SHAPES, measured between "
-          "the row's timed iterations); floor share = floor / minigan's time; 'in MatMul' = "
+          "the row's timed iterations); floor share = floor / minigan's time; 'in GEMM' = "
           "share of minigan's "
-          "time inside MatMul.forward (3 instrumented iterations); load = 1-min load average "
+          "time inside the array module's matmul (3 instrumented iterations); load = 1-min load average "
           "before-after the row.")
     for r in rows:
         verdict = "OK (every op output float32)" if not r["float32"] else \

@@ -29,6 +29,7 @@ from .. import ops
 from ..autograd.tensor import Tensor
 from ..ops._operands import as_tensor, constant
 from ..ops.activation import log_softmax, sigmoid, softmax, softplus, tanh
+from ..ops import conv as conv_ops
 from ..ops.conv import _check_fits, _pair, conv_output_size
 from ..random import uniform_array
 
@@ -99,13 +100,6 @@ def linear(input, weight, bias=None):
 
 
 # --------------------------------------------------------------------- convolution
-def _conv_layout(n, ow):
-    """im2col's column order for a batch of n images with output rows of ow
-    pixels: batch innermost ("cln") when that makes the longer contiguous
-    rows for col2im's strided adds, else output rows innermost ("cnl")."""
-    return "cln" if n >= ow else "cnl"
-
-
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D cross-correlation (what every framework calls convolution).
 
@@ -136,19 +130,19 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
                          f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}, "
                          f"groups={groups})")
     _check_fits(h, wd, (kh, kw), p, d, "conv2d")
-    oh = conv_output_size(h, kh, s[0], p[0], d[0])
-    ow = conv_output_size(wd, kw, s[1], p[1], d[1])
-    layout = _conv_layout(n, ow)
-    cols = ops.im2col(x, (kh, kw), s, p, d, layout=layout)  # (C, kh, kw, ...) with N, OH, OW last
-    if groups == 1:  # one plain GEMM for the whole batch
-        y = ops.matmul(ops.reshape(w, o, c * kh * kw), ops.reshape(cols, c * kh * kw, n * oh * ow))
-    else:
+    if groups == 1:  # one node, one GEMM for the whole batch
+        y = conv_ops.conv2d(x, w, s, p, d)
+    else:  # a batch of `groups` GEMMs, composed from im2col and matmul
+        oh = conv_output_size(h, kh, s[0], p[0], d[0])
+        ow = conv_output_size(wd, kw, s[1], p[1], d[1])
+        layout = conv_ops.conv_layout(n, ow)
+        cols = ops.im2col(x, (kh, kw), s, p, d, layout=layout)  # (C, kh, kw, ...)
         cols = ops.reshape(cols, groups, cg * kh * kw, n * oh * ow)
-        y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (G, O/G, N OH OW)
-    if layout == "cln":
-        y = ops.permute(ops.reshape(y, o, oh, ow, n), 3, 0, 1, 2)
-    else:
-        y = ops.permute(ops.reshape(y, o, n, oh, ow), 1, 0, 2, 3)
+        y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (G, O/G, ...)
+        if layout == "cln":
+            y = ops.permute(ops.reshape(y, o, oh, ow, n), 3, 0, 1, 2)
+        else:
+            y = ops.permute(ops.reshape(y, o, n, oh, ow), 1, 0, 2, 3)
     if bias is not None:
         y = y + ops.reshape(as_tensor(bias), 1, o, 1, 1)
     return ops.squeeze(y, 0) if unbatched else y
@@ -205,17 +199,27 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ValueError(f"{who}: input {h}x{wd} with kernel {kh}x{kw}, stride {s}, padding {p}, "
                          f"dilation {d} gives a non-positive output size {tuple(out_hw)}; "
                          "reduce the padding")
-    g, cin_g, cout = groups, cin // groups, cout_g * groups
-    layout = _conv_layout(n, wd)
+    g, cout = groups, cout_g * groups
+    if g == 1 and all(op[a] < s[a] for a in range(2)):  # one node
+        y = conv_ops.conv_transpose2d(x, w, s, p, op, d)
+    else:
+        y = _conv_transpose2d_composite(x, w, s, p, d, g, out_hw)
+    if bias is not None:
+        y = y + ops.reshape(as_tensor(bias), 1, cout, 1, 1)
+    return ops.squeeze(y, 0) if unbatched else y
+
+
+def _conv_transpose2d_composite(x, w, s, p, d, g, out_hw):
+    """Grouped, or output_padding >= stride: col2im(W^T x) from primitives."""
+    n, _, h, wd = x.shape
+    cin, cout_g, kh, kw = w.shape
+    cin_g, cout = cin // g, cout_g * g
+    layout = conv_ops.conv_layout(n, wd)
     # the input as (C_in, N H W), or (C_in, H W N) for "cln"
     xs = ops.permute(x, 1, 2, 3, 0) if layout == "cln" else ops.permute(x, 1, 0, 2, 3)
-    if g == 1:  # one plain GEMM: (C_out kh kw, C_in) @ (C_in, N H W)
-        xs = ops.reshape(xs, cin, n * h * wd)
-        cols = ops.matmul(ops.transpose(ops.reshape(w, cin, cout * kh * kw)), xs)
-    else:
-        xs = ops.reshape(xs, g, cin_g, n * h * wd)
-        wt = ops.transpose(ops.reshape(w, g, cin_g, cout_g * kh * kw), 1, 2)
-        cols = ops.matmul(wt, xs)                               # (G, C_out/G kh kw, N H W)
+    xs = ops.reshape(xs, g, cin_g, n * h * wd)
+    wt = ops.transpose(ops.reshape(w, g, cin_g, cout_g * kh * kw), 1, 2)
+    cols = ops.matmul(wt, xs)                               # (G, C_out/G kh kw, N H W)
     # already col2im's layout: (C_out, kh, kw, N, H, W) or (C_out, kh, kw, H, W, N)
     if layout == "cln":
         cols = ops.reshape(cols, cout, kh, kw, h, wd, n)
@@ -229,10 +233,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         spatial = [(0, extra[0]), (0, extra[1])]
         lead = [(0, 0)] * 3
         cols = ops.pad(cols, lead + spatial + [(0, 0)] if layout == "cln" else lead + [(0, 0)] + spatial)
-    y = ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d, layout=layout)
-    if bias is not None:
-        y = y + ops.reshape(as_tensor(bias), 1, cout, 1, 1)
-    return ops.squeeze(y, 0) if unbatched else y
+    return ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d, layout=layout)
 
 
 # --------------------------------------------------------------------- pooling, resampling

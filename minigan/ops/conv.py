@@ -55,33 +55,8 @@ class Im2Col(Function):
         self.layout = layout
 
     def forward(self, x):
-        xp = self.xp
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel, self.stride, self.padding, self.dilation
-        n, c, h, w = x.shape
-        oh = conv_output_size(h, kh, sh, ph, dh)
-        ow = conv_output_size(w, kw, sw, pw, dw)
-        if self.layout == "cln":
-            # pad straight into (C, H, W, N) order; free when x already is
-            # the (permuted) output of a "cln" convolution
-            xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-            xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
-            s1, s2, s3, s0 = xpad.strides
-            view = xp.lib.stride_tricks.as_strided(
-                xpad, shape=(c, kh, kw, oh, ow, n),
-                strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
-            return xp.ascontiguousarray(view)
-        if ph or pw:
-            xpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
-            xpad[:, :, ph:ph + h, pw:pw + w] = x
-            x = xpad
-        x = xp.ascontiguousarray(x)
-        s0, s1, s2, s3 = x.strides
-        if self.layout == "ncl":
-            shape, strides = (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw)
-        else:
-            shape, strides = (c, kh, kw, n, oh, ow), (s1, s2 * dh, s3 * dw, s0, s2 * sh, s3 * sw)
-        view = xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
-        return xp.ascontiguousarray(view)
+        return _im2col_array(self.xp, x, self.kernel, self.stride, self.padding, self.dilation,
+                             self.layout)
 
     def backward(self, g):
         (x,) = self._inputs
@@ -98,37 +73,70 @@ class Col2Im(Function):
         self.layout = layout
 
     def forward(self, cols):
-        xp = self.xp
-        (kh, kw), (sh, sw), (ph, pw), (dh, dw) = self.kernel, self.stride, self.padding, self.dilation
-        n, c, h, w = self.shape
-        if self.layout == "cln":
-            oh, ow = cols.shape[3], cols.shape[4]
-            out = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
-            for i in range(kh):
-                for j in range(kw):
-                    r, q = i * dh, j * dw
-                    out[:, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
-            # an (N, C, H, W) view of the (C, H, W, N) sums: the next
-            # convolution's im2col reads this order without a transposing copy
-            return out[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
-        oh, ow = cols.shape[4], cols.shape[5]
-        if self.layout == "ncl":
-            out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-            patch = lambda i, j: cols[:, :, i, j]  # noqa: E731
-        else:  # accumulate as (C, N, H, W), matching the columns' order
-            out = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
-            patch = lambda i, j: cols[:, i, j]  # noqa: E731
-        for i in range(kh):
-            for j in range(kw):
-                r, q = i * dh, j * dw
-                out[:, :, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += patch(i, j)
-        out = out[:, :, ph:ph + h, pw:pw + w]
-        if self.layout == "cnl":
-            out = out.transpose(1, 0, 2, 3)
-        return xp.ascontiguousarray(out)
+        return _col2im_array(self.xp, cols, self.shape, self.kernel, self.stride, self.padding,
+                             self.dilation, self.layout)
 
     def backward(self, g):
         return im2col(g, self.kernel, self.stride, self.padding, self.dilation, self.layout)
+
+
+def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    n, c, h, w = x.shape
+    oh = conv_output_size(h, kh, sh, ph, dh)
+    ow = conv_output_size(w, kw, sw, pw, dw)
+    if layout == "cln":
+        # pad straight into (C, H, W, N) order; free when x already is
+        # the (permuted) output of a "cln" convolution
+        xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+        xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+        s1, s2, s3, s0 = xpad.strides
+        view = xp.lib.stride_tricks.as_strided(
+            xpad, shape=(c, kh, kw, oh, ow, n),
+            strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
+        return xp.ascontiguousarray(view)
+    if ph or pw:
+        xpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+        xpad[:, :, ph:ph + h, pw:pw + w] = x
+        x = xpad
+    x = xp.ascontiguousarray(x)
+    s0, s1, s2, s3 = x.strides
+    if layout == "ncl":
+        shape, strides = (n, c, kh, kw, oh, ow), (s0, s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw)
+    else:
+        shape, strides = (c, kh, kw, n, oh, ow), (s1, s2 * dh, s3 * dw, s0, s2 * sh, s3 * sw)
+    view = xp.lib.stride_tricks.as_strided(x, shape=shape, strides=strides)
+    return xp.ascontiguousarray(view)
+
+
+def _col2im_array(xp, cols, shape, kernel, stride, padding, dilation, layout):
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
+    n, c, h, w = shape
+    if layout == "cln":
+        oh, ow = cols.shape[3], cols.shape[4]
+        out = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
+        for i in range(kh):
+            for j in range(kw):
+                r, q = i * dh, j * dw
+                out[:, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+        # an (N, C, H, W) view of the (C, H, W, N) sums: the next
+        # convolution's im2col reads this order without a transposing copy
+        return out[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
+    oh, ow = cols.shape[4], cols.shape[5]
+    if layout == "ncl":
+        out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+        patch = lambda i, j: cols[:, :, i, j]  # noqa: E731
+    else:  # accumulate as (C, N, H, W), matching the columns' order
+        out = xp.zeros((c, n, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
+        patch = lambda i, j: cols[:, i, j]  # noqa: E731
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dh, j * dw
+            out[:, :, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += patch(i, j)
+    out = out[:, :, ph:ph + h, pw:pw + w]
+    if layout == "cnl":
+        out = out.transpose(1, 0, 2, 3)
+    return xp.ascontiguousarray(out)
 
 
 def _check_fits(h, w, kernel, padding, dilation, op):
@@ -177,3 +185,145 @@ def col2im(cols, input_shape, kernel_size, stride=1, padding=0, dilation=1, layo
         raise ValueError(f"col2im: columns of shape {cols.shape} do not match input shape "
                          f"{tuple(input_shape)} with this kernel/stride/padding (expected {expect})")
     return Col2Im(tuple(input_shape), k, s, p, d, layout)(cols)
+
+
+# ----------------------------------------------------------------------------
+# Convolution as one node
+#
+# conv2d could be written as im2col -> reshape -> matmul -> permute (and is,
+# for groups > 1), but then the graph keeps the columns, C kh kw times the
+# size of the input, alive from forward to backward. As single nodes, the
+# two convolutions keep only x and W; backward recomputes the columns when
+# the weight gradient needs them (cheap beside the GEMMs), and each is
+# written with the other, so both stay differentiable to any order:
+#
+#     y = conv(x, W)            dx = conv_t(g, W)    dW = g  (x)  columns(x)
+#     y = conv_t(x, W)          dx = conv(g, W)      dW = x  (x)  columns(g)
+
+
+def conv_layout(n, ow):
+    """im2col's column order for a batch of n images whose output rows have
+    ow pixels: batch innermost ("cln") when that gives col2im's strided adds
+    the longer contiguous rows, else output rows innermost ("cnl")."""
+    return "cln" if n >= ow else "cnl"
+
+
+def _output_first(y, layout, o, n, oh, ow):
+    """A GEMM result (O, N OH OW) or (O, OH OW N) as an (N, O, OH, OW) view."""
+    if layout == "cln":
+        return y.reshape(o, oh, ow, n).transpose(3, 0, 1, 2)
+    return y.reshape(o, n, oh, ow).transpose(1, 0, 2, 3)
+
+
+def _channels_first(x, layout):
+    """(N, C, H, W) as the (C, ...) operand whose columns match ``layout``."""
+    from .shape import permute, reshape
+
+    n, c, h, w = x.shape
+    return reshape(permute(x, 1, 2, 3, 0) if layout == "cln" else permute(x, 1, 0, 2, 3),
+                   c, n * h * w)
+
+
+class Conv2d(Function):
+    """y = conv2d(x, W): x (N, C, H, W), W (O, C, kh, kw) -> (N, O, OH, OW),
+    y[n, o] = sum_{c,u,v} W[o, c, u, v] x_pad[n, c, i s + u d, j s + v d];
+    one GEMM W (O, C kh kw) @ columns (C kh kw, N OH OW).
+    dx = conv_transpose2d(g, W) (sized back to H, W);  dW = g (O, N OH OW) @ columns^T."""
+
+    def __init__(self, stride, padding, dilation):
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+
+    def forward(self, x, w):
+        n, c, h, wd = x.shape
+        o, _, kh, kw = w.shape
+        oh = conv_output_size(h, kh, self.stride[0], self.padding[0], self.dilation[0])
+        ow = conv_output_size(wd, kw, self.stride[1], self.padding[1], self.dilation[1])
+        layout = conv_layout(n, ow)
+        cols = _im2col_array(self.xp, x, (kh, kw), self.stride, self.padding, self.dilation, layout)
+        y = self.xp.matmul(w.reshape(o, c * kh * kw), cols.reshape(c * kh * kw, n * oh * ow))
+        return _output_first(y, layout, o, n, oh, ow)
+
+    def backward(self, g):
+        x, w = self.inputs
+        need_x, need_w = self.needs_input_grad
+        (kh, kw), (s, p, d) = w.shape[2:], (self.stride, self.padding, self.dilation)
+        gx = gw = None
+        if need_x:
+            # the output_padding that makes conv_t's output exactly x's size
+            extra = tuple(x.shape[2 + a] - _transposed_size(g.shape[2 + a], k, s[a], p[a], 0, d[a])
+                          for a, k in enumerate((kh, kw)))
+            gx = conv_transpose2d(g, w, s, p, extra, d)
+        if need_w:
+            from .linalg import matmul
+            from .shape import reshape, transpose
+
+            layout = conv_layout(x.shape[0], g.shape[3])
+            cols = im2col(x, (kh, kw), s, p, d, layout)
+            k = w.shape[1] * kh * kw
+            gw = reshape(matmul(_channels_first(g, layout), transpose(reshape(cols, k, -1))), w.shape)
+        return gx, gw
+
+
+class ConvTranspose2d(Function):
+    """y = conv_transpose2d(x, W): x (N, C_in, H, W), W (C_in, C_out, kh, kw) ->
+    (N, C_out, H_out, W_out), H_out = (H - 1) s - 2 p + d (kh - 1) + output_padding + 1:
+    columns = W^T (C_out kh kw, C_in) @ x (C_in, N H W), then col2im.
+    dx = conv2d(g, W);  dW = x (C_in, N H W) @ columns(g)^T.
+    (Only for output_padding < stride, where conv2d maps H_out back to H.)"""
+
+    def __init__(self, stride, padding, output_padding, dilation):
+        self.stride, self.padding, self.dilation = stride, padding, dilation
+        self.output_padding = output_padding
+
+    def forward(self, x, w):
+        xp = self.xp
+        n, cin, h, wd = x.shape
+        _, cout, kh, kw = w.shape
+        out = tuple(_transposed_size(size, k, self.stride[a], self.padding[a],
+                                     self.output_padding[a], self.dilation[a])
+                    for a, (size, k) in enumerate(((h, kh), (wd, kw))))
+        layout = conv_layout(n, wd)
+        xs = x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3)
+        cols = xp.matmul(w.reshape(cin, cout * kh * kw).T, xs.reshape(cin, n * h * wd))
+        cols = cols.reshape((cout, kh, kw, h, wd, n) if layout == "cln" else (cout, kh, kw, n, h, wd))
+        return _col2im_array(xp, cols, (n, cout) + out, (kh, kw), self.stride, self.padding,
+                             self.dilation, layout)
+
+    def backward(self, g):
+        x, w = self.inputs
+        need_x, need_w = self.needs_input_grad
+        kh, kw = w.shape[2:]
+        s, p, d = self.stride, self.padding, self.dilation
+        gx = conv2d(g, w, s, p, d) if need_x else None
+        gw = None
+        if need_w:
+            from .linalg import matmul
+            from .shape import reshape, transpose
+
+            layout = conv_layout(x.shape[0], x.shape[3])
+            cols = im2col(g, (kh, kw), s, p, d, layout)  # (C_out, kh, kw, ...) over x's pixels
+            k = w.shape[1] * kh * kw
+            gw = reshape(matmul(_channels_first(x, layout), transpose(reshape(cols, k, -1))), w.shape)
+        return gx, gw
+
+
+def _transposed_size(size, kernel, stride, padding, output_padding, dilation):
+    return (size - 1) * stride - 2 * padding + dilation * (kernel - 1) + output_padding + 1
+
+
+def conv2d(x, w, stride=1, padding=0, dilation=1):
+    """Bias-free, ungrouped 2-D convolution as one op (``nn.functional.conv2d``
+    validates its arguments and adds the bias)."""
+    s, p, d = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
+    return Conv2d(s, p, d)(as_tensor(x), as_tensor(w))
+
+
+def conv_transpose2d(x, w, stride=1, padding=0, output_padding=0, dilation=1):
+    """Bias-free, ungrouped transposed convolution as one op, for
+    output_padding < stride (see ``nn.functional.conv_transpose2d``)."""
+    s, p, d = _pair(stride, "stride"), _pair(padding, "padding"), _pair(dilation, "dilation")
+    op = _pair(output_padding, "output_padding")
+    if any(o >= st for o, st in zip(op, s)):
+        raise ValueError(f"ops.conv_transpose2d: output_padding {op} must be smaller than the "
+                         f"stride {s} (use nn.functional.conv_transpose2d for the dilated case)")
+    return ConvTranspose2d(s, p, op, d)(as_tensor(x), as_tensor(w))

@@ -99,7 +99,7 @@ CONVT_IDS = [f"k{k[0]}x{k[1]}-s{s}-p{p}-op{op}-d{d}-{h}x{w}" for k, s, p, op, d,
 
 # --------------------------------------------------------------------- forward
 # batch 2 takes the "cnl" column layout for most configs, batch 9 the
-# batch-innermost "cln" one (F._conv_layout); both must agree with the loops
+# batch-innermost "cln" one (ops.conv.conv_layout); both must agree with the loops
 BATCHES = [2, 9]
 
 
@@ -415,5 +415,7 @@ def test_bad_inputs_are_refused_clearly():
 
 def test_both_column_layouts_are_exercised():
     """The batch sizes above reach both of conv2d's column layouts."""
-    assert F._conv_layout(9, 8) == "cln"
-    assert F._conv_layout(2, 3) == "cnl"
+    from minigan.ops.conv import conv_layout
+
+    assert conv_layout(9, 8) == "cln"
+    assert conv_layout(2, 3) == "cnl"
