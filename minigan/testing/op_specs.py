@@ -148,6 +148,8 @@ OP_SPECS = [
     OpSpec("softplus_beta", lambda a: mg.softplus(a, beta=2.0), lambda a: np.log1p(np.exp(2 * a)) / 2,
            normal((5,))),
     OpSpec("softmax", lambda a: mg.softmax(a, axis=-1), lambda a: _np_softmax(a, -1), normal((3, 4))),
+    OpSpec("softmax_middle_axis", lambda a: mg.softmax(a, dim=1), lambda a: _np_softmax(a, 1),
+           normal((2, 3, 4))),
     OpSpec("log_softmax_axis0", lambda a: mg.log_softmax(a, axis=0),
            lambda a: np.log(_np_softmax(a, 0)), normal((3, 4))),
     OpSpec("logsumexp", lambda a: mg.logsumexp(a, axis=1), lambda a: _np_logsumexp(a, 1), normal((3, 4))),
