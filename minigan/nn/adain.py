@@ -24,8 +24,15 @@ The mapping network f: z -> w is an MLP (8 layers of LeakyReLU(0.2) in the
 paper) after "pixel norm" of z, z / sqrt(mean(z^2) + 1e-8). Styles taken from
 w rather than from z need not follow z's fixed Gaussian density, which the
 paper argues makes w's factors of variation less entangled.
-(StyleGAN's equalised learning rate and the mapping's 0.01 lr multiplier are
-left out: minigan uses ordinary initialisation.)
+Initialisation. StyleGAN's equalised learning rate is left out, but its
+*effective* initial weights are kept, because PyTorch's default Linear
+initialisation (std 1/sqrt(3 fan_in)) shrinks the signal by about sqrt(3)
+per LeakyReLU layer: after a few mapping layers w would be tiny, every
+style would be close to (1, 0), and G would start (and tend to stay)
+ignoring z. So the mapping's Linear layers get He initialisation,
+N(0, 2 / fan_in) (the paper's gain sqrt(2)), biases 0, keeping w at unit
+scale; AdaIN's affine map gets N(0, 1 / style_dim) weights (gain 1), so
+y_s - 1 and y_b have unit scale too.
 """
 from __future__ import annotations
 
@@ -37,6 +44,7 @@ from .. import ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from .activation import LeakyReLU
+from . import init
 from .containers import Sequential
 from .linear import Linear
 from .module import Module
@@ -86,7 +94,8 @@ class AdaIN(Module):
 
     ``affine`` = Linear(style_dim, 2C): the first C outputs are y_s, the last C
     are y_b. Its bias starts at (1, ..., 1, 0, ..., 0), StyleGAN's choice,
-    so that at initialisation y_s is near 1 and y_b near 0.
+    so that y_s is centred on 1 and y_b on 0; its weight ~ N(0, 1/style_dim)
+    (StyleGAN's effective initialisation, see the module docstring).
     """
 
     def __init__(self, num_features, style_dim, eps=1e-5):
@@ -96,6 +105,7 @@ class AdaIN(Module):
                 raise ValueError(f"AdaIN: {name} must be a positive int, got {v!r}")
         self.num_features, self.style_dim, self.eps = int(num_features), int(style_dim), eps
         self.affine = Linear(self.style_dim, 2 * self.num_features)
+        init.normal_(self.affine.weight, 0.0, self.style_dim ** -0.5)
         with no_grad():
             self.affine.bias._data[:self.num_features] = 1.0
             self.affine.bias._data[self.num_features:] = 0.0
@@ -126,6 +136,8 @@ class MappingNetwork(Module):
         hidden_dim: width of the inner layers (default ``style_dim``).
         negative_slope: 0.2 in the paper.
         normalize_latent: apply :func:`pixel_norm` to z first (the paper does).
+
+    Weights ~ N(0, 2 / fan_in), biases 0 (see the module docstring).
     """
 
     def __init__(self, latent_dim, style_dim, num_layers=8, hidden_dim=None,
@@ -141,7 +153,10 @@ class MappingNetwork(Module):
         widths = [self.latent_dim] + [int(hidden_dim)] * (self.num_layers - 1) + [self.style_dim]
         layers = []
         for a, b in pairwise(widths):
-            layers += [Linear(a, b), LeakyReLU(negative_slope)]
+            layer = Linear(a, b)
+            init.normal_(layer.weight, 0.0, (2.0 / a) ** 0.5)
+            init.zeros_(layer.bias)
+            layers += [layer, LeakyReLU(negative_slope)]
         self.net = Sequential(*layers)
 
     def forward(self, z):
