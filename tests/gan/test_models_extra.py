@@ -181,6 +181,19 @@ def test_stylegan_style_mixing():
         G.synthesis([w1, w2])
 
 
+def test_stylegan_starts_with_styles_that_depend_on_z():
+    """With PyTorch's default Linear init, w shrinks ~sqrt(3)x per mapping
+    layer and every style sits near (1, 0): G starts ignoring z (and, in
+    practice, collapses). The He-initialised mapping keeps w at unit scale."""
+    G, _, _ = build("stylegan", "image", image_size=16)
+    z = minigan.randn(128, 64)
+    w = G.mapping(z).detach().numpy()
+    assert 0.3 < np.sqrt((w ** 2).mean()) < 3.0
+    assert w.std(axis=0).mean() > 0.3
+    x = G(z).detach().numpy()
+    assert x.std(axis=0).mean() > 0.15  # samples differ from each other at initialisation
+
+
 def test_stylegan_noise_is_per_pixel_and_learned():
     G, _, _ = _stylegan()
     z = minigan.randn(2, 64)
