@@ -100,6 +100,8 @@ def _build_parser():
         f"lr_d={d['lr_d']}{', betas=' + str(d['betas']) if 'betas' in d else ''})"
         + (f", gp_weight={d['gp_weight']}" if d.get("gp_weight") else "")
         + (f", clip={d['clip']}" if d.get("clip") else "")
+        + (f", margin={d['margin']}" if "margin" in d else "")
+        + (f", gamma={d['began_gamma']}, lambda_k={d['began_lambda_k']}" if "began_gamma" in d else "")
         for name, d in FAMILIES.items()
     )
     parser = argparse.ArgumentParser(

@@ -93,7 +93,10 @@ def orthogonal_regularization(module, beta: float = 1e-4):
     different filters) are pushed to 0; unlike the full ||W W^T - I||^2 the
     filters' norms stay free, which the authors found smoother for G.
     (The paper writes W^T W with filters as columns; the Gram matrix of the
-    filters is the same.) Returns a scalar Tensor in the graph of the weights."""
+    filters is the same.) Like the authors' code, every parameter with two or
+    more axes is viewed as (shape[0], -1): for ConvTranspose2d's (in, out,
+    kh, kw) weight and for embedding tables the rows are input channels and
+    classes. Returns a scalar Tensor in the graph of the weights."""
     if not beta >= 0:
         raise ValueError(f"orthogonal_regularization: beta must be >= 0, got {beta!r}")
     total = None
@@ -136,12 +139,9 @@ class HistoricalAverage:
         self.means = []
         self.update(module)
 
-    def _params(self, module):
-        return [p for p in module.parameters()]
-
     def update(self, module) -> None:
         """mean <- mean + (theta - mean) / t (a running mean of the parameters)."""
-        params = self._params(module)
+        params = list(module.parameters())
         self.count += 1
         if self.count == 1:
             self.means = [p._data.copy() for p in params]
@@ -151,7 +151,7 @@ class HistoricalAverage:
 
     def penalty(self, module):
         total = None
-        for m, p in zip(self.means, self._params(module)):
+        for m, p in zip(self.means, module.parameters()):
             d = p - ops._operands.constant(m)
             term = (d * d).sum()
             total = term if total is None else total + term
@@ -166,7 +166,7 @@ class HistoricalAverage:
                                                 for a, b in zip(means, self.means)):
             raise RuntimeError("HistoricalAverage.load_state_dict: the saved averages do not fit "
                                "the module's parameters")
-        self.means = [backend.to_device(np.asarray(m) if not hasattr(m, "__cuda_array_interface__")
-                                        else m, backend.device_of(b)).astype(b.dtype, copy=True)
+        # checkpoints hold host arrays; the averages live where the parameters do
+        self.means = [backend.to_device(np.array(m, dtype=b.dtype), backend.device_of(b))
                       for m, b in zip(means, self.means)]
         self.count = int(state["count"])

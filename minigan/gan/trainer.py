@@ -12,7 +12,18 @@ repeats ``Updater.step`` and, every so often,
   EMA generator, every random state, the step and the config.
 
 ``Trainer.resume(out_dir)`` continues from the last complete checkpoint and
-produces exactly the run that was never interrupted (same seed, same device).
+produces exactly the run that was never interrupted (same seed, same device);
+the checkpoint includes the training tricks' own state (BEGAN's k_t, the
+historical averages, the replay buffer).
+
+Training tricks (feature matching, historical averaging, replay buffer,
+adaptive D/G schedule, instance noise, DRAGAN, orthogonal regularisation, the
+EBGAN / BEGAN objectives) are ``TrainConfig`` fields passed to the updater
+(:class:`minigan.gan.updaters.UpdaterConfig` documents each); architecture
+options such as ``minibatch_discrimination`` or ``g_norm='vbn'`` go through
+``model_options``. A class-conditional generator (``cgan``) trains on the
+dataset's labels, draws its samples grid one class per row and is evaluated
+by how often the digit classifier recognises the class that was asked for.
 """
 from __future__ import annotations
 

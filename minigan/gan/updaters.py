@@ -271,6 +271,10 @@ class Updater:
         out = self.discriminate(x, y)
         if self.autoencoder:
             return reconstruction_error(x, out, p=2 if self.config.loss == "ebgan" else 1)
+        if out.ndim != 2 or out.shape[1] != 1:
+            raise ValueError(f"loss {self.config.loss!r} needs D to return one logit per sample, shape "
+                             f"({x.shape[0]}, 1), got {tuple(out.shape)}; an autoencoder D (ebgan, began) "
+                             f"takes loss 'ebgan' or 'began'")
         return out
 
     def _split(self, batch):

@@ -326,3 +326,10 @@ def test_cli_trick_flags_and_model_options(tmp_path):
         (True, 2, 0.1, "dragan", 3)
     with pytest.raises(SystemExit):
         main(["train", "gan", "--model-option", "nokey"])
+
+
+def test_objective_and_discriminator_kind_must_agree(tmp_path):
+    with pytest.raises(ValueError, match="one logit per sample"):
+        Trainer(_config(tmp_path, model="ebgan", loss="hinge", model_options={})).run(until=1)
+    with pytest.raises(ValueError, match="reconstruction"):
+        Trainer(_config(tmp_path / "b", loss="began")).run(until=1)
