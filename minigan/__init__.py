@@ -4,7 +4,7 @@ whose every op is twice differentiable.
 ``import minigan`` imports NumPy only; SciPy, matplotlib and CuPy load where
 they are used.
 """
-from . import cuda, ops
+from . import cuda, memory, ops
 from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)
 from .backend import get_default_device, set_default_device
@@ -18,6 +18,7 @@ from .testing import GradcheckError, gradcheck, gradgradcheck
 from .autograd.tensor import _install_methods  # noqa: E402 - needs ops loaded
 
 _install_methods()
+memory.tune_malloc()  # keep freed step-sized blocks for reuse (MINIGAN_MALLOC_TUNING=0: off)
 
 __version__ = "0.1.0"
 from .serialization import CheckpointError, load, save  # noqa: E402
