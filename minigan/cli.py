@@ -332,8 +332,11 @@ def _sample(args):
         y = Tensor._wrap(backend.to_device(np.repeat(np.arange(trainer.num_classes), nrow), trainer.device))
     with _preserved_state(G):
         if args.standing_stats:
-            standing_statistics(G, n_batches=args.standing_stats, batch_size=64,
-                                num_classes=trainer.num_classes, generator=args.seed)
+            try:
+                standing_statistics(G, n_batches=args.standing_stats, batch_size=64,
+                                    num_classes=trainer.num_classes, generator=args.seed)
+            except ValueError as exc:
+                raise SystemExit(f"minigan: --standing-stats: {exc}") from None
         with no_grad():
             zt = Tensor._wrap(backend.to_device(z.astype(np.float32), trainer.device))
             x = backend.to_device((G(zt) if y is None else G(zt, y))._data, "cpu")

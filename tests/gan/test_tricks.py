@@ -300,6 +300,11 @@ def test_conditional_training_on_digits_grid_and_accuracy(tmp_path):
     np.testing.assert_array_equal(t.fixed_labels.numpy()[::8], np.arange(10))  # row i = digit i
     final = [r for r in t.history if "class_accuracy" in r][-1]
     assert 0.0 <= final["class_accuracy"] <= 1.0
+    from minigan.cli import main
+
+    assert main(["sample", str(tmp_path / "run"), "--n", "20", "--standing-stats", "2",
+                 "--out", str(tmp_path / "grid.png")]) == 0  # 10 rows of 2, one class per row
+    assert (tmp_path / "grid.png").exists()
     with pytest.raises(ValueError, match="no labels"):
         Trainer(_config(tmp_path / "b", model="cgan", data="ring8", model_options={}))
 
@@ -326,6 +331,9 @@ def test_cli_trick_flags_and_model_options(tmp_path):
         (True, 2, 0.1, "dragan", 3)
     with pytest.raises(SystemExit):
         main(["train", "gan", "--model-option", "nokey"])
+    assert main(["sample", str(out), "--n", "6", "--truncation", "1.0", "--out", str(tmp_path / "s.png")]) == 0
+    with pytest.raises(SystemExit, match="no BatchNorm"):  # the MLP generator has none
+        main(["sample", str(out), "--standing-stats", "2", "--out", str(tmp_path / "t.png")])
 
 
 def test_objective_and_discriminator_kind_must_agree(tmp_path):
