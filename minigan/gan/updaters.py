@@ -123,12 +123,17 @@ class UpdaterConfig:
 
 
 def grad_norm(module) -> float:
-    """L2 norm of all parameter gradients of ``module`` (0 if none)."""
-    total = 0.0
+    """L2 norm of all parameter gradients of ``module`` (0 if none).
+
+    The squares are summed where the gradients live (float32 dot products,
+    no float64 copies) and cross to the host once, as one logged scalar."""
+    total = None
     for p in module.parameters():
         if p.grad is not None:
-            total += float((p.grad._data.astype("float64") ** 2).sum())
-    return math.sqrt(total)
+            g = p.grad._data.ravel()
+            sq = backend.get_array_module(g).vdot(g, g)
+            total = sq if total is None else total + sq
+    return 0.0 if total is None else math.sqrt(float(total))
 
 
 class ReplayBuffer:

@@ -152,3 +152,13 @@ def test_cli_train_and_sample(tmp_path):
     assert main(["resume", str(out), "--steps", "5", "--no-progress"]) == 0
     with pytest.raises(SystemExit):
         main(["train", "gan", "--steps", "0"])
+
+
+def test_grad_norm_is_the_l2_norm_of_all_gradients():
+    from minigan.gan.updaters import grad_norm
+
+    net = mg.nn.Sequential(mg.nn.Linear(5, 4), mg.nn.ReLU(), mg.nn.Linear(4, 1))
+    assert grad_norm(net) == 0.0  # no gradients yet
+    net(mg.randn(8, 5)).sum().backward()
+    grads = [np.asarray(p.grad, dtype=np.float64).ravel() for p in net.parameters()]
+    assert grad_norm(net) == pytest.approx(np.linalg.norm(np.concatenate(grads)), rel=1e-6)
