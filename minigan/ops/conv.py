@@ -28,6 +28,8 @@ is per row, not per number.
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.tensor import Tensor
 from ._operands import as_tensor
 
 
@@ -109,16 +111,23 @@ def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
     return xp.ascontiguousarray(view)
 
 
+def _scatter_add_cln(out, cols, r0, kernel, stride, dilation):
+    """Add "cln" columns (C, kh, kw, rows, OW, N) of output rows r0.. into the
+    padded (C, H, W, N) image ``out``, where their receptive fields lie."""
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    rows, ow = cols.shape[3], cols.shape[4]
+    for i in range(kh):
+        for j in range(kw):
+            r, q = r0 * sh + i * dh, j * dw
+            out[:, r:r + sh * (rows - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+
+
 def _col2im_array(xp, cols, shape, kernel, stride, padding, dilation, layout):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = shape
     if layout == "cln":
-        oh, ow = cols.shape[3], cols.shape[4]
         out = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
-        for i in range(kh):
-            for j in range(kw):
-                r, q = i * dh, j * dw
-                out[:, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+        _scatter_add_cln(out, cols, 0, kernel, stride, dilation)
         # an (N, C, H, W) view of the (C, H, W, N) sums: the next
         # convolution's im2col reads this order without a transposing copy
         return out[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
@@ -214,6 +223,55 @@ def _gemm(xp, a, b):
     return xp.multiply(a, b) if a.shape[-1] == 1 else xp.matmul(a, b)
 
 
+#: "cln" columns are built a band of output rows at a time, at most this many
+#: bytes per band: the blocks stay cache-sized and are reused by the
+#: allocator, where one (C kh kw, OH OW N) array can reach tens of MiB
+BAND_BYTES = 8 * 2**20
+
+
+def _padded_cln(xp, x, padding):
+    """x (N, C, H, W) zero-padded into (C, H + 2 p_h, W + 2 p_w, N) order."""
+    n, c, h, w = x.shape
+    ph, pw = padding
+    xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+    xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+    return xpad
+
+
+def _row_bands(rows, row_bytes):
+    """(r0, r1) bands covering ``rows`` rows, each at most BAND_BYTES."""
+    step = max(1, BAND_BYTES // max(1, row_bytes))
+    return [(r0, min(rows, r0 + step)) for r0 in range(0, rows, step)]
+
+
+def _cln_columns(xp, xpad, kernel, stride, dilation, r0, r1, ow):
+    """The (C kh kw, (r1 - r0) OW N) "cln" columns of output rows r0..r1."""
+    c, n = xpad.shape[0], xpad.shape[3]
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    band = xpad[:, r0 * sh:]
+    s1, s2, s3, s0 = band.strides
+    view = xp.lib.stride_tricks.as_strided(
+        band, shape=(c, kh, kw, r1 - r0, ow, n),
+        strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
+    return xp.ascontiguousarray(view).reshape(c * kh * kw, (r1 - r0) * ow * n)
+
+
+def _conv_weight_grad_array(xp, x, g, kernel, stride, padding, dilation):
+    """dW (O, C kh kw) = g (O, OH OW N) @ columns(x)^T, a band of rows at a
+    time ("cln" order; for backward passes that record no graph)."""
+    n, c = x.shape[:2]
+    o, oh, ow = g.shape[1:]
+    xpad = _padded_cln(xp, x, padding)
+    gcf = xp.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, oh * ow * n)
+    k = c * kernel[0] * kernel[1]
+    gw = None
+    for r0, r1 in _row_bands(oh, k * ow * n * x.itemsize):
+        cols = _cln_columns(xp, xpad, kernel, stride, dilation, r0, r1, ow)
+        part = _gemm(xp, gcf[:, r0 * ow * n:r1 * ow * n], cols.T)
+        gw = part if gw is None else xp.add(gw, part, out=gw)
+    return gw
+
+
 def _output_first(y, layout, o, n, oh, ow):
     """A GEMM result (O, N OH OW) or (O, OH OW N) as an (N, O, OH, OW) view."""
     if layout == "cln":
@@ -245,8 +303,19 @@ class Conv2d(Function):
         oh = conv_output_size(h, kh, self.stride[0], self.padding[0], self.dilation[0])
         ow = conv_output_size(wd, kw, self.stride[1], self.padding[1], self.dilation[1])
         layout = conv_layout(n, ow)
-        cols = _im2col_array(self.xp, x, (kh, kw), self.stride, self.padding, self.dilation, layout)
-        y = _gemm(self.xp, w.reshape(o, c * kh * kw), cols.reshape(c * kh * kw, n * oh * ow))
+        w2 = w.reshape(o, c * kh * kw)
+        bands = _row_bands(oh, c * kh * kw * ow * n * x.itemsize)
+        if layout == "cln" and len(bands) > 1:
+            xp = self.xp
+            xpad = _padded_cln(xp, x, self.padding)
+            y = xp.empty((o, oh * ow * n), dtype=x.dtype)
+            for r0, r1 in bands:
+                cols = _cln_columns(xp, xpad, (kh, kw), self.stride, self.dilation, r0, r1, ow)
+                y[:, r0 * ow * n:r1 * ow * n] = _gemm(xp, w2, cols)
+        else:
+            cols = _im2col_array(self.xp, x, (kh, kw), self.stride, self.padding, self.dilation,
+                                 layout)
+            y = _gemm(self.xp, w2, cols.reshape(c * kh * kw, n * oh * ow))
         return _output_first(y, layout, o, n, oh, ow)
 
     def backward(self, g):
@@ -259,11 +328,15 @@ class Conv2d(Function):
             extra = tuple(x.shape[2 + a] - _transposed_size(g.shape[2 + a], k, s[a], p[a], 0, d[a])
                           for a, k in enumerate((kh, kw)))
             gx = conv_transpose2d(g, w, s, p, extra, d)
-        if need_w:
+        layout = conv_layout(x.shape[0], g.shape[3])
+        if need_w and layout == "cln" and not is_grad_enabled():
+            # no graph to record: columns built and consumed band by band
+            gw = Tensor._wrap(_conv_weight_grad_array(self.xp, x._data, g._data, (kh, kw), s, p, d)
+                              .reshape(w.shape))
+        elif need_w:
             from .linalg import matmul
             from .shape import reshape, transpose
 
-            layout = conv_layout(x.shape[0], g.shape[3])
             cols = im2col(x, (kh, kw), s, p, d, layout)
             k = w.shape[1] * kh * kw
             gw = reshape(matmul(_channels_first(g, layout), transpose(reshape(cols, k, -1))), w.shape)
@@ -289,8 +362,19 @@ class ConvTranspose2d(Function):
                                      self.output_padding[a], self.dilation[a])
                     for a, (size, k) in enumerate(((h, kh), (wd, kw))))
         layout = conv_layout(n, wd)
+        w2t = w.reshape(cin, cout * kh * kw).T
+        bands = _row_bands(h, cout * kh * kw * wd * n * x.itemsize)
+        if layout == "cln" and len(bands) > 1:  # columns a band of input rows at a time
+            (ph, pw) = self.padding
+            xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0)).reshape(cin, h * wd * n)
+            outp = xp.zeros((cout, out[0] + 2 * ph, out[1] + 2 * pw, n), dtype=x.dtype)
+            for r0, r1 in bands:
+                cols = _gemm(xp, w2t, xs[:, r0 * wd * n:r1 * wd * n])
+                _scatter_add_cln(outp, cols.reshape(cout, kh, kw, r1 - r0, wd, n), r0, (kh, kw),
+                                 self.stride, self.dilation)
+            return outp[:, ph:ph + out[0], pw:pw + out[1]].transpose(3, 0, 1, 2)
         xs = x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3)
-        cols = _gemm(xp, w.reshape(cin, cout * kh * kw).T, xs.reshape(cin, n * h * wd))
+        cols = _gemm(xp, w2t, xs.reshape(cin, n * h * wd))
         cols = cols.reshape((cout, kh, kw, h, wd, n) if layout == "cln" else (cout, kh, kw, n, h, wd))
         return _col2im_array(xp, cols, (n, cout) + out, (kh, kw), self.stride, self.padding,
                              self.dilation, layout)
@@ -302,11 +386,15 @@ class ConvTranspose2d(Function):
         s, p, d = self.stride, self.padding, self.dilation
         gx = conv2d(g, w, s, p, d) if need_x else None
         gw = None
-        if need_w:
+        layout = conv_layout(x.shape[0], x.shape[3])
+        if need_w and layout == "cln" and not is_grad_enabled():
+            # dW = x (C_in, H W N) @ columns(g)^T: conv2d's weight gradient with g and x swapped
+            gw = _conv_weight_grad_array(self.xp, g._data, x._data, (kh, kw), s, p, d)
+            gw = Tensor._wrap(gw.reshape(w.shape[0], w.shape[1], kh, kw))
+        elif need_w:
             from .linalg import matmul
             from .shape import reshape, transpose
 
-            layout = conv_layout(x.shape[0], x.shape[3])
             cols = im2col(g, (kh, kw), s, p, d, layout)  # (C_out, kh, kw, ...) over x's pixels
             k = w.shape[1] * kh * kw
             gw = reshape(matmul(_channels_first(x, layout), transpose(reshape(cols, k, -1))), w.shape)

@@ -419,3 +419,37 @@ def test_both_column_layouts_are_exercised():
 
     assert conv_layout(9, 8) == "cln"
     assert conv_layout(2, 3) == "cnl"
+
+
+@pytest.mark.parametrize("cfg", CONV_CONFIGS[:5], ids=CONV_IDS[:5])
+def test_banded_columns_give_the_same_convolution_and_gradients(cfg, monkeypatch):
+    """Large "cln" column arrays are built a band of output rows at a time
+    (conv.BAND_BYTES); one-row bands must give the same results."""
+    from minigan.ops import conv as conv_ops
+
+    k, s, p, d, h, w = cfg
+    rng = np.random.default_rng(7)
+    x0, w0 = rng.standard_normal((9, 3, h, w)), rng.standard_normal((4, 3) + k)
+    g0 = None
+
+    def run():
+        x = mg.tensor(x0, requires_grad=True)
+        wt = mg.tensor(w0, requires_grad=True)
+        y = F.conv2d(x, wt, None, s, p, d)
+        nonlocal g0
+        g0 = rng.standard_normal(y.shape) if g0 is None else g0
+        y.backward(mg.tensor(g0))
+        # and the transposed convolution's weight gradient (x plays its output)
+        wt2 = mg.tensor(w0, requires_grad=True)
+        yt = F.conv_transpose2d(mg.tensor(g0), wt2, None, s, p, dilation=d,
+                                output_padding=tuple(x0.shape[2 + a] - ((g0.shape[2 + a] - 1) * s - 2 * p
+                                                                         + d * (k[a] - 1) + 1)
+                                                     for a in range(2)))
+        (yt * mg.tensor(x0)).sum().backward()
+        return [np.asarray(t).copy() for t in (y, x.grad, wt.grad, yt, wt2.grad)]
+
+    whole = run()
+    monkeypatch.setattr(conv_ops, "BAND_BYTES", 1)
+    banded = run()
+    for a, b in zip(whole, banded):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
