@@ -16,11 +16,15 @@ Rows and the published numbers they sit beside:
 
 * 2-D mixtures (:mod:`minigan.data.toy`; metrics of :mod:`minigan.metrics.modes`:
   modes with a sample within 3 std, the fraction of samples within 3 std of a
-  mode, 2,500 samples of G). Published: WGAN-GP on grid25 24.2 modes / 28.7 %
-  high quality and on ring8 6.8 / 59.6 % (GDPP, Elfeki et al. 2019, Table 1);
-  the GAN on ring8 6.3 / 98.2 % and on grid25 17.3 / 94.8 % (PacGAN, Lin et
-  al. 2018, Table 2, the unpacked GAN). Those papers train for far longer
-  than 10 CPU minutes and with their own networks, so a row that falls short
+  mode, 2,500 samples of G_ema). Published: WGAN-GP on grid25 24.2 modes /
+  28.7 % high quality and on ring8 6.8 / 59.6 % (GDPP, Elfeki et al. 2019,
+  Table 1); the GAN on ring8 6.3 / 98.2 % and on grid25 17.3 / 94.8 % (PacGAN,
+  Lin et al. 2018, Table 2, the unpacked GAN). Same protocol as those papers'
+  code (checked against it): ring of 8 with std / radius = 0.01 (theirs radius
+  1, std 0.01; ours radius 2, std 0.02), grid {-4..4}^2 step 2 with std 0.05,
+  high quality = within 3 std (Euclidean) of the nearest centre. Those papers
+  train for far longer than 10 CPU minutes (PacGAN: 400 epochs of 100,000
+  points; GDPP: 25,000 iterations of batch 512), so a row that falls short
   says as much about the budget as about the code.
 * DCGAN on MNIST: the 10,000 digits of the MNIST test split (the split kept
   beside the checkout) as training data, scored with minigan's LeNet digit
@@ -31,12 +35,22 @@ Rows and the published numbers they sit beside:
 
 Settings (chosen on this 2-core CPU; ``ROWS`` below holds them):
 
-* WGAN-GP on the toys: the WGAN-GP authors' toy code setting, lambda 0.1 (not
-  the image setting 10, which needs far more steps on toys), Adam(1e-4,
-  betas 0.5/0.9), 5 critic steps per G step, latent 2, minigan's 3 x 512 ReLU
-  MLPs; batch 64 instead of 256 (4x cheaper per step, so ~4x the steps fit).
+* WGAN-GP on the toys: the setting of the WGAN-GP authors' toy code
+  (gan_toy.py, Gulrajani et al. 2017): lambda 0.1 (the image setting 10
+  needs far more steps on toys), Adam(1e-4, betas 0.5/0.9), 5 critic steps
+  per G step, batch 256, z of size 2, 3 x 512 ReLU MLPs for G and the critic
+  (minigan's defaults for WGAN on 2-D data), and, like gan_toy.py, the data
+  divided by its standard deviation (2.828 for grid25, 1.414 for ring8):
+  the critic, G and the gradient penalty work in that plane, and G's
+  samples are scaled back before scoring (``data_scale``). Added for the
+  10-minute budget: the learning rates decay linearly to 0 over the
+  wall-clock budget (``lr_decay``) and the scored generator is the EMA of G
+  (decay 0.99, ``eval_ema``): both damp the last steps' oscillation, which
+  otherwise spreads samples between modes.
 * GAN on the toys: non-saturating loss, 1 D step per G step, Adam(1e-3,
-  betas 0.5/0.999), batch 256, latent 8, minigan's 3 x 128 MLPs.
+  betas 0.5/0.999), batch 256, z of size 8, minigan's 3 x 128 MLPs (ReLU G,
+  LeakyReLU D); learning rates decay linearly to 0 over the budget and
+  G_ema (decay 0.999) is scored, as for WGAN-GP.
 * DCGAN on MNIST: the paper's Adam(2e-4, beta1 0.5), latent 100, minigan's
   28x28 DCGAN (ngf = ndf = 64); batch 32, because the run is bound by
   convolution FLOPs (~1 s a step at batch 64 here) and half the batch fits
@@ -45,9 +59,14 @@ Settings (chosen on this 2-core CPU; ``ROWS`` below holds them):
   would still be mostly the random initial generator (with 0.999 and batch
   64: IS ratio 0.15 after 500 steps; with 0.99 and batch 32: 0.52 after 800).
 
-Tried and dropped (grid25, 10 minutes): WGAN-GP with batch 256 (400 steps,
-18 modes / 1.5 %), lr 1e-3 (18 / 7 %), batch 32 with lr 5e-4 (14 / 4 %),
-2 critic steps with lr 2e-4 (18 / 3 %); batch 64 as above reached 21 / 6 %.
+Tried and dropped (single seed, on a machine shared with other jobs; see
+RESULTS.md): WGAN-GP on grid25 in the data's own units with batch 256 (400
+steps, 18 modes / 1.5 %), lr 1e-3 (18 / 7 %), batch 32 with lr 5e-4
+(14 / 4 %), 2 critic steps with lr 2e-4 (18 / 3 %), batch 64 (21 / 6 %);
+the GAN on ring8 with PacGAN's generator shape (4 x 400 ReLU, z of size 2)
+and lr decay: 8 modes / 95 % for G after 7,000 steps, while its EMA (0.999)
+was still far off (weights averaged over a fast-moving run are not a good
+network until the run slows down).
 
 OpenBLAS is limited to one thread per process (unless OPENBLAS_NUM_THREADS is
 set): on this shared 2-core machine its thread pool made matrix products up to
@@ -68,8 +87,11 @@ import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
 
 DEFAULT_MNIST = Path(os.environ.get("MINIGAN_TEST_MNIST", REPO.parent / "shared" / "data" / "mnist"))
 
@@ -83,31 +105,66 @@ class Row:
     config: dict
     published: dict = field(default_factory=dict)  # figure -> value
     source: str = ""
+    #: train on the data divided by this (its standard deviation), as the WGAN-GP
+    #: authors' gan_toy.py does; G's samples are multiplied by it before scoring.
+    #: None: the data's own units
+    data_scale: float | None = None
+    #: learning rates decay linearly to 0 over the wall-clock budget
+    lr_decay: bool = False
+    #: score the EMA generator G_ema (else the raw G) on 2-D data
+    eval_ema: bool = False
 
 
 TOY_FIGURES = ("modes_captured", "high_quality", "kl_to_uniform")
 MNIST_FIGURES = ("inception_score_ratio", "inception_score", "inception_score_real",
                  "mnist_fid", "mnist_fid_floor", "class_kl")
 
-WGAN_GP_TOY = dict(batch_size=64, gp_weight=0.1, lr=1e-4, betas=(0.5, 0.9), n_disc=5, latent_dim=2)
-GAN_TOY = dict(batch_size=256, lr=1e-3, betas=(0.5, 0.999), latent_dim=8)
+# gan_toy.py (Gulrajani et al.): lambda 0.1, Adam(1e-4, 0.5, 0.9), 5 critic steps, batch 256, z of size 2
+WGAN_GP_TOY = dict(batch_size=256, gp_weight=0.1, lr=1e-4, betas=(0.5, 0.9), n_disc=5, latent_dim=2,
+                   ema_decay=0.99)
+GAN_TOY = dict(batch_size=256, lr=1e-3, betas=(0.5, 0.999), latent_dim=8, ema_decay=0.999)
 DCGAN_MNIST = dict(batch_size=32, lr=2e-4, betas=(0.5, 0.999), latent_dim=100, ema_decay=0.99,
                    data_options={"split": "test", "root": str(DEFAULT_MNIST), "download": False})
 
 ROWS = {
-    "wgan-gp-grid25": Row("wgan-gp", "grid25", 6000, 250, WGAN_GP_TOY,
-                          {"modes_captured": 24.2, "high_quality": 0.287}, "GDPP (Elfeki et al. 2019)"),
-    "wgan-gp-ring8": Row("wgan-gp", "ring8", 6000, 250, WGAN_GP_TOY,
-                         {"modes_captured": 6.8, "high_quality": 0.596}, "GDPP (Elfeki et al. 2019)"),
-    "gan-ring8": Row("gan", "ring8", 30000, 1000, GAN_TOY,
-                     {"modes_captured": 6.3, "high_quality": 0.982}, "PacGAN (Lin et al. 2018)"),
-    "gan-grid25": Row("gan", "grid25", 30000, 1000, GAN_TOY,
-                      {"modes_captured": 17.3, "high_quality": 0.948}, "PacGAN (Lin et al. 2018)"),
+    "wgan-gp-grid25": Row("wgan-gp", "grid25", 100000, 100, WGAN_GP_TOY,
+                          {"modes_captured": 24.2, "high_quality": 0.287}, "GDPP (Elfeki et al. 2019)",
+                          data_scale=2.828, lr_decay=True, eval_ema=True),
+    "wgan-gp-ring8": Row("wgan-gp", "ring8", 100000, 100, WGAN_GP_TOY,
+                         {"modes_captured": 6.8, "high_quality": 0.596}, "GDPP (Elfeki et al. 2019)",
+                         data_scale=1.414, lr_decay=True, eval_ema=True),
+    "gan-ring8": Row("gan", "ring8", 100000, 1000, GAN_TOY,
+                     {"modes_captured": 6.3, "high_quality": 0.982}, "PacGAN (Lin et al. 2018)",
+                     lr_decay=True, eval_ema=True),
+    "gan-grid25": Row("gan", "grid25", 100000, 1000, GAN_TOY,
+                      {"modes_captured": 17.3, "high_quality": 0.948}, "PacGAN (Lin et al. 2018)",
+                      lr_decay=True, eval_ema=True),
     "dcgan-mnist": Row("dcgan", "mnist", 4000, 250, DCGAN_MNIST, {}, ""),
 }
 
 
-def run_one(name: str, seed: int, budget_s: float, out: str | None, quick: bool = False) -> dict:
+def _normalise(trainer, scale: float):
+    """Train in coordinates divided by ``scale``, as gan_toy.py divides its data
+    by its standard deviation: G and D see, and the gradient penalty is taken
+    in, the rescaled plane; :func:`_evaluate` scales G's samples back."""
+    trainer.data = trainer.data / np.float32(scale)  # stays float32
+
+
+def _evaluate(trainer, row: Row) -> dict:
+    """Mode figures of 2,500 samples (of G_ema if ``row.eval_ema``, in the
+    data's own units) for the toys; the trainer's own evaluation otherwise."""
+    if row.data not in ("ring8", "grid25"):
+        return trainer.evaluate()
+    from minigan.metrics.modes import mode_coverage
+
+    samples = trainer.generate(2500, ema=row.eval_ema) * (row.data_scale or 1.0)
+    m = mode_coverage(samples, dataset=row.data)
+    return {"modes_captured": m["modes_captured"], "high_quality": m["high_quality_fraction"],
+            "kl_to_uniform": m["kl_to_uniform"]}
+
+
+def run_one(name: str, seed: int, budget_s: float, out: str | None, quick: bool = False,
+            verbose: bool = False) -> dict:
     """Train one row with one seed; evaluate every ``eval_every`` steps until
     the steps or the budget run out. Returns the evaluations and timings."""
     import minigan  # noqa: F401  (after OPENBLAS_NUM_THREADS is set)
@@ -126,16 +183,30 @@ def run_one(name: str, seed: int, budget_s: float, out: str | None, quick: bool 
                       checkpoint_every=steps, **row.config)
     start = time.perf_counter()
     trainer = Trainer(cfg)
+    if row.data_scale:
+        _normalise(trainer, row.data_scale)
+    optimizers = (trainer.opt_G, trainer.opt_D)
+    base_lr = [[g["lr"] for g in opt.param_groups] for opt in optimizers]
     evals, train_s, eval_s, slowest_chunk = [], 0.0, 0.0, 0.0
     while trainer.step < steps:
+        if row.lr_decay:
+            # by the clock, not the step: under a wall-clock budget the step
+            # count reached depends on the machine's load, the annealing should not
+            left = max(0.0, 1.0 - (time.perf_counter() - start) / budget_s)
+            for opt, lrs in zip(optimizers, base_lr):
+                for group, lr in zip(opt.param_groups, lrs):
+                    group["lr"] = lr * left
         t0 = time.perf_counter()
         trainer.run(until=min(trainer.step + every, steps))
         t1 = time.perf_counter()
-        figures = trainer.evaluate()
+        figures = _evaluate(trainer, row)
         t2 = time.perf_counter()
         train_s, eval_s = train_s + t1 - t0, eval_s + t2 - t1
         evals.append({"step": trainer.step, **figures})
         elapsed = time.perf_counter() - start
+        if verbose:
+            print(f"  {name} seed {seed} step {trainer.step} ({elapsed:.0f} s): "
+                  + ", ".join(f"{k} {_fmt(k, v)}" for k, v in figures.items()), flush=True)
         slowest_chunk = max(slowest_chunk, t2 - t0)
         # stop before a chunk that would end past the budget (chunks vary with the load)
         if elapsed + 1.1 * slowest_chunk > budget_s and trainer.step < steps:
@@ -201,9 +272,11 @@ def main(argv=None):
     p.add_argument("--jobs", type=int, default=1, help="runs at a time (default 1)")
     p.add_argument("--out", default=None, help="keep run folders here (default: a temporary folder)")
     p.add_argument("--quick", action="store_true", help="smoke run: 60 steps, seed 0, evaluate every 20")
+    p.add_argument("--verbose", action="store_true", help="print every evaluation")
     args = p.parse_args(argv)
     seeds = [0] if args.quick else args.seeds
-    jobs = [(name, seed, args.budget * 60, args.out, args.quick) for name in args.rows for seed in seeds]
+    jobs = [(name, seed, args.budget * 60, args.out, args.quick, args.verbose)
+            for name in args.rows for seed in seeds]
     start = time.perf_counter()
     results = []
     if args.jobs > 1:
