@@ -3,12 +3,19 @@ CUDA when CuPy sees a GPU (skipped otherwise)."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
-import numpy as np
-import pytest
+# One BLAS thread for the suite, set before NumPy loads: the tests run small
+# products, and OpenBLAS's spinning threads turn a 7 s training test into a
+# 200 s one when anything else wants the second core.
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
 
-import minigan
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import minigan  # noqa: E402
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
