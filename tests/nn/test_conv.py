@@ -421,7 +421,7 @@ def test_both_column_layouts_are_exercised():
     assert conv_layout(2, 3) == "cnl"
 
 
-@pytest.mark.parametrize("cfg", CONV_CONFIGS[:5], ids=CONV_IDS[:5])
+@pytest.mark.parametrize("cfg", CONV_CONFIGS, ids=CONV_IDS)
 def test_banded_columns_give_the_same_convolution_and_gradients(cfg, monkeypatch):
     """Large "cln" column arrays are built a band of output rows at a time
     (conv.BAND_BYTES); one-row bands must give the same results."""
