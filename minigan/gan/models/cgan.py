@@ -71,6 +71,15 @@ def _check_conditioning(conditioning, who):
     return conditioning
 
 
+
+def _conditional_logits(D, phi, y):
+    """D's logit from features phi: psi(phi), plus <embed(y), phi> for the
+    projection discriminator (Miyato & Koyama 2018)."""
+    out = D.body.head(phi)
+    if D.conditioning == "projection":
+        out = out + ops.sum(D.embed(y) * phi, axis=1, keepdims=True)
+    return out
+
 class CGANGenerator(nn.Module):
     """Conditional DCGAN generator: z (N, latent_dim), y (N,) -> images (N, channels, size, size).
 
@@ -166,11 +175,7 @@ class CGANDiscriminator(nn.Module):
         return self.body.features(x)
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
-        phi = self.features(x, y)
-        out = self.body.head(phi)
-        if self.conditioning == "projection":
-            out = out + ops.sum(self.embed(y) * phi, axis=1, keepdims=True)
-        return out
+        return _conditional_logits(self, self.features(x, y), y)
 
     def extra_repr(self):
         return (f"in_shape={(self.channels, self.image_size, self.image_size)}, "
@@ -238,11 +243,7 @@ class CGANMLPDiscriminator(nn.Module):
         return self.body.features(x)
 
     def forward(self, x: Tensor, y: Tensor) -> Tensor:
-        phi = self.features(x, y)
-        out = self.body.head(phi)
-        if self.conditioning == "projection":
-            out = out + ops.sum(self.embed(y) * phi, axis=1, keepdims=True)
-        return out
+        return _conditional_logits(self, self.features(x, y), y)
 
     def extra_repr(self):
         return (f"in_dim={self.in_dim}, num_classes={self.num_classes}, "
