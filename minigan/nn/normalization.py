@@ -12,13 +12,16 @@ They differ only in which axes the statistics are taken over:
 * layer norm: per sample, over the trailing ``normalized_shape`` axes,
   Ba, Kiros & Hinton 2016.
 
-The forward passes here are compositions of differentiable minigan ops
-(mean, multiply, sqrt, ...), with no hand-written backward. That matters for
-GANs: a gradient penalty (WGAN-GP) differentiates the gradient, and the
-second derivative of batch norm involves the batch statistics' dependence on
-*every* input of the batch. A backward that reuses cached raw arrays (as
-DeZero's does) silently drops those terms for layers upstream of the norm;
-a composite cannot get them wrong.
+Layer norm is a composition of differentiable minigan ops (mean, multiply,
+sqrt, ...), with no hand-written backward. Batch norm, on every conv layer
+of a DCGAN, is one node (:class:`minigan.ops.normalization.BatchNorm`): its
+backward runs on arrays when no graph is recorded and, under
+``create_graph=True``, recomputes the batch statistics from the input with
+ops. That matters for GANs: a gradient penalty (WGAN-GP) differentiates the
+gradient, and the second derivative of batch norm involves the batch
+statistics' dependence on *every* input of the batch. A backward that reuses
+cached raw arrays there (as DeZero's does) silently drops those terms for
+layers upstream of the norm.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import numpy as np
 from .. import factories, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..ops.normalization import BatchNorm
 from .module import Module, Parameter
 
 __all__ = ["batch_norm", "layer_norm", "BatchNorm1d", "BatchNorm2d", "LayerNorm"]
@@ -79,34 +83,22 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError("batch_norm: training=False needs running_mean and running_var "
                          "(or pass training=True to use the batch statistics)")
 
-    axes = (0,) + tuple(range(2, input.ndim))
-    stat_shape = (1, c) + (1,) * (input.ndim - 2)  # broadcasts against (N, C, *)
     if training:
         m = input.numel() // c
         if m <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
-        mean = ops.mean(input, axis=axes, keepdims=True)
-        centred = input - mean
-        var = ops.mean(centred * centred, axis=axes, keepdims=True)  # biased
-        if running_mean is not None:
-            with no_grad():
-                running_mean.mul_(1.0 - momentum).add_(mean.detach().reshape(c), alpha=momentum)
-                running_var.mul_(1.0 - momentum).add_(var.detach().reshape(c),
-                                                      alpha=momentum * m / (m - 1))
+        fn = BatchNorm(eps, None, weight is not None, bias is not None)
     else:
         # the running statistics are data, not inputs: no gradient reaches them
-        centred = input - running_mean.detach().reshape(stat_shape)
-        var = running_var.detach().reshape(stat_shape)
-
-    # scale is (1, C, 1, ...): fold weight into it so the full-size work is one
-    # subtraction, one multiplication and one addition
-    scale = 1.0 / ops.sqrt(var + eps)
-    if weight is not None:
-        scale = scale * weight.reshape(stat_shape)
-    out = centred * scale
-    if bias is not None:
-        out = out + bias.reshape(stat_shape)
+        fn = BatchNorm(eps, (running_mean.detach()._data, running_var.detach()._data),
+                       weight is not None, bias is not None)
+    out = fn(input, *(t for t in (weight, bias) if t is not None))
+    if training and running_mean is not None:
+        with no_grad():
+            running_mean.mul_(1.0 - momentum).add_(Tensor._wrap(fn.batch_mean), alpha=momentum)
+            running_var.mul_(1.0 - momentum).add_(Tensor._wrap(fn.batch_var),
+                                                  alpha=momentum * m / (m - 1))
     return out
 
 

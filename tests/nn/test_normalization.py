@@ -305,3 +305,21 @@ def test_layer_norm_grads():
     x = _t((5, 4))
     mg.gradcheck(lambda x, w, b: mg.tanh(ln(x)), (x, ln.weight, ln.bias))
     mg.gradgradcheck(lambda x, w, b: mg.tanh(ln(x)), (x, ln.weight, ln.bias))
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_batch_norm_array_and_graph_backwards_agree_in_float32(train):
+    """BatchNorm's backward has an array path (no graph recorded) and an op
+    path (create_graph=True); both must give the same gradients, in float32."""
+    bn = nn.BatchNorm2d(3)
+    _randomise_affine(bn)
+    bn(mg.randn(4, 3, 5, 5) * 2 + 1)  # non-trivial running statistics
+    bn.train(train)
+    x = (mg.randn(4, 3, 5, 5) * 1.5 - 0.5).requires_grad_()
+    g = mg.randn(4, 3, 5, 5)
+    inputs = [x, bn.weight, bn.bias]
+    fast = mg.grad(bn(x), inputs, g)
+    graph = mg.grad(bn(x), inputs, g, create_graph=True)
+    for a, b in zip(fast, graph):
+        assert a.dtype == b.dtype == mg.float32
+        np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
