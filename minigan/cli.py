@@ -201,6 +201,8 @@ def _build_parser():
                                     "(minigan homework --help)", add_help=False)
     e = sub.add_parser("eval", help="evaluate a checkpoint with the metrics that apply to its data")
     e.add_argument("checkpoint", help="a checkpoint.npz or a run folder")
+    e.add_argument("--generator", choices=("ema", "raw"), default=None,
+                   help="score G_ema or the raw G (default: raw G on 2-D data, G_ema on images)")
     return parser
 
 
@@ -271,7 +273,8 @@ def main(argv=None) -> int:
         return _sample(args)
     if args.command == "eval":
         trainer = _resume(_run_dir(args.checkpoint), read_only=True, progress=False)
-        figures = trainer.evaluate()
+        ema = None if args.generator is None else args.generator == "ema"
+        figures = trainer.evaluate(ema=ema)
         if not figures:
             print("no metric applies to this dataset yet")
         for k, v in figures.items():

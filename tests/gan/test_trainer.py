@@ -8,6 +8,7 @@ import pytest
 import minigan as mg
 from minigan.gan import models
 from minigan.gan.trainer import FAMILIES, TrainConfig, Trainer
+from minigan.metrics.modes import mode_coverage
 
 # families whose networks models.build provides (the trainer knows the defaults of a few more)
 IMAGE_FAMILIES = [f for f in FAMILIES if f in models.FAMILIES]
@@ -141,7 +142,21 @@ def test_short_2d_run_learns_the_ring(tmp_path):
     assert final["modes_captured"] >= 6, final
 
 
-def test_cli_train_and_sample(tmp_path):
+def test_evaluate_scores_the_generator_asked_for(tmp_path, monkeypatch):
+    """2-D data: the raw G by default, G_ema with ``ema=True``."""
+    t = Trainer(_config(tmp_path, model="gan", data="ring8", steps=5, seed=3))
+    t.run()
+    asked = []
+    generate = t.generate
+    monkeypatch.setattr(t, "generate", lambda n, ema=True, **kw: asked.append(ema) or generate(n, ema, **kw))
+    raw, ema = t.evaluate(), t.evaluate(ema=True)
+    assert asked == [False, True]
+    expected = mode_coverage(generate(2500, ema=True), dataset="ring8")
+    assert ema["kl_to_uniform"] == expected["kl_to_uniform"]
+    assert raw == t.evaluate(ema=False)
+
+
+def test_cli_train_and_sample(tmp_path, capsys):
     from minigan.cli import main
 
     out = tmp_path / "cli"
@@ -150,6 +165,17 @@ def test_cli_train_and_sample(tmp_path):
     assert main(["sample", str(out / "checkpoint.npz"), "--n", "10", "--out", str(tmp_path / "s.png")]) == 0
     assert (tmp_path / "s.png").exists()
     assert main(["resume", str(out), "--steps", "5", "--no-progress"]) == 0
+    capsys.readouterr()
+    printed = {}
+    for generator in ("raw", "ema"):
+        assert main(["eval", str(out), "--generator", generator]) == 0
+        printed[generator] = capsys.readouterr().out
+    trainer = Trainer.resume(str(out))
+    for generator, ema in (("raw", False), ("ema", True)):
+        kl = trainer.evaluate(ema=ema)["kl_to_uniform"]
+        assert f"kl_to_uniform: {kl}" in printed[generator]
+    with pytest.raises(SystemExit):
+        main(["eval", str(out), "--generator", "best"])
     with pytest.raises(SystemExit):
         main(["train", "gan", "--steps", "0"])
 
