@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ._operands import as_tensor, constant, float_operand
+from .elementwise import where
 from .reduce import logsumexp
 
 
@@ -65,7 +66,7 @@ class Tanh(Function):
 
 class Softplus(Function):
     """y = log(1 + e^(beta x)) / beta, linear above ``threshold`` (PyTorch's rule);
-    dx = g * sigmoid(beta x). Stable form: max(z, 0) + log1p(e^-|z|)."""
+    dx = g * sigmoid(beta x) (g itself above the threshold). Stable form: max(z, 0) + log1p(e^-|z|)."""
 
     def __init__(self, beta, threshold):
         self.beta, self.threshold = beta, threshold
@@ -78,7 +79,11 @@ class Softplus(Function):
 
     def backward(self, g):
         (x,) = self.inputs
-        return g * sigmoid(x * self.beta if self.beta != 1 else x)
+        s = sigmoid(x * self.beta if self.beta != 1 else x)
+        # exactly 1 where the forward is the identity (beta x > threshold), as
+        # in PyTorch: sigmoid(beta x) there is visibly below 1 for a small threshold
+        linear = x._data * x.dtype.type(self.beta) > self.threshold
+        return g * where(linear, 1.0, s) if linear.any() else g * s
 
 
 def relu(x):

@@ -1,0 +1,909 @@
+"""minigan against PyTorch, layer by layer: wherever minigan shares a name with
+torch, the same weights and inputs must give the same outputs, the same
+gradients (input and every parameter), the same state_dict keys and shapes,
+and the same optimizer trajectories.
+
+Weights go from the torch object to the minigan one through ``state_dict``
+(so the key names and shapes are checked on the way); default
+initialisations, which draw from different generators, are compared by
+their distribution statistics instead.
+
+Skipped where torch is not installed (CI).
+"""
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+tnn = torch.nn
+TF = torch.nn.functional
+
+import minigan  # noqa: E402
+import minigan.nn as nn  # noqa: E402
+import minigan.nn.functional as F  # noqa: E402
+from minigan import optim  # noqa: E402
+from minigan.nn import init  # noqa: E402
+from minigan.nn.utils import spectral_norm  # noqa: E402
+
+torch.set_num_threads(1)
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+# ---------------------------------------------------------------- helpers
+def rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+def randn(*shape, seed=0, dtype=np.float32):
+    return rng(seed).standard_normal(shape).astype(dtype)
+
+
+def mg(a, grad=False):
+    return minigan.tensor(np.array(a), requires_grad=grad)
+
+
+def tt(a, grad=False):
+    return torch.tensor(np.array(a), requires_grad=grad)
+
+
+def close(got, want, rtol=RTOL, atol=ATOL, what=""):
+    got = np.asarray(got.detach().numpy() if isinstance(got, torch.Tensor) else got)
+    want = np.asarray(want.detach().numpy() if isinstance(want, torch.Tensor) else want)
+    assert got.shape == want.shape, f"{what}: shape {got.shape} vs torch {want.shape}"
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=what)
+
+
+def copy_state(m_mod, t_mod):
+    """torch's state_dict into the minigan module, after checking that both
+    have the same keys, in the same order, with the same shapes."""
+    t_sd, m_sd = t_mod.state_dict(), m_mod.state_dict()
+    assert list(m_sd) == list(t_sd), f"state_dict keys {list(m_sd)} vs torch {list(t_sd)}"
+    for k in t_sd:
+        assert tuple(m_sd[k].shape) == tuple(t_sd[k].shape), \
+            f"{k}: shape {tuple(m_sd[k].shape)} vs torch {tuple(t_sd[k].shape)}"
+    m_mod.load_state_dict({k: v.detach().numpy().copy() for k, v in t_sd.items()})
+
+
+def check_params_equal(m_mod, t_mod, rtol=RTOL, atol=ATOL):
+    t_sd, m_sd = t_mod.state_dict(), m_mod.state_dict()
+    assert list(m_sd) == list(t_sd)
+    for k in t_sd:
+        close(m_sd[k], t_sd[k], rtol, atol, what=k)
+
+
+def compare_module(m_mod, t_mod, x, *, copy=True, rtol=RTOL, atol=ATOL, grad_input=True,
+                   seed=1, steps=1):
+    """Forward ``x`` through both (``steps`` times, each with its own upstream
+    gradient), comparing outputs, input gradients and parameter gradients."""
+    if copy:
+        copy_state(m_mod, t_mod)
+    for step in range(steps):
+        xm, xt = mg(x, grad_input), tt(x, grad_input)
+        ym, yt = m_mod(xm), t_mod(xt)
+        close(ym, yt, rtol, atol, what=f"forward (step {step})")
+        if not (yt.requires_grad and ym.requires_grad):
+            continue
+        g = randn(*yt.shape, seed=seed + step, dtype=x.dtype)
+        m_mod.zero_grad()
+        t_mod.zero_grad()
+        ym.backward(mg(g))
+        yt.backward(tt(g))
+        if grad_input:
+            close(xm.grad, xt.grad, rtol, atol, what=f"input grad (step {step})")
+        m_params = dict(m_mod.named_parameters())
+        t_params = dict(t_mod.named_parameters())
+        assert sorted(m_params) == sorted(t_params)
+        for k, tp in t_params.items():
+            if tp.grad is None:
+                assert m_params[k].grad is None or not np.any(np.asarray(m_params[k].grad))
+            else:
+                close(m_params[k].grad, tp.grad, rtol, atol, what=f"grad of {k} (step {step})")
+    return ym, yt
+
+
+# ================================================================ nn layers
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("in_shape", [(5, 7), (2, 3, 7), (7,)])
+def test_linear(bias, in_shape):
+    t = tnn.Linear(7, 4, bias=bias)
+    m = nn.Linear(7, 4, bias=bias)
+    compare_module(m, t, randn(*in_shape))
+
+
+def test_linear_float64():
+    t = tnn.Linear(6, 3).double()
+    m = nn.Linear(6, 3, dtype=np.float64)
+    compare_module(m, t, randn(4, 6, dtype=np.float64), rtol=1e-10, atol=1e-12)
+
+
+CONV_CASES = [
+    dict(),
+    dict(stride=2),
+    dict(stride=(2, 1), padding=(1, 2)),
+    dict(padding=1, dilation=2),
+    dict(kernel_size=(3, 2), dilation=(2, 1), stride=(1, 2)),
+    dict(groups=2),
+    dict(groups=4, out_channels=8, stride=2, padding=1),
+    dict(bias=False),
+    dict(padding="same"),
+    dict(padding="same", kernel_size=4, dilation=(1, 2)),  # odd total padding: extra on the right
+    dict(padding="valid"),
+    dict(padding=1, padding_mode="reflect"),
+    dict(padding=(2, 1), padding_mode="replicate"),
+    dict(padding=1, padding_mode="circular", stride=2),
+    dict(padding="same", padding_mode="reflect", kernel_size=4),
+]
+
+
+@pytest.mark.parametrize("kw", CONV_CASES, ids=str)
+def test_conv2d(kw):
+    kw = {"in_channels": 4, "out_channels": 6, "kernel_size": 3, **kw}
+    if kw.get("groups") == 4:
+        kw["out_channels"] = 8
+    t = tnn.Conv2d(**kw)
+    m = nn.Conv2d(**kw)
+    compare_module(m, t, randn(2, 4, 9, 8))
+    assert m.padding == t.padding
+    assert m.kernel_size == t.kernel_size and m.stride == t.stride
+    assert m.dilation == t.dilation
+
+
+def test_conv2d_unbatched_and_float64():
+    t = tnn.Conv2d(3, 5, 3, padding=1).double()
+    m = nn.Conv2d(3, 5, 3, padding=1, dtype=np.float64)
+    compare_module(m, t, randn(3, 6, 6, dtype=np.float64), rtol=1e-10, atol=1e-12)
+
+
+CONVT_CASES = [
+    dict(),
+    dict(stride=2),
+    dict(stride=2, padding=1),
+    dict(kernel_size=4, stride=2, padding=1),  # DCGAN's upsampling block
+    dict(stride=2, padding=1, output_padding=1),
+    dict(stride=(3, 2), output_padding=(2, 1)),
+    dict(dilation=2, padding=1),
+    dict(dilation=3, stride=2, output_padding=2),  # output_padding >= stride, < dilation
+    dict(groups=2),
+    dict(groups=2, stride=2, padding=1, output_padding=1, dilation=2),
+    dict(bias=False, stride=2),
+]
+
+
+@pytest.mark.parametrize("kw", CONVT_CASES, ids=str)
+def test_conv_transpose2d(kw):
+    kw = {"in_channels": 4, "out_channels": 6, "kernel_size": 3, **kw}
+    t = tnn.ConvTranspose2d(**kw)
+    m = nn.ConvTranspose2d(**kw)
+    compare_module(m, t, randn(2, 4, 5, 6))
+
+
+def test_conv_transpose2d_output_size():
+    t = tnn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    m = nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1)
+    copy_state(m, t)
+    x = randn(1, 3, 4, 5)
+    close(m(mg(x), output_size=(8, 10)), t(tt(x), output_size=(8, 10)))
+    close(m(mg(x), output_size=[1, 2, 7, 9]), t(tt(x), output_size=[1, 2, 7, 9]))
+
+
+# ---------------------------------------------------------------- normalisation
+BN_CASES = [
+    dict(),
+    dict(momentum=None),
+    dict(momentum=0.3, eps=1e-3),
+    dict(affine=False),
+    dict(track_running_stats=False),
+    dict(affine=False, track_running_stats=False),
+]
+
+
+@pytest.mark.parametrize("kw", BN_CASES, ids=str)
+@pytest.mark.parametrize("kind,shape", [("1d", (8, 3)), ("1d", (4, 3, 5)), ("2d", (4, 3, 5, 2))])
+def test_batch_norm(kw, kind, shape):
+    t = (tnn.BatchNorm1d if kind == "1d" else tnn.BatchNorm2d)(3, **kw)
+    m = (nn.BatchNorm1d if kind == "1d" else nn.BatchNorm2d)(3, **kw)
+    if kw.get("affine", True):  # non-trivial affine parameters
+        with torch.no_grad():
+            t.weight.copy_(torch.tensor([0.5, 1.5, -2.0]))
+            t.bias.copy_(torch.tensor([0.1, -0.3, 0.7]))
+    copy_state(m, t)
+    for step in range(4):  # running statistics after several training steps
+        x = randn(*shape, seed=10 + step) * 2.0 + step
+        compare_module(m, t, x, copy=False, seed=step)
+        check_params_equal(m, t)
+    if kw.get("track_running_stats", True):
+        assert int(m.num_batches_tracked.item()) == int(t.num_batches_tracked) == 4
+    m.eval()
+    t.eval()
+    compare_module(m, t, randn(*shape, seed=99), copy=False)
+    check_params_equal(m, t)
+
+
+def test_batch_norm_eval_from_loaded_running_stats():
+    t = tnn.BatchNorm2d(3)
+    with torch.no_grad():
+        t.running_mean.copy_(torch.tensor([0.5, -1.0, 2.0]))
+        t.running_var.copy_(torch.tensor([0.25, 4.0, 1.5]))
+        t.weight.copy_(torch.tensor([1.5, 0.5, -1.0]))
+    t.eval()
+    m = nn.BatchNorm2d(3).eval()
+    compare_module(m, t, randn(2, 3, 4, 4))
+
+
+def test_functional_batch_norm():
+    x = randn(6, 3, 2, 2)
+    rm_t, rv_t = torch.zeros(3), torch.ones(3)
+    rm_m, rv_m = minigan.zeros(3), minigan.ones(3)
+    w, b = randn(3, seed=1), randn(3, seed=2)
+    for training in (True, False):
+        xm, xt = mg(x, True), tt(x, True)
+        wm, wt, bm, bt = mg(w, True), tt(w, True), mg(b, True), tt(b, True)
+        ym = F.batch_norm(xm, rm_m, rv_m, wm, bm, training=training, momentum=0.2, eps=1e-4)
+        yt = TF.batch_norm(xt, rm_t, rv_t, wt, bt, training=training, momentum=0.2, eps=1e-4)
+        close(ym, yt)
+        close(rm_m, rm_t)
+        close(rv_m, rv_t)
+        g = randn(*x.shape, seed=3)
+        ym.backward(mg(g))
+        yt.backward(tt(g))
+        for a, b_ in ((xm, xt), (wm, wt), (bm, bt)):
+            close(a.grad, b_.grad)
+    # batch statistics without running ones, no affine
+    close(F.batch_norm(mg(x), None, None, training=True),
+          TF.batch_norm(tt(x), None, None, training=True))
+
+
+@pytest.mark.parametrize("kw,shape", [
+    (dict(normalized_shape=5), (3, 5)),
+    (dict(normalized_shape=(4, 5)), (2, 3, 4, 5)),
+    (dict(normalized_shape=5, elementwise_affine=False), (3, 5)),
+    (dict(normalized_shape=5, bias=False), (2, 3, 5)),
+    (dict(normalized_shape=[3, 5], eps=1e-2), (2, 3, 5)),
+], ids=str)
+def test_layer_norm(kw, shape):
+    t = tnn.LayerNorm(**kw)
+    m = nn.LayerNorm(**kw)
+    if t.weight is not None:
+        with torch.no_grad():
+            t.weight.copy_(torch.randn(t.weight.shape))
+            if t.bias is not None:
+                t.bias.copy_(torch.randn(t.bias.shape))
+    compare_module(m, t, randn(*shape) * 3 + 1)
+    assert m.normalized_shape == t.normalized_shape
+
+
+def test_functional_layer_norm():
+    x, w, b = randn(2, 3, 4), randn(3, 4, seed=1), randn(3, 4, seed=2)
+    close(F.layer_norm(mg(x), (3, 4), mg(w), mg(b), eps=1e-3),
+          TF.layer_norm(tt(x), (3, 4), tt(w), tt(b), eps=1e-3))
+
+
+# ---------------------------------------------------------------- embedding
+@pytest.mark.parametrize("padding_idx", [None, 2, -1])
+def test_embedding(padding_idx):
+    t = tnn.Embedding(6, 4, padding_idx=padding_idx)
+    m = nn.Embedding(6, 4, padding_idx=padding_idx)
+    assert m.padding_idx == t.padding_idx
+    copy_state(m, t)
+    idx = np.array([[0, 2, 5], [2, 2, 1]], dtype=np.int64)
+    ym, yt = m(minigan.tensor(idx)), t(torch.tensor(idx))
+    close(ym, yt)
+    g = randn(2, 3, 4, seed=1)
+    ym.backward(mg(g))
+    yt.backward(tt(g))
+    close(m.weight.grad, t.weight.grad)
+    if padding_idx is not None:  # the padding row starts at zero, as in torch
+        row = padding_idx % 6
+        assert not np.any(np.asarray(nn.Embedding(6, 4, padding_idx=padding_idx).weight)[row])
+
+
+# ---------------------------------------------------------------- activations
+ACTIVATIONS = [
+    ("ReLU", (), {}),
+    ("LeakyReLU", (), {}),
+    ("LeakyReLU", (0.2,), {}),
+    ("LeakyReLU", (), dict(negative_slope=-0.5)),
+    ("Tanh", (), {}),
+    ("Sigmoid", (), {}),
+    ("Softplus", (), {}),
+    ("Softplus", (), dict(beta=2.0, threshold=3.0)),
+    ("Softplus", (), dict(beta=0.5)),
+    ("Softmax", (), dict(dim=1)),
+    ("Softmax", (), dict(dim=-1)),
+    ("LogSoftmax", (), dict(dim=1)),
+    ("LogSoftmax", (), dict(dim=0)),
+    ("Identity", (), {}),
+    ("Flatten", (), {}),
+    ("Flatten", (), dict(start_dim=0, end_dim=2)),
+    ("Flatten", (), dict(start_dim=2)),
+    ("Unflatten", (1, (2, 3)), {}),
+    ("Unflatten", (-1, (2, 2)), {}),
+]
+
+
+@pytest.mark.parametrize("name,args,kw", ACTIVATIONS, ids=lambda v: str(v))
+def test_activation_modules(name, args, kw):
+    t = getattr(tnn, name)(*args, **kw)
+    m = getattr(nn, name)(*args, **kw)
+    x = randn(4, 6, 2, 4) * 4
+    x[0, 0, 0, :] = [0.0, 30.0, -30.0, 1e-3]  # zero, saturation, the softplus threshold
+    if name == "Unflatten":
+        x = randn(2, 6, 4) if args[0] == 1 else randn(3, 2, 4)
+    compare_module(m, t, x)
+
+
+@pytest.mark.parametrize("name", ["Softmax", "LogSoftmax"])
+@pytest.mark.parametrize("ndim", [1, 2, 3, 4])
+def test_softmax_implicit_dim(name, ndim):
+    x = randn(*(3, 4, 2, 5)[:ndim])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        close(getattr(nn, name)()(mg(x)), getattr(tnn, name)()(tt(x)))
+
+
+def test_functional_activations():
+    x = randn(3, 5) * 5
+    x[0, :3] = [0.0, 25.0, -25.0]
+    cases = [
+        ("relu", {}), ("leaky_relu", {}), ("leaky_relu", dict(negative_slope=0.3)),
+        ("sigmoid", {}), ("tanh", {}), ("softplus", {}), ("softplus", dict(beta=3.0, threshold=5.0)),
+        ("softmax", dict(dim=0)), ("log_softmax", dict(dim=1)),
+    ]
+    for name, kw in cases:
+        xm, xt = mg(x, True), tt(x, True)
+        tfn = getattr(torch, name) if name in ("sigmoid", "tanh") else getattr(TF, name)
+        ym, yt = getattr(F, name)(xm, **kw), tfn(xt, **kw)
+        close(ym, yt, what=name)
+        g = randn(3, 5, seed=2)
+        ym.backward(mg(g))
+        yt.backward(tt(g))
+        close(xm.grad, xt.grad, what=f"{name} grad")
+
+
+# ---------------------------------------------------------------- dropout
+def test_dropout_eval_is_identity_and_train_scales():
+    x = randn(200, 50) + 3
+    m, t = nn.Dropout(0.3), tnn.Dropout(0.3)
+    m.eval()
+    t.eval()
+    close(m(mg(x)), t(tt(x)))
+    m.train()
+    y = np.asarray(m(mg(x)))
+    kept = y != 0
+    np.testing.assert_allclose(y[kept], x[kept] / 0.7, rtol=1e-6)
+    assert abs(kept.mean() - 0.7) < 0.02
+    # p = 0 and p = 1, as torch
+    close(nn.Dropout(0.0)(mg(x)), tnn.Dropout(0.0)(tt(x)))
+    close(nn.Dropout(1.0)(mg(x)), tnn.Dropout(1.0)(tt(x)))
+    close(F.dropout(mg(x), 0.5, training=False), TF.dropout(tt(x), 0.5, training=False))
+    # F.dropout trains by default, as torch's does
+    assert np.any(np.asarray(F.dropout(mg(x), 0.5)) == 0)
+    assert torch.any(TF.dropout(tt(x), 0.5) == 0)
+    with pytest.raises(ValueError):
+        nn.Dropout(1.5)
+    with pytest.raises(ValueError):
+        tnn.Dropout(1.5)
+
+
+# ---------------------------------------------------------------- pooling and resampling
+@pytest.mark.parametrize("kw", [
+    dict(kernel_size=2),
+    dict(kernel_size=3, stride=2),
+    dict(kernel_size=3, stride=1, padding=1),
+    dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0)),
+    dict(kernel_size=3, padding=1, count_include_pad=False),
+], ids=str)
+def test_avg_pool2d(kw):
+    compare_module(nn.AvgPool2d(**kw), tnn.AvgPool2d(**kw), randn(2, 3, 7, 6))
+    compare_module(nn.AvgPool2d(**kw), tnn.AvgPool2d(**kw), randn(3, 7, 6))
+
+
+@pytest.mark.parametrize("kw,shape", [
+    (dict(scale_factor=2), (2, 3, 4, 5)),
+    (dict(scale_factor=3), (1, 2, 3, 3)),
+    (dict(scale_factor=(2, 3)), (1, 2, 3, 3)),
+    (dict(scale_factor=1.5), (1, 2, 4, 5)),
+    (dict(scale_factor=0.5), (1, 2, 6, 5)),
+    (dict(size=(7, 5)), (1, 2, 3, 4)),
+    (dict(size=9), (1, 2, 4, 4)),
+    (dict(size=3), (1, 2, 7, 5)),
+    (dict(scale_factor=2), (2, 3, 5)),
+], ids=str)
+def test_upsample_nearest(kw, shape):
+    compare_module(nn.Upsample(**kw), tnn.Upsample(**kw), randn(*shape))
+    x = randn(*shape)
+    close(F.interpolate(mg(x), mode="nearest", **kw), TF.interpolate(tt(x), mode="nearest", **kw))
+
+
+# ---------------------------------------------------------------- containers
+def _generator_pair():
+    def build(lib):
+        return lib.Sequential(
+            lib.Linear(4, 12), lib.ReLU(),
+            lib.Unflatten(1, (3, 2, 2)),
+            lib.ConvTranspose2d(3, 2, 4, stride=2, padding=1),
+            lib.BatchNorm2d(2), lib.LeakyReLU(0.2),
+            lib.Conv2d(2, 1, 3, padding=1), lib.Tanh(),
+        )
+    return build(nn), build(tnn)
+
+
+def test_sequential_state_dict_and_forward():
+    m, t = _generator_pair()
+    compare_module(m, t, randn(5, 4), steps=2)
+    check_params_equal(m, t)
+    assert len(m) == len(t)
+    assert [type(c).__name__ for c in m] == [type(c).__name__ for c in t]
+
+
+def test_module_list_and_dict_keys():
+    class Net:
+        def __init__(self, lib):
+            class N(lib.Module):
+                def __init__(self):
+                    super().__init__()
+                    self.blocks = lib.ModuleList([lib.Linear(3, 3), lib.BatchNorm1d(3)])
+                    self.blocks.append(lib.Linear(3, 2, bias=False))
+                    self.heads = lib.ModuleDict({"b": lib.Linear(2, 1), "a": lib.Linear(2, 4)})
+                    self.seq = lib.Sequential()
+                    self.seq.add_module("inner", lib.Linear(1, 1))
+
+                def forward(self, x):
+                    for b in self.blocks:
+                        x = b(x)
+                    return self.heads["b"](x) + self.heads["a"](x).sum(-1, keepdims=True) \
+                        if lib is nn else self.heads["b"](x) + self.heads["a"](x).sum(-1, keepdim=True)
+            self.net = N()
+    m, t = Net(nn).net, Net(tnn).net
+    assert list(m.state_dict()) == list(t.state_dict())
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert [n for n, _ in m.named_buffers()] == [n for n, _ in t.named_buffers()]
+    assert [n for n, _ in m.named_modules()] == [n for n, _ in t.named_modules()]
+    assert list(m.heads.keys()) == list(t.heads.keys())
+    compare_module(m, t, randn(4, 3))
+
+
+# ---------------------------------------------------------------- spectral norm
+@pytest.mark.parametrize("make,in_shape", [
+    (lambda lib: lib.Linear(5, 7), (3, 5)),
+    (lambda lib: lib.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5)),
+    (lambda lib: lib.ConvTranspose2d(3, 4, 4, stride=2, padding=1), (2, 3, 3, 3)),
+    (lambda lib: lib.ConvTranspose2d(3, 4, 4, stride=2, padding=1), (2, 3, 3, 3)),
+], ids=["linear", "conv", "convT", "convT-2iters"])
+def test_spectral_norm(make, in_shape, request):
+    iters = 2 if "2iters" in request.node.name else 1
+    t = tnn.utils.spectral_norm(make(tnn), n_power_iterations=iters)
+    m = spectral_norm(make(nn), n_power_iterations=iters)
+    t_sd = t.state_dict()
+    assert list(m.state_dict()) == list(t_sd)  # weight_orig, weight_u, weight_v (+ bias)
+    assert {"weight_orig", "weight_u", "weight_v"} <= set(t_sd)
+    assert [n for n, _ in m.named_parameters()] == [n for n, _ in t.named_parameters()]
+    assert [n for n, _ in m.named_buffers()] == [n for n, _ in t.named_buffers()]
+    # several training-mode calls: u and v advance identically
+    compare_module(m, t, randn(*in_shape), steps=3)
+    check_params_equal(m, t)
+    close(m.weight, t.weight)
+    # eval: no power iteration, same normalised weight
+    m.eval()
+    t.eval()
+    u_before = np.asarray(m.weight_u).copy()
+    compare_module(m, t, randn(*in_shape, seed=5), copy=False, steps=2)
+    np.testing.assert_array_equal(np.asarray(m.weight_u), u_before)
+    check_params_equal(m, t)
+
+
+def test_spectral_norm_explicit_dim_and_remove():
+    t = tnn.utils.spectral_norm(tnn.Linear(4, 6), dim=1, eps=1e-6)
+    m = spectral_norm(nn.Linear(4, 6), dim=1, eps=1e-6)
+    assert m.weight_u.shape == tuple(t.weight_u.shape)
+    compare_module(m, t, randn(3, 4), steps=2)
+    tnn.utils.remove_spectral_norm(t)
+    nn.utils.remove_spectral_norm(m)
+    assert list(m.state_dict()) == list(t.state_dict())
+    close(m.weight, t.weight)
+
+
+# ================================================================ functional
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2),
+                                dict(padding=(0, 2), stride=(1, 3)), dict(padding="same"),
+                                dict(padding="valid")], ids=str)
+def test_functional_conv2d(kw):
+    x, w, b = randn(2, 4, 7, 8), randn(6, 4 // kw.get("groups", 1), 3, 3, seed=1), randn(6, seed=2)
+    ms, ts = [mg(a, True) for a in (x, w, b)], [tt(a, True) for a in (x, w, b)]
+    ym, yt = F.conv2d(*ms, **kw), TF.conv2d(*ts, **kw)
+    close(ym, yt)
+    g = randn(*yt.shape, seed=3)
+    ym.backward(mg(g))
+    yt.backward(tt(g))
+    for a, b_ in zip(ms, ts):
+        close(a.grad, b_.grad)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
+                                dict(groups=2, dilation=2), dict(stride=(2, 3), output_padding=(1, 2))],
+                         ids=str)
+def test_functional_conv_transpose2d(kw):
+    x, w, b = randn(2, 4, 4, 5), randn(4, 3, 3, 3, seed=1), randn(3 * kw.get("groups", 1), seed=2)
+    ms, ts = [mg(a, True) for a in (x, w, b)], [tt(a, True) for a in (x, w, b)]
+    ym, yt = F.conv_transpose2d(*ms, **kw), TF.conv_transpose2d(*ts, **kw)
+    close(ym, yt)
+    g = randn(*yt.shape, seed=3)
+    ym.backward(mg(g))
+    yt.backward(tt(g))
+    for a, b_ in zip(ms, ts):
+        close(a.grad, b_.grad)
+
+
+def test_functional_linear_and_avg_pool():
+    x, w, b = randn(3, 2, 5), randn(4, 5, seed=1), randn(4, seed=2)
+    close(F.linear(mg(x), mg(w), mg(b)), TF.linear(tt(x), tt(w), tt(b)))
+    close(F.linear(mg(x), mg(w)), TF.linear(tt(x), tt(w)))
+    x = randn(2, 3, 6, 6)
+    close(F.avg_pool2d(mg(x), 2), TF.avg_pool2d(tt(x), 2))
+    close(F.avg_pool2d(mg(x), 3, 2, 1, count_include_pad=False),
+          TF.avg_pool2d(tt(x), 3, 2, 1, count_include_pad=False))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+@pytest.mark.parametrize("amounts", [(1, 2), (2, 1, 0, 3), (1, 1, 1, 1)])
+def test_functional_pad(mode, amounts):
+    # torch pads 1 axis of 2-D/3-D inputs, 2 axes of 3-D/4-D ones in non-constant modes
+    x = randn(2, 4, 5) if len(amounts) == 2 else randn(2, 3, 4, 5)
+    xm, xt = mg(x, True), tt(x, True)
+    ym, yt = F.pad(xm, amounts, mode=mode), TF.pad(xt, amounts, mode=mode)
+    close(ym, yt)
+    g = randn(*yt.shape, seed=1)
+    ym.backward(mg(g))
+    yt.backward(tt(g))
+    close(xm.grad, xt.grad)
+
+
+def test_functional_pad_constant_value_and_crop():
+    x = randn(2, 3, 4)
+    close(F.pad(mg(x), (1, 2), value=-3.0), TF.pad(tt(x), (1, 2), value=-3.0))
+    close(F.pad(mg(x), (-1, 2, 1, -1)), TF.pad(tt(x), (-1, 2, 1, -1)))
+    close(F.pad(mg(x), (1, 1, 1, 1, 1, 1)), TF.pad(tt(x), (1, 1, 1, 1, 1, 1)))
+
+
+def test_functional_one_hot():
+    lab = np.array([[0, 3], [2, 1]], dtype=np.int64)
+    np.testing.assert_array_equal(np.asarray(F.one_hot(minigan.tensor(lab))),
+                                  TF.one_hot(torch.tensor(lab)).numpy())
+    np.testing.assert_array_equal(np.asarray(F.one_hot(minigan.tensor(lab), 6)),
+                                  TF.one_hot(torch.tensor(lab), 6).numpy())
+    assert F.one_hot(minigan.tensor(lab)).dtype == np.int64
+
+
+# ================================================================ losses
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def _loss_check(fn_m, fn_t, x, *others, rtol=RTOL, atol=ATOL, **kw):
+    """Value and input gradient of a loss (others are non-differentiable)."""
+    xm, xt = mg(x, True), tt(x, True)
+    om = [o if not isinstance(o, np.ndarray) else minigan.tensor(o) for o in others]
+    ot = [o if not isinstance(o, np.ndarray) else torch.tensor(o) for o in others]
+    kw_m = {k: (minigan.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
+    kw_t = {k: (torch.tensor(v) if isinstance(v, np.ndarray) else v) for k, v in kw.items()}
+    ym, yt = fn_m(xm, *om, **kw_m), fn_t(xt, *ot, **kw_t)
+    close(ym, yt, rtol, atol, what="loss")
+    g = randn(*yt.shape, seed=7)
+    ym.backward(mg(g))
+    yt.backward(tt(g))
+    close(xm.grad, xt.grad, rtol, atol, what="loss input grad")
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_regression_losses(reduction):
+    x, y = randn(4, 5), randn(4, 5, seed=1)
+    _loss_check(F.mse_loss, TF.mse_loss, x, y, reduction=reduction)
+    _loss_check(F.l1_loss, TF.l1_loss, x, y, reduction=reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_losses(reduction):
+    x = randn(6, 3) * 3
+    x[0] = [40.0, -40.0, 0.0]
+    t = rng(1).uniform(size=(6, 3)).astype(np.float32)
+    t[1] = [0.0, 1.0, 1.0]
+    w = rng(2).uniform(0.5, 2, size=(6, 3)).astype(np.float32)
+    pw = np.array([0.5, 2.0, 3.0], dtype=np.float32)
+    fm, ft = F.binary_cross_entropy_with_logits, TF.binary_cross_entropy_with_logits
+    _loss_check(fm, ft, x, t, reduction=reduction)
+    _loss_check(fm, ft, x, t, w, reduction=reduction)
+    _loss_check(fm, ft, x, t, reduction=reduction, pos_weight=pw)
+    _loss_check(fm, ft, x, t, reduction=reduction, weight=w[0], pos_weight=pw)
+    p = 1 / (1 + np.exp(-randn(6, 3, seed=3)))
+    p[0] = [0.0, 1.0, 0.5]
+    _loss_check(F.binary_cross_entropy, TF.binary_cross_entropy, p, t, reduction=reduction)
+    _loss_check(F.binary_cross_entropy, TF.binary_cross_entropy, p, t, w, reduction=reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_classification_losses(reduction):
+    x = randn(5, 4) * 2
+    lab = np.array([0, 3, 1, 1, 2], dtype=np.int64)
+    w = np.array([1.0, 0.5, 2.0, 0.3], dtype=np.float32)
+    lab_ign = lab.copy()
+    lab_ign[2] = -100
+    for fm, ft in ((F.cross_entropy, TF.cross_entropy), (F.nll_loss, TF.nll_loss)):
+        _loss_check(fm, ft, x, lab, reduction=reduction)
+        _loss_check(fm, ft, x, lab, w, reduction=reduction)
+        _loss_check(fm, ft, x, lab_ign, w, reduction=reduction)
+        _loss_check(fm, ft, x, np.where(lab == 1, 7, lab), reduction=reduction, ignore_index=7)
+        # spatial: (N, C, d1, d2)
+        xs, ls = randn(2, 4, 3, 2), rng(3).integers(0, 4, size=(2, 3, 2))
+        _loss_check(fm, ft, xs, ls, w, reduction=reduction)
+        # unbatched: (C,) and a scalar target
+        _loss_check(fm, ft, x[0], np.array(2), reduction=reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("smoothing", [0.0, 0.2])
+def test_cross_entropy_soft_targets_and_label_smoothing(reduction, smoothing):
+    x = randn(5, 4) * 2
+    probs = rng(4).dirichlet(np.ones(4), size=5).astype(np.float32)
+    w = np.array([1.0, 0.5, 2.0, 0.3], dtype=np.float32)
+    lab = np.array([0, 3, -100, 1, 2], dtype=np.int64)
+    kw = dict(reduction=reduction, label_smoothing=smoothing)
+    _loss_check(F.cross_entropy, TF.cross_entropy, x, probs, **kw)
+    _loss_check(F.cross_entropy, TF.cross_entropy, x, probs, w, **kw)
+    _loss_check(F.cross_entropy, TF.cross_entropy, x, lab, **kw)
+    _loss_check(F.cross_entropy, TF.cross_entropy, x, lab, w, **kw)
+    xs, ls = randn(2, 4, 3), rng(3).integers(0, 4, size=(2, 3))
+    _loss_check(F.cross_entropy, TF.cross_entropy, xs, ls, w, **kw)
+
+
+# ================================================================ optimizers
+OPTIM_CASES = [
+    ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)),
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)),
+    ("Adam", dict(lr=0.01, betas=(0.5, 0.999), weight_decay=0.1)),
+    ("Adam", dict(lr=0.01, amsgrad=True, maximize=True)),
+    ("AdamW", dict(lr=0.01)),
+    ("AdamW", dict(lr=0.01, weight_decay=0.3, amsgrad=True, betas=(0.0, 0.9))),
+    ("RMSprop", dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.1)),
+    ("RMSprop", dict(lr=0.01, eps=1e-3)),
+]
+
+
+def _optim_run(lib_optim, params, kw, name, groups, scheduler=None, steps=5, sched_kw=None):
+    if groups:
+        opt = getattr(lib_optim, name)([{"params": params[:1]},
+                                        {"params": params[1:], "lr": kw["lr"] * 3}], **kw)
+    else:
+        opt = getattr(lib_optim, name)(params, **kw)
+    sched = getattr(lib_optim.lr_scheduler, scheduler)(opt, **sched_kw) if scheduler else None
+    lrs = []
+    for step in range(steps):
+        opt.zero_grad()
+        for i, p in enumerate(params):
+            g = randn(*p.shape, seed=100 * step + i)
+            if isinstance(p, torch.Tensor):
+                p.grad = torch.tensor(g)
+            else:
+                p.grad = minigan.tensor(g)
+        opt.step()
+        if sched is not None:
+            sched.step()
+            lrs.append(sched.get_last_lr())
+    return opt, lrs
+
+
+@pytest.mark.parametrize("name,kw", OPTIM_CASES, ids=str)
+@pytest.mark.parametrize("groups", [False, True])
+def test_optimizers_step_like_torch(name, kw, groups):
+    init_vals = [randn(3, 4, seed=1), randn(4, seed=2)]
+    pt = [torch.tensor(v, requires_grad=True) for v in init_vals]
+    pm = [nn.Parameter(minigan.tensor(v)) for v in init_vals]
+    ot, _ = _optim_run(torch.optim, pt, kw, name, groups)
+    om, _ = _optim_run(optim, pm, kw, name, groups)
+    for a, b in zip(pm, pt):
+        close(a, b, rtol=2e-5, atol=2e-6)
+    sdt, sdm = ot.state_dict(), om.state_dict()
+    assert list(sdm) == list(sdt) == ["state", "param_groups"]
+    assert list(sdm["state"]) == list(sdt["state"])
+    for i in sdt["state"]:
+        assert set(sdm["state"][i]) == set(sdt["state"][i]), (sdm["state"][i].keys(),
+                                                              sdt["state"][i].keys())
+        for k, v in sdt["state"][i].items():
+            close(np.asarray(sdm["state"][i][k], dtype=np.float32), v.numpy().astype(np.float32),
+                  rtol=2e-5, atol=2e-6, what=k)
+    assert len(sdm["param_groups"]) == len(sdt["param_groups"])
+    for gm, gt in zip(sdm["param_groups"], sdt["param_groups"]):
+        assert set(gm) <= set(gt), set(gm) - set(gt)
+        for k in gm:
+            assert gm[k] == gt[k] or (isinstance(gt[k], tuple) and tuple(gm[k]) == gt[k]), k
+
+
+def test_optimizer_load_state_dict_from_torch_layout_and_continue():
+    """A state saved after 3 steps, loaded into a fresh optimizer, steps on
+    exactly as torch's does."""
+    v = randn(5, seed=3)
+    pt, pm = torch.tensor(v, requires_grad=True), nn.Parameter(minigan.tensor(v))
+    kw = dict(lr=0.05, amsgrad=True)
+    ot, _ = _optim_run(torch.optim, [pt], kw, "Adam", False, steps=3)
+    om, _ = _optim_run(optim, [pm], kw, "Adam", False, steps=3)
+    om2 = optim.Adam([pm], **kw)
+    om2.load_state_dict(om.state_dict())
+    for step in range(2):
+        g = randn(5, seed=50 + step)
+        pt.grad, pm.grad = torch.tensor(g), minigan.tensor(g)
+        ot.step()
+        om2.step()
+    close(pm, pt, rtol=2e-5, atol=2e-6)
+
+
+SCHEDULERS = [
+    ("StepLR", dict(step_size=2, gamma=0.5)),
+    ("MultiStepLR", dict(milestones=[1, 3, 3], gamma=0.3)),
+    ("ExponentialLR", dict(gamma=0.8)),
+    ("LambdaLR", dict(lr_lambda=lambda e: 1.0 / (e + 1))),
+    ("CosineAnnealingLR", dict(T_max=4, eta_min=0.001)),
+    ("LinearLR", dict(start_factor=0.5, total_iters=3)),
+]
+
+
+@pytest.mark.parametrize("sched,skw", SCHEDULERS, ids=lambda v: str(v))
+def test_lr_schedulers(sched, skw):
+    if not hasattr(optim.lr_scheduler, sched):
+        pytest.skip(f"minigan has no {sched}")
+    init_vals = [randn(3, seed=1), randn(2, seed=2)]
+    pt = [torch.tensor(v, requires_grad=True) for v in init_vals]
+    pm = [nn.Parameter(minigan.tensor(v)) for v in init_vals]
+    kw = dict(lr=0.1, momentum=0.5)
+    ot, lt = _optim_run(torch.optim, pt, kw, "SGD", True, sched, steps=7, sched_kw=skw)
+    om, lm = _optim_run(optim, pm, kw, "SGD", True, sched, steps=7, sched_kw=skw)
+    np.testing.assert_allclose(np.array(lm), np.array(lt), rtol=1e-12)
+    for a, b in zip(pm, pt):
+        close(a, b, rtol=2e-5, atol=2e-6)
+    assert [g["initial_lr"] for g in om.param_groups] == [g["initial_lr"] for g in ot.param_groups]
+
+
+def test_lr_scheduler_state_dict_keys():
+    t = torch.optim.lr_scheduler.StepLR(torch.optim.SGD([torch.zeros(1, requires_grad=True)]), 3)
+    m = optim.lr_scheduler.StepLR(optim.SGD([nn.Parameter(minigan.zeros(1))]), 3)
+    for k in ("step_size", "gamma", "base_lrs", "last_epoch", "_step_count", "_last_lr"):
+        assert k in m.state_dict() and k in t.state_dict()
+        assert m.state_dict()[k] == t.state_dict()[k], k
+
+
+# ================================================================ init
+GAINS = [("linear", None), ("conv2d", None), ("conv_transpose2d", None), ("sigmoid", None),
+         ("tanh", None), ("relu", None), ("leaky_relu", None), ("leaky_relu", 0.2),
+         ("leaky_relu", 0), ("selu", None), ("conv1d", None), ("conv3d", None)]
+
+
+@pytest.mark.parametrize("nl,param", GAINS)
+def test_calculate_gain(nl, param):
+    assert init.calculate_gain(nl, param) == tnn.init.calculate_gain(nl, param)
+    assert type(init.calculate_gain(nl, param)) is type(tnn.init.calculate_gain(nl, param))
+
+
+def test_calculate_gain_errors():
+    for args in (("foo",), ("leaky_relu", "x")):
+        with pytest.raises(ValueError):
+            tnn.init.calculate_gain(*args)
+        with pytest.raises(ValueError):
+            init.calculate_gain(*args)
+
+
+def _stats(a):
+    a = np.asarray(a.detach().numpy() if isinstance(a, torch.Tensor) else a, dtype=np.float64)
+    return a.mean(), a.std(), np.abs(a).max()
+
+
+INIT_CASES = [
+    ("kaiming_uniform_", dict()),
+    ("kaiming_uniform_", dict(a=math.sqrt(5))),
+    ("kaiming_uniform_", dict(mode="fan_out", nonlinearity="relu")),
+    ("kaiming_normal_", dict()),
+    ("kaiming_normal_", dict(a=0.2, mode="fan_out")),
+    ("kaiming_normal_", dict(nonlinearity="tanh")),
+    ("xavier_uniform_", dict()),
+    ("xavier_uniform_", dict(gain=2.0)),
+    ("xavier_normal_", dict(gain=0.5)),
+    ("normal_", dict(mean=0.5, std=0.02)),
+    ("uniform_", dict(a=-2.0, b=3.0)),
+    ("orthogonal_", dict(gain=1.5)),
+]
+
+
+@pytest.mark.parametrize("name,kw", INIT_CASES, ids=str)
+@pytest.mark.parametrize("shape", [(256, 128, 3, 3), (300, 700), (800, 60)], ids=str)
+def test_init_distributions(name, kw, shape):
+    if name == "orthogonal_" and len(shape) == 4:
+        shape = (64, 16, 3, 3)
+    t = torch.empty(shape)
+    getattr(tnn.init, name)(t, **kw)
+    m = minigan.zeros(*shape)
+    out = getattr(init, name)(m, **kw)
+    assert out is m
+    (mt, st, at), (mm, sm, am) = _stats(t), _stats(m)
+    assert abs(sm - st) < 0.02 * st, (sm, st)
+    assert abs(mm - mt) < 0.02 * st + 0.01 * abs(mt), (mm, mt)
+    if "uniform" in name:
+        assert abs(am - at) < 0.01 * at
+    if name == "orthogonal_":
+        w = np.asarray(m).reshape(shape[0], -1).astype(np.float64)
+        small = w @ w.T if w.shape[0] <= w.shape[1] else w.T @ w
+        np.testing.assert_allclose(small, 1.5 ** 2 * np.eye(len(small)), atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["zeros_", "ones_"])
+def test_init_constants(name):
+    m = minigan.zeros(3, 4) + 0.5
+    getattr(init, name)(m)
+    t = torch.full((3, 4), 0.5)
+    getattr(tnn.init, name)(t)
+    close(m, t)
+    init.constant_(m, 0.3)
+    close(m, tnn.init.constant_(t, 0.3))
+
+
+@pytest.mark.parametrize("make", [
+    lambda lib: lib.Linear(600, 400),
+    lambda lib: lib.Conv2d(64, 128, 3),
+    lambda lib: lib.Conv2d(64, 128, 3, groups=4),
+    lambda lib: lib.ConvTranspose2d(96, 64, 4),
+    lambda lib: lib.ConvTranspose2d(96, 64, 4, groups=2),
+    lambda lib: lib.Embedding(500, 64),
+    lambda lib: lib.BatchNorm2d(64),
+    lambda lib: lib.LayerNorm(64),
+], ids=["linear", "conv", "conv-groups", "convT", "convT-groups", "embedding", "bn", "ln"])
+def test_default_initialisation(make):
+    m, t = make(nn), make(tnn)
+    m_sd, t_sd = m.state_dict(), t.state_dict()
+    assert list(m_sd) == list(t_sd)
+    for k, tv in t_sd.items():
+        mv = np.asarray(m_sd[k])
+        assert mv.shape == tuple(tv.shape) and mv.dtype == tv.numpy().dtype, k
+        if tv.numel() < 10 or float(tv.float().std()) == 0:
+            np.testing.assert_array_equal(mv, tv.numpy(), err_msg=k)
+            continue
+        (mt, st, at), (mm, sm, am) = _stats(tv), _stats(mv)
+        assert abs(sm - st) < 0.1 * st, (k, sm, st)
+        assert abs(am - at) < 0.1 * at, (k, am, at)
+        assert abs(mm - mt) < 0.1 * st, (k, mm, mt)
+
+
+# ================================================================ utils
+def test_clip_grad_utilities():
+    utils = nn.utils
+    names = ("clip_grad_norm_", "clip_grad_value_", "parameters_to_vector",
+             "vector_to_parameters")
+    if not any(hasattr(utils, n) for n in names):
+        pytest.skip("minigan.nn.utils has no clip_grad_* / parameters_to_vector")
+    vals = [randn(3, 4, seed=1), randn(5, seed=2)]
+    grads = [randn(3, 4, seed=3) * 3, randn(5, seed=4)]
+
+    def fresh():
+        pm = [nn.Parameter(minigan.tensor(v)) for v in vals]
+        pt = [torch.tensor(v, requires_grad=True) for v in vals]
+        for a, b, g in zip(pm, pt, grads):
+            a.grad, b.grad = minigan.tensor(g), torch.tensor(g)
+        return pm, pt
+
+    if hasattr(utils, "clip_grad_norm_"):
+        for norm_type in (2.0, 1.0, float("inf"), "inf"):
+            for max_norm in (0.5, 100.0):
+                pm, pt = fresh()
+                total_m = utils.clip_grad_norm_(pm, max_norm, norm_type=norm_type)
+                total_t = torch.nn.utils.clip_grad_norm_(pt, max_norm, norm_type=norm_type)
+                close(np.asarray(total_m), total_t)
+                for a, b in zip(pm, pt):
+                    close(a.grad, b.grad)
+    if hasattr(utils, "clip_grad_value_"):
+        pm, pt = fresh()
+        utils.clip_grad_value_(pm, 0.7)
+        torch.nn.utils.clip_grad_value_(pt, 0.7)
+        for a, b in zip(pm, pt):
+            close(a.grad, b.grad)
+    if hasattr(utils, "parameters_to_vector"):
+        pm, pt = fresh()
+        close(utils.parameters_to_vector(pm), torch.nn.utils.parameters_to_vector(pt))
