@@ -51,7 +51,12 @@ class _ConvNd(Module):
         self.in_channels, self.out_channels = int(in_channels), int(out_channels)
         self.kernel_size = _int_pair(kernel_size, "kernel_size", layer, 1)
         self.stride = _int_pair(stride, "stride", layer, 1)
-        self.padding = _int_pair(padding, "padding", layer, 0)
+        if isinstance(padding, str) and not transposed:
+            # kept as the string, as PyTorch does; F.conv2d resolves it
+            F._string_padding(padding, self.kernel_size, self.stride, (1, 1), layer)
+            self.padding = padding
+        else:
+            self.padding = _int_pair(padding, "padding", layer, 0)
         self.dilation = _int_pair(dilation, "dilation", layer, 1)
         self.output_padding = _int_pair(output_padding, "output_padding", layer, 0)
         self.transposed, self.groups, self.padding_mode = transposed, int(groups), padding_mode
@@ -86,7 +91,7 @@ class _ConvNd(Module):
     def extra_repr(self):
         s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, " \
             f"stride={self.stride}"
-        if self.padding != (0, 0):
+        if self.padding != (0, 0):  # 'same' / 'valid' print as the string, as in PyTorch
             s += f", padding={self.padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
@@ -107,7 +112,9 @@ class Conv2d(_ConvNd):
         out[n, o] = bias[o] + sum_c weight[o, c] (*) input[n, c]
         OH = floor((H + 2 padding - dilation (kh - 1) - 1) / stride) + 1
 
-    weight (out_channels, in_channels / groups, kh, kw). ``padding_mode``
+    ``padding`` may also be 'valid' (0) or 'same' (stride 1: OH = H, the total
+    dilation (kh - 1) split with the odd row at the bottom/right, PyTorch's
+    rule). weight (out_channels, in_channels / groups, kh, kw). ``padding_mode``
     'reflect' / 'replicate' / 'circular' pads with :func:`F.pad` first."""
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1,
@@ -118,8 +125,12 @@ class Conv2d(_ConvNd):
     def forward(self, input):
         self._check_input(input)
         if self.padding_mode != "zeros":
-            ph, pw = self.padding
-            input = F.pad(input, (pw, pw, ph, ph), mode=self.padding_mode)
+            if isinstance(self.padding, str):
+                (top, bottom), (left, right) = F._string_padding(
+                    self.padding, self.kernel_size, self.stride, self.dilation, "Conv2d")
+            else:
+                (top, left), (bottom, right) = self.padding, self.padding
+            input = F.pad(input, (left, right, top, bottom), mode=self.padding_mode)
             return F.conv2d(input, self.weight, self.bias, self.stride, 0, self.dilation,
                             self.groups)
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation,

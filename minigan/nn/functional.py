@@ -115,11 +115,17 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     w = as_tensor(weight)
     _check_same_dtype(x, w, "conv2d")
     s = _positive_pair(stride, "stride", "conv2d")
-    p = _positive_pair(padding, "padding", "conv2d", minimum=0)
     d = _positive_pair(dilation, "dilation", "conv2d")
     if w.ndim != 4:
         raise ValueError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, kw), "
                          f"got shape {tuple(w.shape)}")
+    if isinstance(padding, str):
+        pads = _string_padding(padding, w.shape[2:], s, d, "conv2d")
+        extra = [after - before for before, after in pads]
+        if any(extra):  # odd total: the extra row/column goes after, as in PyTorch
+            x = ops.pad(x, [(0, 0), (0, 0), (0, extra[0]), (0, extra[1])])
+        padding = tuple(before for before, _ in pads)
+    p = _positive_pair(padding, "padding", "conv2d", minimum=0)
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
     if not isinstance(groups, numbers.Integral) or groups < 1 or o % groups:
@@ -146,6 +152,22 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if bias is not None:
         y = y + ops.reshape(as_tensor(bias), 1, o, 1, 1)
     return ops.squeeze(y, 0) if unbatched else y
+
+
+def _string_padding(padding, kernel, stride, dilation, who):
+    """(before, after) amounts per spatial axis for padding='valid' (none) or
+    'same' (stride 1 only: the total d (k - 1) split in two, the odd one
+    after), PyTorch's rule."""
+    if padding == "valid":
+        return [(0, 0)] * len(kernel)
+    if padding != "same":
+        raise ValueError(f"{who}: padding must be an int, a pair of ints, 'same' or 'valid', "
+                         f"got {padding!r}")
+    if any(a != 1 for a in stride):
+        raise ValueError(f"{who}: padding='same' is not supported for strided convolutions "
+                         f"(got stride={tuple(stride)})")
+    totals = [dl * (k - 1) for k, dl in zip(kernel, dilation)]
+    return [(t // 2, t - t // 2) for t in totals]
 
 
 def _conv_transpose2d_output_size(size, kernel, stride, padding, output_padding, dilation):
