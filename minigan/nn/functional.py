@@ -534,30 +534,65 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     return _reduce(losses, reduction, who)
 
 
-def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean"):
+def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="mean",
+                  label_smoothing=0.0):
     """Softmax cross-entropy from logits: nll_loss(log_softmax(input, dim=1), target).
 
     input (N, C) logits (or (N, C, d1, ...), or (C,)); target holds integer
     class labels (N,), or class probabilities of input's shape (soft labels:
     loss_n = -sum_c w_c t_nc log_softmax(x)_nc, 'mean' divides by N).
-    log_softmax uses log-sum-exp, so any logits are safe."""
+    log_softmax uses log-sum-exp, so any logits are safe.
+
+    ``label_smoothing`` eps mixes the target with the uniform distribution
+    (PyTorch's rule): soft targets become (1 - eps) t + eps / C; with labels,
+
+        loss_n = (1 - eps) nll_n + (eps / C) sum_c -w_c log_softmax(x)_nc,
+
+    where 'mean' divides the smoothing sum by the same sum_n w[t_n] as the
+    nll term, and ignored targets count in neither."""
     x = as_tensor(input)
     _check_float(x, "cross_entropy")
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, "
+                         f"got {label_smoothing!r}")
     class_dim = 1 if x.ndim >= 2 else 0
+    n_classes = x.shape[class_dim]
     logp = log_softmax(x, dim=class_dim)
     t = target if isinstance(target, Tensor) else as_tensor(target)
+    w_view = None
+    if weight is not None:
+        shape = [1] * x.ndim
+        shape[class_dim] = n_classes
+        w_view = ops.reshape(as_tensor(weight), *shape)
     if t.dtype.kind == "f":
         if t.shape != x.shape:
             raise ValueError(f"cross_entropy: float targets are class probabilities and must "
                              f"match the input shape {tuple(x.shape)}, got {tuple(t.shape)}; "
                              "for class labels pass an integer tensor")
+        if label_smoothing:
+            t = t * (1.0 - label_smoothing) + label_smoothing / n_classes
         prod = logp * t
-        if weight is not None:
-            shape = [1] * x.ndim
-            shape[class_dim] = x.shape[class_dim]
-            prod = prod * ops.reshape(as_tensor(weight), *shape)
+        if w_view is not None:
+            prod = prod * w_view
         return _reduce(-ops.sum(prod, axis=class_dim), reduction, "cross_entropy")
-    return nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+    loss = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
+    if not label_smoothing:
+        return loss
+    xp = backend.get_array_module(x._data)
+    valid = xp.asarray(t._data) != ignore_index
+    smooth = -ops.sum(logp * w_view if w_view is not None else logp, axis=class_dim)
+    smooth = smooth * constant(valid.astype(x.dtype))
+    if reduction == "mean":
+        if weight is not None:
+            labels = xp.where(valid, xp.asarray(t._data), 0).reshape(-1)
+            count = ops.sum(ops.getitem(as_tensor(weight), labels) *
+                            constant(valid.reshape(-1).astype(x.dtype)))
+        else:
+            count = constant(xp.asarray(valid.sum(), dtype=x.dtype))
+        smooth = ops.sum(smooth) / count
+    else:
+        smooth = _reduce(smooth, reduction, "cross_entropy")
+    return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / n_classes)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="mean",
