@@ -28,7 +28,7 @@ from .. import backend
 from .. import ops
 from ..autograd.tensor import Tensor
 from ..ops._operands import as_tensor, constant
-from ..ops.activation import log_softmax, sigmoid, softmax, softplus, tanh
+from ..ops import activation as act_ops
 from ..ops import conv as conv_ops
 from ..ops.conv import _check_fits, _pair, conv_output_size
 from ..random import uniform_array
@@ -436,6 +436,46 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return ops.leaky_relu(input, negative_slope)
 
 
+def sigmoid(input):
+    """1 / (1 + e^-x)."""
+    return act_ops.sigmoid(input)
+
+
+def tanh(input):
+    """tanh x."""
+    return act_ops.tanh(input)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold."""
+    return act_ops.softplus(input, beta, threshold)
+
+
+def _softmax_input(x, dim, dtype, who):
+    x = as_tensor(x)
+    if dtype is not None:  # PyTorch casts before the op (e.g. float32 logits, float64 softmax)
+        x = ops.cast(x, dtype)
+    if dim is None:
+        warnings.warn(f"Implicit dimension choice for {who} has been deprecated. "
+                      "Change the call to include dim=X as an argument.", UserWarning,
+                      stacklevel=3)
+        dim = 0 if x.ndim in (0, 1, 3) else 1  # PyTorch's legacy rule
+    return x, dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x_i) / sum_j exp(x_j) along ``dim``. Without ``dim`` PyTorch's
+    legacy choice applies (dim 0 for 0-, 1- and 3-D inputs, else 1), with a warning."""
+    x, dim = _softmax_input(input, dim, dtype, "softmax")
+    return act_ops.softmax(x, dim=dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x_i - log sum_j exp(x_j) along ``dim`` (same ``dim`` rule as :func:`softmax`)."""
+    x, dim = _softmax_input(input, dim, dtype, "log_softmax")
+    return act_ops.log_softmax(x, dim=dim)
+
+
 # --------------------------------------------------------------------- losses
 def _reduce(loss, reduction, who):
     if reduction == "mean":
@@ -557,7 +597,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
                          f"got {label_smoothing!r}")
     class_dim = 1 if x.ndim >= 2 else 0
     n_classes = x.shape[class_dim]
-    logp = log_softmax(x, dim=class_dim)
+    logp = act_ops.log_softmax(x, dim=class_dim)
     t = target if isinstance(target, Tensor) else as_tensor(target)
     w_view = None
     if weight is not None:
@@ -611,10 +651,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     if t.dtype.kind != "f":  # 0/1 integer labels
         t = constant(t._data.astype(x.dtype))
     if pos_weight is None:
-        loss = (1.0 - t) * x + softplus(-x)
+        loss = (1.0 - t) * x + act_ops.softplus(-x)
     else:
         lw = 1.0 + (as_tensor(pos_weight) - 1.0) * t
-        loss = (1.0 - t) * x + lw * softplus(-x)
+        loss = (1.0 - t) * x + lw * act_ops.softplus(-x)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
