@@ -294,19 +294,26 @@ def _nearest_index(in_size, out_size, scale_factor):
     return np.minimum(idx, in_size - 1)
 
 
-def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
     """Resize the spatial axes of (N, C, L), (N, C, H, W) or (N, C, D, H, W).
 
     Only ``mode='nearest'`` exists in minigan: output pixel i copies input
     pixel min(floor(i / scale_factor), in - 1) (PyTorch's rule). Give either
     ``size`` or ``scale_factor`` (a number or one per spatial axis); the output
-    size is floor(in * scale_factor). Integer scales are a broadcast, so the
-    backward is a sum over each block; other scales gather rows/columns."""
+    size is floor(in * scale_factor). With ``recompute_scale_factor=True``
+    the pixels are then picked as if that size had been asked for (scale
+    in / out). Integer scales are a broadcast, so the backward is a sum over
+    each block; other scales gather rows/columns. ``antialias`` only applies
+    to PyTorch's (bi)linear/bicubic modes, so it must stay False."""
     if mode != "nearest":
         raise ValueError(f"interpolate: mode {mode!r} is not supported; minigan implements "
                          "mode='nearest' only")
     if align_corners is not None:
         raise ValueError("interpolate: align_corners only applies to linear modes, "
+                         "not to mode='nearest'")
+    if antialias:
+        raise ValueError("interpolate: antialias=True only applies to linear and cubic modes, "
                          "not to mode='nearest'")
     x = as_tensor(input)
     if x.ndim not in (3, 4, 5):
@@ -315,6 +322,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     nsp = x.ndim - 2
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size or scale_factor")
+    if size is not None and recompute_scale_factor:
+        raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
+                         "explicit size")
     if size is not None:
         sizes = [int(size)] * nsp if isinstance(size, numbers.Number) else [int(a) for a in size]
         scales = [None] * nsp
@@ -324,6 +334,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         if any(sc <= 0 for sc in scales):
             raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
         sizes = [int(math.floor(n * sc)) for n, sc in zip(x.shape[2:], scales)]
+        if recompute_scale_factor:
+            scales = [None] * nsp
     if len(sizes) != nsp or min(sizes) < 1:
         raise ValueError(f"interpolate: input {tuple(x.shape)} has {nsp} spatial axes, but the "
                          f"requested output size is {tuple(sizes)}")

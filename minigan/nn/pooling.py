@@ -41,7 +41,8 @@ class Upsample(Module):
     by a Conv2d is the checkerboard-free alternative to ConvTranspose2d
     (Odena et al. 2016, "Deconvolution and Checkerboard Artifacts")."""
 
-    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
         super().__init__()
         if mode != "nearest":
             raise ValueError(f"Upsample: mode {mode!r} is not supported; minigan implements "
@@ -54,9 +55,11 @@ class Upsample(Module):
         else:
             self.scale_factor = float(scale_factor) if scale_factor else None
         self.mode, self.align_corners = mode, align_corners
+        self.recompute_scale_factor = recompute_scale_factor
 
     def forward(self, input):
-        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners)
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
 
     def extra_repr(self):
         info = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
