@@ -372,7 +372,7 @@ def _pad_index(n, before, after, mode):
     return np.where(m < n, m, period - m)
 
 
-def pad(input, pad, mode="constant", value=0.0):
+def pad(input, pad, mode="constant", value=None):
     """PyTorch's ``F.pad``: ``pad`` lists (before, after) amounts starting from
     the **last** dimension: (left, right), then (top, bottom), ...
 
@@ -394,6 +394,7 @@ def pad(input, pad, mode="constant", value=0.0):
             raise ValueError(f"pad: dimension {a} of size {x.shape[a]} padded by ({b}, {e}) "
                              "would have a negative size")
     if mode == "constant":
+        value = 0.0 if value is None else value
         if any(min(be) < 0 for be in pairs.values()):  # negative amounts crop
             crop = [slice(None)] * x.ndim
             for a, (b, e) in pairs.items():
