@@ -516,19 +516,35 @@ def _same_shape(input, target, who, strict):
                       "Please ensure they have the same size.", UserWarning, stacklevel=3)
 
 
-def mse_loss(input, target, *, reduction="mean"):
-    """mean((input - target)^2) (or sum, or elementwise with reduction='none')."""
+def _weighted_reduce(loss, weight, input_shape, reduction, who):
+    """PyTorch's elementwise ``weight`` (input's shape): 'mean' becomes
+    sum(w * loss) / sum(w)."""
+    if weight is None:
+        return _reduce(loss, reduction, who)
+    weight = as_tensor(weight)
+    if tuple(weight.shape) != tuple(input_shape):
+        raise ValueError(f"{who}: weight must have the input's shape {tuple(input_shape)}, "
+                         f"got {tuple(weight.shape)}")
+    loss = loss * weight
+    if reduction == "mean":
+        return ops.sum(loss) / ops.sum(weight)
+    return _reduce(loss, reduction, who)
+
+
+def mse_loss(input, target, *, reduction="mean", weight=None):
+    """mean((input - target)^2) (or sum, or elementwise with reduction='none');
+    with ``weight``, sum(w (input - target)^2) / sum(w) for 'mean'."""
     x, t = as_tensor(input), as_tensor(target)
     _same_shape(x, t, "mse_loss", strict=False)
     d = x - t
-    return _reduce(d * d, reduction, "mse_loss")
+    return _weighted_reduce(d * d, weight, x.shape, reduction, "mse_loss")
 
 
-def l1_loss(input, target, *, reduction="mean"):
-    """mean(|input - target|)."""
+def l1_loss(input, target, *, reduction="mean", weight=None):
+    """mean(|input - target|); with ``weight`` as in :func:`mse_loss`."""
     x, t = as_tensor(input), as_tensor(target)
     _same_shape(x, t, "l1_loss", strict=False)
-    return _reduce(ops.abs(x - t), reduction, "l1_loss")
+    return _weighted_reduce(ops.abs(x - t), weight, x.shape, reduction, "l1_loss")
 
 
 def _class_last(x):

@@ -351,6 +351,22 @@ def test_softmax_implicit_dim(name, ndim):
         close(getattr(nn, name)()(mg(x)), getattr(tnn, name)()(tt(x)))
 
 
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("ndim", [1, 2, 3, 4])
+def test_functional_softmax_implicit_dim_and_dtype(name, ndim):
+    x = randn(*(3, 4, 2, 5)[:ndim])
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        ym = getattr(F, name)(mg(x))
+    with pytest.warns(UserWarning, match="Implicit dimension"):
+        yt = getattr(TF, name)(tt(x))
+    close(ym, yt)
+    ym = getattr(F, name)(mg(x), dim=-1, dtype=np.float64)
+    yt = getattr(TF, name)(tt(x), dim=-1, dtype=torch.float64)
+    assert ym.dtype == np.float64
+    close(ym, yt, rtol=1e-6, atol=1e-7)
+    close(getattr(F, name)(input=mg(x), dim=0), getattr(TF, name)(input=tt(x), dim=0))
+
+
 def test_functional_activations():
     x = randn(3, 5) * 5
     x[0, :3] = [0.0, 25.0, -25.0]
@@ -423,6 +439,23 @@ def test_upsample_nearest(kw, shape):
     compare_module(nn.Upsample(**kw), tnn.Upsample(**kw), randn(*shape))
     x = randn(*shape)
     close(F.interpolate(mg(x), mode="nearest", **kw), TF.interpolate(tt(x), mode="nearest", **kw))
+    if "scale_factor" in kw:  # picks pixels by in / out instead of 1 / scale_factor
+        kw = dict(kw, recompute_scale_factor=True)
+        compare_module(nn.Upsample(**kw), tnn.Upsample(**kw), randn(*shape))
+
+
+def test_interpolate_recompute_scale_factor_differs_and_matches():
+    x = randn(1, 1, 5, 7)
+    a = TF.interpolate(tt(x), scale_factor=1.7)
+    b = TF.interpolate(tt(x), scale_factor=1.7, recompute_scale_factor=True)
+    assert not torch.equal(a, b)  # the case distinguishes the two rules
+    close(F.interpolate(mg(x), scale_factor=1.7), a)
+    close(F.interpolate(mg(x), scale_factor=1.7, recompute_scale_factor=True), b)
+    for kw in (dict(size=(3, 3), recompute_scale_factor=True), dict(scale_factor=2, antialias=True)):
+        with pytest.raises((ValueError, RuntimeError)):
+            TF.interpolate(tt(x), **kw)
+        with pytest.raises(ValueError):
+            F.interpolate(mg(x), **kw)
 
 
 # ---------------------------------------------------------------- containers
@@ -570,6 +603,7 @@ def test_functional_pad(mode, amounts):
 
 def test_functional_pad_constant_value_and_crop():
     x = randn(2, 3, 4)
+    close(F.pad(mg(x), (1, 2), value=None), TF.pad(tt(x), (1, 2), value=None))
     close(F.pad(mg(x), (1, 2), value=-3.0), TF.pad(tt(x), (1, 2), value=-3.0))
     close(F.pad(mg(x), (-1, 2, 1, -1)), TF.pad(tt(x), (-1, 2, 1, -1)))
     close(F.pad(mg(x), (1, 1, 1, 1, 1, 1)), TF.pad(tt(x), (1, 1, 1, 1, 1, 1)))
@@ -608,6 +642,17 @@ def test_regression_losses(reduction):
     x, y = randn(4, 5), randn(4, 5, seed=1)
     _loss_check(F.mse_loss, TF.mse_loss, x, y, reduction=reduction)
     _loss_check(F.l1_loss, TF.l1_loss, x, y, reduction=reduction)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_regression_losses_with_weight(reduction):
+    x, y, w = randn(4, 5), randn(4, 5, seed=1), rng(2).uniform(0, 2, (4, 5)).astype(np.float32)
+    _loss_check(F.mse_loss, TF.mse_loss, x, y, reduction=reduction, weight=w)
+    _loss_check(F.l1_loss, TF.l1_loss, x, y, reduction=reduction, weight=w)
+    with pytest.raises(ValueError):
+        F.mse_loss(mg(x), mg(y), weight=mg(w[0]))
+    with pytest.raises(ValueError):
+        TF.mse_loss(tt(x), tt(y), weight=tt(w[0]))
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
