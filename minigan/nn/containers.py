@@ -61,6 +61,12 @@ class _IndexedModules(Module):
             del mods[self._index(idx)]
         self._renumber(mods)  # keep the names 0..n-1, as PyTorch does
 
+    def pop(self, key):
+        """Remove and return the module at ``key`` (the rest renumbered), as PyTorch's pop."""
+        module = self[key]
+        del self[key]
+        return module
+
     def append(self, module):
         """Add ``module`` at the end; returns self."""
         self.add_module(str(len(self)), _check_module(module, type(self).__name__))

@@ -479,6 +479,36 @@ def test_sequential_state_dict_and_forward():
     assert [type(c).__name__ for c in m] == [type(c).__name__ for c in t]
 
 
+def _five(lib):
+    return lib.Sequential(lib.Linear(2, 3), lib.ReLU(), lib.Linear(3, 4), lib.Tanh(),
+                          lib.Linear(4, 1))
+
+
+@pytest.mark.parametrize("op", [
+    "r = s[1:]", "r = s[::2]", "r = s[-1]", "r = s[2:4]", "del s[1]", "del s[1:3]",
+    "s.append(lib.Linear(1, 2))", "s.insert(1, lib.Linear(2, 2))",
+    "s.extend([lib.ReLU(), lib.Linear(1, 1)])", "r = s.pop(2)", "s[1] = lib.Linear(3, 3)",
+    "s = lib.ModuleList(list(s)); r = s[1:]", "s = lib.ModuleList(list(s)); del s[0]",
+    "s = lib.ModuleList(list(s)); s.insert(0, lib.Linear(3, 3))",
+    "s = lib.ModuleList(list(s)); s += [lib.Linear(5, 5)]",
+    "s = lib.ModuleList(list(s)); r = s.pop(1)",
+    "s = lib.ModuleList(list(s)) + lib.ModuleList([lib.Linear(4, 4)])",
+    "s = lib.ModuleDict({'b': s[0], 'a': s[2]}); s.update({'c': lib.Linear(2, 2)})",
+    "s = lib.ModuleDict({'b': s[0], 'a': s[2]}); r = s.pop('b')",
+    "s = lib.ModuleDict({'b': s[0], 'a': s[2]}); del s['a']; s['z'] = lib.Linear(3, 3)",
+])
+def test_container_edits_keep_torch_names(op):
+    """Slicing, deleting, inserting and popping name the modules as torch does."""
+    out = []
+    for lib in (nn, tnn):
+        scope = {"s": _five(lib), "lib": lib, "r": None}
+        exec(op, scope)
+        r = scope["r"]
+        out.append((list(scope["s"].state_dict()), type(r).__name__,
+                    list(r.state_dict()) if r is not None else None))
+    assert out[0] == out[1]
+
+
 def test_module_list_and_dict_keys():
     class Net:
         def __init__(self, lib):
