@@ -122,6 +122,18 @@ def test_registry_options_reach_the_right_network():
     assert [m.out_features for m in G.modules() if isinstance(m, nn.Linear)] == [512, 512, 512, 2]
     assert [m.out_features for m in D.modules() if isinstance(m, nn.Linear)] == [512, 512, 512, 1]
     assert not any(isinstance(m, nn.LeakyReLU) for m in D.modules())  # ReLU, as the authors'
+    # GDPP's / VEEGAN's toy nets: tanh hidden layers
+    for family in ("gan", "wgan", "wgan-gp"):
+        G, D, _ = build(family, "2d", g_activation="tanh", d_activation="tanh", g_hidden=(6, 6))
+        for net in (G, D):
+            kinds = {type(m).__name__ for m in net.net}
+            assert "Tanh" in kinds and not kinds & {"ReLU", "LeakyReLU"}, (family, kinds)
+    G, D, _ = build("sngan", "2d", g_activation="tanh")
+    assert any(isinstance(m, nn.Tanh) for m in G.modules())
+    with pytest.raises(TypeError, match="d_activation"):
+        build("sngan", "2d", d_activation="tanh")  # SNGAN's D is LeakyReLU(0.1)
+    with pytest.raises(ValueError, match="unknown activation 'swish'"):
+        build("wgan-gp", "2d", g_activation="swish")
 
 
 def _layers(module):

@@ -82,7 +82,8 @@ DEFAULT_LATENT_DIM = {
 _CONV_ONLY = ("dcgan", "sagan", "stylegan")
 #: build options -> the keyword of the network's constructor
 _RENAME = {"g_norm": "norm", "vbn_reference_size": "reference_size",
-           "d_conditioning": "conditioning"}
+           "d_conditioning": "conditioning", "g_activation": "activation",
+           "d_activation": "activation"}
 _IMPROVED = {"g_norm": "G", "vbn_reference_size": "G", "minibatch_discrimination": "D"}
 
 
@@ -112,7 +113,9 @@ def build(family: str, data_kind: str, image_size: int | None = None, channels: 
             images: ``ngf``, ``ndf`` (conv families), ``norm`` (wgan-gp critic:
             'layer' or 'none'), ``attention_size`` (sagan, both networks),
             ``g_hidden``, ``d_hidden`` (gan); 2-D: ``data_dim`` (default 2),
-            ``g_hidden``, ``d_hidden``. gan (both kinds) and dcgan:
+            ``g_hidden``, ``d_hidden``, ``g_activation``, ``d_activation``
+            ('relu', 'leaky_relu' or 'tanh'; gan, wgan, wgan-gp; sngan only
+            ``g_activation``). gan (both kinds) and dcgan:
             ``g_norm`` ('vbn'; gan also 'none', 'batch'; dcgan 'batch'),
             ``vbn_reference_size`` (default 64), ``minibatch_discrimination``
             (bool). cgan: ``num_classes`` (default 10), ``d_conditioning``
@@ -165,14 +168,18 @@ def _build_2d(family, latent_dim, image_size, channels, kw):
             data_dim, hidden=d_kw.pop("d_hidden", TOY_HIDDEN), **d_kw,
             activation="elu" if family == "began" else "leaky_relu")
         return G, D, _info(family, "2d", latent_dim, (data_dim,), None, None, None)
+    # hidden activations: the toy nets of Unrolled GAN, VEEGAN and GDPP use tanh
+    allowed.update(g_activation="G", d_activation="D")
     if family == "gan":
         allowed.update(_IMPROVED)
+    if family == "sngan":
+        del allowed["d_activation"]  # SNGAN's D is LeakyReLU(0.1) by definition
     g_kw, d_kw = _take(kw, allowed, where)
     wide = family in ("wgan", "wgan-gp")
     g_hidden = g_kw.pop("g_hidden", WGAN_TOY_HIDDEN if wide else TOY_HIDDEN)
     G = MLPGenerator(latent_dim, data_dim, hidden=g_hidden, **g_kw)
     if wide:
-        D = MLPCritic(data_dim, hidden=d_kw.get("d_hidden", WGAN_TOY_HIDDEN))
+        D = MLPCritic(data_dim, hidden=d_kw.pop("d_hidden", WGAN_TOY_HIDDEN), **d_kw)
     elif family == "sngan":
         D = SNMLPDiscriminator(data_dim, hidden=d_kw.get("d_hidden", TOY_HIDDEN))
     else:
