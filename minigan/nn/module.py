@@ -8,6 +8,7 @@ Order is insertion order, so ``parameters()`` is the same on every run.
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,6 +29,13 @@ class Parameter(Tensor):
         return "Parameter containing:\n" + super().__repr__()
 
 
+class _IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict`` returns, PyTorch's named tuple."""
+
+    missing_keys: list
+    unexpected_keys: list
+
+
 class Module:
     """Base class for every layer and model. Subclasses define ``forward``."""
 
@@ -46,10 +54,12 @@ class Module:
                                f"before assigning {name!r}")
         params, buffers, modules = self._parameters, self._buffers, self._modules
         if isinstance(value, (Parameter, Module)):
+            target = params if isinstance(value, Parameter) else modules
             for store in (params, buffers, modules):
-                store.pop(name, None)
+                if store is not target:
+                    store.pop(name, None)
             self.__dict__.pop(name, None)
-            (params if isinstance(value, Parameter) else modules)[name] = value
+            target[name] = value  # a replacement keeps its place in the order, as in PyTorch
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign {type(value).__name__} to buffer {name!r}: "
@@ -146,8 +156,10 @@ class Module:
             yield m
 
     def named_children(self):
+        seen = set()  # a module registered under two names is listed once, as in PyTorch
         for n, m in self._modules.items():
-            if m is not None:
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
                 yield n, m
 
     def children(self):
@@ -201,8 +213,11 @@ class Module:
                 p.grad = Tensor._wrap(p.grad._data * 0)
 
     def apply(self, fn) -> "Module":
-        for m in list(self.modules())[::-1]:
-            fn(m)
+        """``fn(m)`` on every submodule, children first and in order, then on
+        self (PyTorch's post-order, so seeded initialisers draw in its order)."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
         return self
 
     # ------------------------------------------------------------ devices, dtypes
@@ -239,11 +254,19 @@ class Module:
         return self.to(dtype=np.float64)
 
     # ------------------------------------------------------------ state
+    def _state_modules(self, prefix=""):
+        """(prefix, module) for the state_dict: every registered path, so a
+        module registered under two names is saved under both (PyTorch's
+        rule; ``named_modules`` lists it once)."""
+        yield prefix, self
+        for n, m in self._modules.items():
+            if m is not None:
+                yield from m._state_modules(f"{prefix}{n}.")
+
     def state_dict(self) -> "OrderedDict[str, Tensor]":
         """Parameters and persistent buffers by dotted name (detached tensors)."""
         out = OrderedDict()
-        for mname, mod in self.named_modules():
-            pre = f"{mname}." if mname else ""
+        for pre, mod in self._state_modules():
             for n, p in mod._parameters.items():
                 if p is not None:
                     out[pre + n] = p.detach()
@@ -275,8 +298,7 @@ class Module:
                 lines.append("  shape mismatches: " + "; ".join(wrong))
             raise RuntimeError("\n".join(lines))
         targets = {}
-        for mname, mod in self.named_modules():
-            pre = f"{mname}." if mname else ""
+        for pre, mod in self._state_modules():
             for store in (mod._parameters, mod._buffers):
                 for n, t in store.items():
                     if t is not None:
@@ -292,7 +314,7 @@ class Module:
                                         t.device)
                 t._data = xp.array(arr, dtype=t.dtype, copy=True).reshape(t.shape)
                 t._version += 1
-        return {"missing_keys": missing, "unexpected_keys": unexpected}
+        return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing
     def extra_repr(self) -> str:

@@ -60,6 +60,7 @@ def close(got, want, rtol=RTOL, atol=ATOL, what=""):
     got = np.asarray(got.detach().numpy() if isinstance(got, torch.Tensor) else got)
     want = np.asarray(want.detach().numpy() if isinstance(want, torch.Tensor) else want)
     assert got.shape == want.shape, f"{what}: shape {got.shape} vs torch {want.shape}"
+    assert got.dtype == want.dtype, f"{what}: dtype {got.dtype} vs torch {want.dtype}"
     np.testing.assert_allclose(got, want, rtol=rtol, atol=atol, err_msg=what)
 
 
@@ -156,6 +157,20 @@ def test_conv2d(kw):
     assert m.padding == t.padding
     assert m.kernel_size == t.kernel_size and m.stride == t.stride
     assert m.dilation == t.dilation
+
+
+@pytest.mark.parametrize("make,shape", [
+    (lambda lib: lib.BatchNorm2d(3), (4, 3, 2, 2)),
+    (lambda lib: lib.BatchNorm1d(3, momentum=None), (5, 3)),
+    (lambda lib: lib.LayerNorm((2, 3)), (4, 2, 3)),
+    (lambda lib: lib.ConvTranspose2d(3, 2, 4, stride=2, padding=1, groups=1), (2, 3, 3, 3)),
+    (lambda lib: lib.Conv2d(4, 2, 3, stride=2, groups=2, padding_mode="reflect", padding=1),
+     (2, 4, 5, 5)),
+], ids=["bn2d", "bn1d", "ln", "convT", "conv"])
+def test_float64_modules(make, shape):
+    m, t = make(nn).double(), make(tnn).double()
+    compare_module(m, t, randn(*shape, dtype=np.float64), rtol=1e-10, atol=1e-12, steps=2)
+    check_params_equal(m, t, rtol=1e-12, atol=1e-14)
 
 
 def test_conv2d_unbatched_and_float64():
@@ -534,6 +549,52 @@ def test_module_list_and_dict_keys():
     assert [n for n, _ in m.named_modules()] == [n for n, _ in t.named_modules()]
     assert list(m.heads.keys()) == list(t.heads.keys())
     compare_module(m, t, randn(4, 3))
+
+
+def _shared(lib):
+    class N(lib.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = lib.Linear(2, 2)
+            self.b = self.a  # one module under two names
+            self.c = lib.Linear(2, 3)
+            self.c.weight = lib.Parameter(self.c.weight.detach() * 2)  # replaced in place
+            zeros = minigan.zeros if lib is nn else torch.zeros
+            self.register_buffer("scratch", zeros(2), persistent=False)
+            self.register_buffer("kept", zeros(1))
+            self.seq = lib.Sequential(lib.Linear(3, 3), lib.BatchNorm1d(3))
+            tied = lib.Linear(3, 3)
+            tied.weight = self.seq[0].weight  # a tied parameter
+            self.tied = tied
+    return N()
+
+
+def test_module_traversal_and_state_dict_like_torch():
+    m, t = _shared(nn), _shared(tnn)
+    assert list(m.state_dict()) == list(t.state_dict())  # 'b.*' and 'tied.weight' included
+    for fn in ("named_parameters", "named_buffers", "named_modules", "named_children"):
+        assert [n for n, _ in getattr(m, fn)()] == [n for n, _ in getattr(t, fn)()], fn
+    assert len(list(m.parameters(recurse=False))) == len(list(t.parameters(recurse=False)))
+    order_m, order_t = [], []
+    m.apply(lambda x: order_m.append(type(x).__name__))
+    t.apply(lambda x: order_t.append(type(x).__name__))
+    assert order_m == order_t  # children first, in order, then the parent
+    assert m.eval() is m and not m.seq[1].training
+
+
+def test_load_state_dict_result_like_torch():
+    m, t = _shared(nn), _shared(tnn)
+    sd = {k: v.numpy() for k, v in t.state_dict().items()}
+    del sd["c.bias"]
+    sd["extra"] = np.zeros(1, np.float32)
+    rm = m.load_state_dict(sd, strict=False)
+    rt = t.load_state_dict({k: torch.tensor(v) for k, v in sd.items()}, strict=False)
+    assert rm.missing_keys == rt.missing_keys and rm.unexpected_keys == rt.unexpected_keys
+    assert tuple(rm) == tuple(rt)
+    with pytest.raises(RuntimeError):
+        t.load_state_dict({k: torch.tensor(v) for k, v in sd.items()})
+    with pytest.raises(RuntimeError):
+        m.load_state_dict(sd)
 
 
 # ---------------------------------------------------------------- spectral norm
