@@ -12,7 +12,7 @@ from collections import namedtuple
 from .. import backend
 from ..autograd.function import Function
 from ._operands import as_tensor, constant
-from .shape import broadcast_to, reshape
+from .shape import broadcast_to, getitem, reshape
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
 
@@ -123,17 +123,30 @@ def _max_or_min(x, axis, keepdims, dim, keepdim, sign):
     if dim is not None and not isinstance(dim, (tuple, list)):
         # PyTorch: x.max(dim) returns (values, indices)
         keep = bool(keepdim if keepdim is not None else keepdims)
-        values = Max(_axes(dim, x.ndim), keep, sign)(x)
         xp = backend.get_array_module(x._data)
         arg = xp.argmax if sign > 0 else xp.argmin
-        return MaxResult(values, constant(arg(x._data, axis=dim, keepdims=keep)))
+        if x.ndim == 0:
+            return MaxResult(Max((), keep, sign)(x), constant(xp.asarray(arg(x._data))))
+        (d,) = _axes(dim, x.ndim)
+        idx = arg(x._data, axis=d, keepdims=True)
+        # the values are a gather at the indices, so a tie's whole gradient
+        # goes to the returned index, as in PyTorch (amax shares it instead)
+        index = tuple(idx if a == d else xp.arange(n).reshape([-1 if b == a else 1
+                                                              for b in range(x.ndim)])
+                      for a, n in enumerate(x.shape))
+        values = getitem(x, index)
+        if not keep:
+            values = reshape(values, x.shape[:d] + x.shape[d + 1:])
+            idx = idx.reshape(x.shape[:d] + x.shape[d + 1:])
+        return MaxResult(values, constant(idx))
     axis, keepdims = _pick(axis, dim, keepdims, keepdim)
     return Max(_axes(axis, x.ndim), keepdims, sign)(x)
 
 
 def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
     """Largest element (over ``axis``). With PyTorch's ``dim=`` it returns
-    ``(values, indices)``, as ``torch.max(x, dim)`` does."""
+    ``(values, indices)``, as ``torch.max(x, dim)`` does, and the gradient
+    of the values flows to those indices only (ties included)."""
     return _max_or_min(x, axis, keepdims, dim, keepdim, 1)
 
 

@@ -637,6 +637,22 @@ def test_spectral_norm_explicit_dim_and_remove():
     close(m.weight, t.weight)
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+@pytest.mark.parametrize("dim,keepdim", [(0, False), (1, True), (-1, False)])
+def test_max_min_with_dim_route_tied_gradients_to_the_index(name, dim, keepdim):
+    x = np.array([[[1.0, 3.0, 3.0], [0.0, 0.0, -1.0]], [[2.0, 2.0, 2.0], [5.0, -4.0, 5.0]]],
+                 np.float32)
+    xm, xt = mg(x, True), tt(x, True)
+    rm = getattr(minigan, name)(xm, dim=dim, keepdim=keepdim)
+    rt = getattr(torch, name)(xt, dim=dim, keepdim=keepdim)
+    close(rm.values, rt.values)
+    np.testing.assert_array_equal(np.asarray(rm.indices), rt.indices.numpy())
+    g = randn(*rt.values.shape, seed=1)
+    rm.values.backward(mg(g))
+    rt.values.backward(tt(g))
+    close(xm.grad, xt.grad)
+
+
 # ================================================================ functional
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2),
                                 dict(padding=(0, 2), stride=(1, 3)), dict(padding="same"),
