@@ -5,6 +5,7 @@ from .linear import Flatten, Identity, Linear, Unflatten
 from .conv import Conv2d, ConvTranspose2d
 from .activation import Dropout, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
 from .pooling import AvgPool2d, Upsample
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .containers import ModuleDict, ModuleList, Sequential
 from .normalization import BatchNorm1d, BatchNorm2d, LayerNorm
 from .attention import SelfAttention

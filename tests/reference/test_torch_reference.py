@@ -821,6 +821,46 @@ def test_cross_entropy_soft_targets_and_label_smoothing(reduction, smoothing):
     _loss_check(F.cross_entropy, TF.cross_entropy, xs, ls, w, **kw)
 
 
+LOSS_MODULES = [
+    ("MSELoss", {}, "reg"), ("L1Loss", dict(reduction="sum"), "reg"),
+    ("BCELoss", {}, "prob"), ("BCELoss", dict(weight="w", reduction="none"), "prob"),
+    ("BCEWithLogitsLoss", dict(pos_weight="pw"), "logit"),
+    ("BCEWithLogitsLoss", dict(weight="w", pos_weight="pw", reduction="sum"), "logit"),
+    ("CrossEntropyLoss", dict(weight="cw", label_smoothing=0.1), "class"),
+    ("CrossEntropyLoss", dict(ignore_index=1, reduction="none"), "class"),
+    ("CrossEntropyLoss", {}, "soft"),
+    ("NLLLoss", dict(weight="cw"), "class"),
+    ("MSELoss", dict(size_average=False), "reg"),
+    ("L1Loss", dict(reduce=False), "reg"),
+]
+
+
+@pytest.mark.parametrize("name,kw,kind", LOSS_MODULES, ids=str)
+def test_loss_modules(name, kw, kind):
+    arrays = dict(w=rng(5).uniform(0.5, 2, 4).astype(np.float32),
+                  pw=np.array([0.5, 1.0, 2.0, 3.0], np.float32),
+                  cw=np.array([1.0, 0.5, 2.0, 0.3], np.float32))
+    kw_m = {k: minigan.tensor(arrays[v]) if v in arrays else v for k, v in kw.items()}
+    kw_t = {k: torch.tensor(arrays[v]) if v in arrays else v for k, v in kw.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the legacy size_average / reduce flags
+        m, t = getattr(nn, name)(**kw_m), getattr(tnn, name)(**kw_t)
+    assert m.reduction == t.reduction
+    assert list(m.state_dict()) == list(t.state_dict())
+    assert repr(m) == repr(t)
+    x = randn(6, 4)
+    target = {"reg": randn(6, 4, seed=1),
+              "prob": rng(1).uniform(size=(6, 4)).astype(np.float32),
+              "logit": rng(1).uniform(size=(6, 4)).astype(np.float32),
+              "class": np.array([0, 1, 3, 2, 1, 0], np.int64),
+              "soft": rng(1).dirichlet(np.ones(4), 6).astype(np.float32)}[kind]
+    if kind == "prob":
+        x = 1 / (1 + np.exp(-x))
+    if name == "NLLLoss":
+        x = np.asarray(TF.log_softmax(tt(x), 1))
+    _loss_check(m, t, x, target)
+
+
 # ================================================================ optimizers
 OPTIM_CASES = [
     ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)),
