@@ -1110,4 +1110,32 @@ def test_clip_grad_utilities():
             close(a.grad, b.grad)
     if hasattr(utils, "parameters_to_vector"):
         pm, pt = fresh()
-        close(utils.parameters_to_vector(pm), torch.nn.utils.parameters_to_vector(pt))
+        vm, vt = utils.parameters_to_vector(pm), torch.nn.utils.parameters_to_vector(pt)
+        close(vm, vt)
+        g = randn(17, seed=9)
+        vm.backward(mg(g))
+        vt.backward(tt(g))
+        for a, b in zip(pm, pt):
+            close(a.grad, b.grad)
+        new = randn(17, seed=8)
+        utils.vector_to_parameters(mg(new), pm)
+        torch.nn.utils.vector_to_parameters(tt(new), pt)
+        for a, b in zip(pm, pt):
+            close(a, b)
+
+
+def test_clip_grad_norm_edge_cases():
+    utils = nn.utils
+    if not hasattr(utils, "clip_grad_norm_"):
+        pytest.skip("minigan.nn.utils has no clip_grad_norm_")
+    # no gradients at all, a single tensor, an infinite gradient
+    pm, pt = nn.Parameter(minigan.zeros(3)), torch.zeros(3, requires_grad=True)
+    close(np.asarray(utils.clip_grad_norm_([pm], 1.0)), torch.nn.utils.clip_grad_norm_([pt], 1.0))
+    pm.grad, pt.grad = mg(np.array([3.0, 4.0, 0.0], np.float32)), tt(np.array([3.0, 4.0, 0.0], np.float32))
+    close(np.asarray(utils.clip_grad_norm_(pm, 1.0, 3.0)), torch.nn.utils.clip_grad_norm_(pt, 1.0, 3.0))
+    close(pm.grad, pt.grad)
+    pm.grad, pt.grad = mg(np.array([np.inf, 1.0, 0.0], np.float32)), tt(np.array([np.inf, 1.0, 0.0], np.float32))
+    with pytest.raises(RuntimeError):
+        utils.clip_grad_norm_(pm, 1.0, error_if_nonfinite=True)
+    with pytest.raises(RuntimeError):
+        torch.nn.utils.clip_grad_norm_(pt, 1.0, error_if_nonfinite=True)
