@@ -27,6 +27,7 @@ is per row, not per number.
 """
 from __future__ import annotations
 
+from .. import threads
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
@@ -82,6 +83,23 @@ class Col2Im(Function):
         return im2col(g, self.kernel, self.stride, self.padding, self.dilation, self.layout)
 
 
+def _copy_into(xp, dst, src):
+    """dst[...] = src, split over axis 0 across minigan's threads (NumPy)."""
+    if xp.__name__ != "numpy":
+        dst[...] = src
+        return dst
+
+    def part(a, b):
+        dst[a:b] = src[a:b]
+    threads.parallel_slices(part, dst.shape[0], dst.nbytes)
+    return dst
+
+
+def _contiguous(xp, view):
+    """A C-contiguous copy of ``view`` (a strided gather or a transpose)."""
+    return _copy_into(xp, xp.empty(view.shape, dtype=view.dtype), view)
+
+
 def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = x.shape
@@ -90,13 +108,12 @@ def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
     if layout == "cln":
         # pad straight into (C, H, W, N) order; free when x already is
         # the (permuted) output of a "cln" convolution
-        xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-        xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+        xpad = _padded_cln(xp, x, padding)
         s1, s2, s3, s0 = xpad.strides
         view = xp.lib.stride_tricks.as_strided(
             xpad, shape=(c, kh, kw, oh, ow, n),
             strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
-        return xp.ascontiguousarray(view)
+        return _contiguous(xp, view)
     if ph or pw:
         xpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
         xpad[:, :, ph:ph + h, pw:pw + w] = x
@@ -116,10 +133,16 @@ def _scatter_add_cln(out, cols, r0, kernel, stride, dilation):
     padded (C, H, W, N) image ``out``, where their receptive fields lie."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     rows, ow = cols.shape[3], cols.shape[4]
-    for i in range(kh):
-        for j in range(kw):
-            r, q = r0 * sh + i * dh, j * dw
-            out[:, r:r + sh * (rows - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+
+    def channels(a, b):
+        for i in range(kh):
+            for j in range(kw):
+                r, q = r0 * sh + i * dh, j * dw
+                out[a:b, r:r + sh * (rows - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[a:b, i, j]
+    if type(out).__module__ == "numpy":
+        threads.parallel_slices(channels, out.shape[0], cols.nbytes)
+    else:
+        channels(0, out.shape[0])
 
 
 def _col2im_array(xp, cols, shape, kernel, stride, padding, dilation, layout):
@@ -234,7 +257,7 @@ def _padded_cln(xp, x, padding):
     n, c, h, w = x.shape
     ph, pw = padding
     xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-    xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
+    _copy_into(xp, xpad[:, ph:ph + h, pw:pw + w], x.transpose(1, 2, 3, 0))
     return xpad
 
 
@@ -253,7 +276,7 @@ def _cln_columns(xp, xpad, kernel, stride, dilation, r0, r1, ow):
     view = xp.lib.stride_tricks.as_strided(
         band, shape=(c, kh, kw, r1 - r0, ow, n),
         strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
-    return xp.ascontiguousarray(view).reshape(c * kh * kw, (r1 - r0) * ow * n)
+    return _contiguous(xp, view).reshape(c * kh * kw, (r1 - r0) * ow * n)
 
 
 def _conv_weight_grad_array(xp, x, g, kernel, stride, padding, dilation):
@@ -262,7 +285,7 @@ def _conv_weight_grad_array(xp, x, g, kernel, stride, padding, dilation):
     n, c = x.shape[:2]
     o, oh, ow = g.shape[1:]
     xpad = _padded_cln(xp, x, padding)
-    gcf = xp.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, oh * ow * n)
+    gcf = _contiguous(xp, g.transpose(1, 2, 3, 0)).reshape(o, oh * ow * n)
     k = c * kernel[0] * kernel[1]
     gw = None
     for r0, r1 in _row_bands(oh, k * ow * n * x.itemsize):
@@ -366,14 +389,14 @@ class ConvTranspose2d(Function):
         bands = _row_bands(h, cout * kh * kw * wd * n * x.itemsize)
         if layout == "cln" and len(bands) > 1:  # columns a band of input rows at a time
             (ph, pw) = self.padding
-            xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0)).reshape(cin, h * wd * n)
+            xs = _contiguous(xp, x.transpose(1, 2, 3, 0)).reshape(cin, h * wd * n)
             outp = xp.zeros((cout, out[0] + 2 * ph, out[1] + 2 * pw, n), dtype=x.dtype)
             for r0, r1 in bands:
                 cols = _gemm(xp, w2t, xs[:, r0 * wd * n:r1 * wd * n])
                 _scatter_add_cln(outp, cols.reshape(cout, kh, kw, r1 - r0, wd, n), r0, (kh, kw),
                                  self.stride, self.dilation)
             return outp[:, ph:ph + out[0], pw:pw + out[1]].transpose(3, 0, 1, 2)
-        xs = x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3)
+        xs = _contiguous(xp, x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3))
         cols = _gemm(xp, w2t, xs.reshape(cin, n * h * wd))
         cols = cols.reshape((cout, kh, kw, h, wd, n) if layout == "cln" else (cout, kh, kw, n, h, wd))
         return _col2im_array(xp, cols, (n, cout) + out, (kh, kw), self.stride, self.padding,

@@ -24,8 +24,8 @@ class MatMul(Function):
             y = xp.matmul(a.reshape(a.shape[-2:]), b.reshape(b.shape[-2:]))
             return y.reshape(lead + y.shape)
         if a.ndim > 2 or b.ndim > 2:
-            # NumPy sends stacked products with transposed (or otherwise
-            # strided) operands down a loop ~10x slower than BLAS: copy first
+            # NumPy sends stacked products whose matrices BLAS cannot take
+            # down a loop ~10x slower than BLAS: copy those first
             a, b = _blas_ready(self.xp, a), _blas_ready(self.xp, b)
         return self.xp.matmul(a, b)
 
@@ -56,7 +56,14 @@ def _transposed_2d(m, other):
 
 
 def _blas_ready(xp, m):
+    """m, or a C-contiguous copy of m if its matrices are not BLAS operands.
+    BLAS takes a matrix whose rows or whose columns are contiguous (a
+    transposed view is free); a view with no unit stride, such as a
+    batch-innermost ("cln") conv output seen as (B, C, N), is not one."""
     if m.ndim <= 2 or m.flags.c_contiguous:
+        return m
+    (rows, cols), (s_row, s_col), size = m.shape[-2:], m.strides[-2:], m.itemsize
+    if (s_col == size and s_row >= cols * size) or (s_row == size and s_col >= rows * size):
         return m
     return xp.ascontiguousarray(m)
 
