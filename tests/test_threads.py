@@ -23,6 +23,7 @@ def _conv_step(seed=0):
 
 @pytest.fixture
 def two_threads():
+    assert mg.set_num_threads is threads.set_num_threads  # PyTorch's name, at the top level
     before = threads.get_num_threads()
     threads.set_num_threads(2)
     yield

@@ -84,6 +84,23 @@ def _np_col2im(cols, shape, k, s, p, d):
     return out[:, :, p:p + h, p:p + w]
 
 
+def _np_batch_norm(x, w, b, mean=None, var=None, eps=1e-5):
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if mean is None:
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+    return ((x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps) * w.reshape(shape)
+            + b.reshape(shape))
+
+
+_BN_MEAN, _BN_VAR = np.array([0.3, -0.2, 0.1]), np.array([0.5, 1.5, 2.0])
+
+
+def _bn_eval(x, w, b):
+    return mg.nn.functional.batch_norm(x, mg.tensor(_BN_MEAN, dtype=x.dtype),
+                                       mg.tensor(_BN_VAR, dtype=x.dtype), w, b, training=False)
+
+
 _MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
 _IDX = np.array([2, 0, 2, 1])  # repeated index: gradients must add up
 
@@ -225,4 +242,10 @@ OP_SPECS = [
            lambda c: _np_col2im(c, (1, 2, 3, 3), 2, 1, 0, 1), normal((1, 2, 2, 2, 2, 2))),
     OpSpec("col2im_stride_pad", lambda c: mg.col2im(c, (1, 1, 5, 5), 3, stride=2, padding=1),
            lambda c: _np_col2im(c, (1, 1, 5, 5), 3, 2, 1, 1), normal((1, 1, 3, 3, 3, 3))),
+    # batch norm: one node (minigan.ops.normalization), batch or fixed statistics
+    OpSpec("batch_norm_train",
+           lambda x, w, b: mg.nn.functional.batch_norm(x, None, None, w, b, training=True),
+           _np_batch_norm, normal((4, 3, 2, 2), (3,), (3,))),
+    OpSpec("batch_norm_eval", _bn_eval, lambda x, w, b: _np_batch_norm(x, w, b, _BN_MEAN, _BN_VAR),
+           normal((3, 3, 2), (3,), (3,))),
 ]
