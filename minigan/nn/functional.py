@@ -259,10 +259,24 @@ def _conv_transpose2d_composite(x, w, s, p, d, g, out_hw):
 
 
 # --------------------------------------------------------------------- pooling, resampling
-def avg_pool2d(input, kernel_size, stride=None, padding=0, *, count_include_pad=True):
+def _pool_divisors(size, k, s, p, out, count_include_pad):
+    """Per output index along one axis: how many of the window's positions
+    count (PyTorch's rule: padding counts, positions past it never do)."""
+    start = np.arange(out) * s - p
+    if count_include_pad:
+        return np.minimum(start + k, size + p) - start
+    return np.minimum(start + k, size) - np.maximum(start, 0)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
     """Mean over each kh x kw window: (N, C, H, W) -> (N, C, OH, OW),
-    OH = floor((H + 2p - kh) / s) + 1; ``stride`` defaults to ``kernel_size``.
-    Padded zeros count towards the mean unless ``count_include_pad=False``."""
+    OH = floor((H + 2p - kh) / s) + 1 (ceil with ``ceil_mode``, dropping a
+    last window that would start in the right padding); ``stride`` defaults
+    to ``kernel_size``. Padded zeros count towards the mean unless
+    ``count_include_pad=False``; a window that runs past the padding (ceil
+    mode) divides by the positions it covers; ``divisor_override`` replaces
+    every divisor. PyTorch's argument order and rules."""
     x, unbatched = _image_input(input, "avg_pool2d")
     k = _positive_pair(kernel_size, "kernel_size", "avg_pool2d")
     s = k if stride is None else _positive_pair(stride, "stride", "avg_pool2d")
@@ -270,15 +284,35 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, *, count_include_pad=
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ValueError(f"avg_pool2d: padding should be at most half of the kernel size, "
                          f"got padding={p} and kernel_size={k}")
+    if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
+                                         or divisor_override == 0):
+        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, "
+                         f"got {divisor_override!r}")
     _check_fits(x.shape[2], x.shape[3], k, p, (1, 1), "avg_pool2d")
-    cols = ops.im2col(x, k, s, p, 1)                             # (N, C, kh, kw, OH, OW)
-    if count_include_pad or p == (0, 0):
+    sizes = x.shape[2:]
+    outs = []
+    for a in range(2):
+        span = sizes[a] + 2 * p[a] - k[a]
+        out = (-(-span // s[a]) if ceil_mode else span // s[a]) + 1
+        if ceil_mode and (out - 1) * s[a] >= sizes[a] + p[a]:
+            out -= 1
+        outs.append(out)
+    extra = [(outs[a] - 1) * s[a] + k[a] - (sizes[a] + 2 * p[a]) for a in range(2)]
+    if max(extra) <= 0 and divisor_override is None and (count_include_pad or p == (0, 0)):
+        cols = ops.im2col(x, k, s, p, 1)                         # (N, C, kh, kw, OH, OW)
         y = ops.mean(cols, axis=(2, 3))
     else:
-        xp = backend.get_array_module(x._data)
-        ones = xp.ones((1, 1) + x.shape[2:], dtype=x.dtype)
-        count = ops.im2col(constant(ones), k, s, p, 1)._data.sum(axis=(2, 3))
-        y = ops.sum(cols, axis=(2, 3)) / constant(count)
+        # explicit zero padding, wider at the bottom/right for ceil-mode windows
+        xpad = ops.pad(x, [(0, 0), (0, 0), (p[0], p[0] + max(extra[0], 0)),
+                           (p[1], p[1] + max(extra[1], 0))])
+        y = ops.sum(ops.im2col(xpad, k, s, 0, 1), axis=(2, 3))
+        if divisor_override is not None:
+            y = y / float(divisor_override)
+        else:
+            dh, dw = (_pool_divisors(sizes[a], k[a], s[a], p[a], outs[a], count_include_pad)
+                      for a in range(2))
+            xp = backend.get_array_module(x._data)
+            y = y / constant(xp.asarray(np.outer(dh, dw), dtype=x.dtype))
     return ops.squeeze(y, 0) if unbatched else y
 
 

@@ -10,16 +10,20 @@ from .module import Module
 
 class AvgPool2d(Module):
     """Mean over kh x kw windows: (N, C, H, W) -> (N, C, OH, OW),
-    OH = floor((H + 2 padding - kh) / stride) + 1, stride defaulting to
-    kernel_size. Padded zeros count towards the mean unless
-    ``count_include_pad=False`` (keyword-only here)."""
+    OH = floor((H + 2 padding - kh) / stride) + 1 (ceil with ``ceil_mode``),
+    stride defaulting to kernel_size. Padded zeros count towards the mean
+    unless ``count_include_pad=False``; ``divisor_override`` fixes the
+    divisor. PyTorch's argument order (see :func:`F.avg_pool2d`)."""
 
-    def __init__(self, kernel_size, stride=None, padding=0, *, count_include_pad=True):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
         self.padding = padding
+        self.ceil_mode = ceil_mode
         self.count_include_pad = count_include_pad
+        self.divisor_override = divisor_override
         k = F._positive_pair(kernel_size, "kernel_size", "AvgPool2d")
         F._positive_pair(self.stride, "stride", "AvgPool2d")
         p = F._positive_pair(padding, "padding", "AvgPool2d", minimum=0)
@@ -28,8 +32,8 @@ class AvgPool2d(Module):
                              f"got padding={padding} and kernel_size={kernel_size}")
 
     def forward(self, input):
-        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding,
-                            count_include_pad=self.count_include_pad)
+        return F.avg_pool2d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad, self.divisor_override)
 
     def extra_repr(self):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"

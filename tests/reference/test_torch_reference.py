@@ -433,6 +433,12 @@ def test_dropout_eval_is_identity_and_train_scales():
     dict(kernel_size=3, stride=1, padding=1),
     dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0)),
     dict(kernel_size=3, padding=1, count_include_pad=False),
+    dict(kernel_size=2, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False),
+    dict(kernel_size=(3, 2), stride=(2, 3), padding=(1, 1), ceil_mode=True),
+    dict(kernel_size=2, divisor_override=3),
+    dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, divisor_override=2),
 ], ids=str)
 def test_avg_pool2d(kw):
     compare_module(nn.AvgPool2d(**kw), tnn.AvgPool2d(**kw), randn(2, 3, 7, 6))
@@ -692,6 +698,13 @@ def test_functional_linear_and_avg_pool():
     close(F.avg_pool2d(mg(x), 2), TF.avg_pool2d(tt(x), 2))
     close(F.avg_pool2d(mg(x), 3, 2, 1, count_include_pad=False),
           TF.avg_pool2d(tt(x), 3, 2, 1, count_include_pad=False))
+    # PyTorch's positional order: ceil_mode, count_include_pad, divisor_override
+    close(F.avg_pool2d(mg(x), 3, 2, 1, True, False), TF.avg_pool2d(tt(x), 3, 2, 1, True, False))
+    close(nn.AvgPool2d(3, 2, 1, True, False, None)(mg(x)),
+          tnn.AvgPool2d(3, 2, 1, True, False, None)(tt(x)))
+    x = randn(1, 2, 5, 5)  # ceil mode's last window would start in the padding: dropped
+    for cip in (True, False):
+        close(F.avg_pool2d(mg(x), 2, 3, 1, True, cip), TF.avg_pool2d(tt(x), 2, 3, 1, True, cip))
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
