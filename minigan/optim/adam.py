@@ -35,7 +35,7 @@ class Adam(Optimizer):
             DCGAN uses (0.5, 0.999), WGAN-GP (0.0, 0.9)).
         eps: :math:`\epsilon` (default 1e-8).
         weight_decay: L2 penalty :math:`\lambda` (default 0). For decoupled
-            decay use :class:`AdamW`.
+            decay use :class:`AdamW` (or ``decoupled_weight_decay=True``, the same).
         amsgrad: use the running maximum of :math:`v_t` (Reddi et al., 2018).
         maximize: ascend the objective instead of descending it.
 
@@ -46,13 +46,15 @@ class Adam(Optimizer):
     _decoupled = False
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False):
         _check_nonneg("lr", lr, "learning rate")
         _check_nonneg("eps", eps, "epsilon")
         _check_betas(betas)
         _check_nonneg("weight_decay", weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
-                        amsgrad=amsgrad, maximize=maximize)
+                        amsgrad=amsgrad, maximize=maximize,
+                        decoupled_weight_decay=bool(decoupled_weight_decay))
         super().__init__(params, defaults)
 
     def step(self, closure=None):
@@ -63,6 +65,8 @@ class Adam(Optimizer):
             lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
             beta1, beta2 = (float(b) for b in group["betas"])
             amsgrad, maximize = group["amsgrad"], group["maximize"]
+            # groups saved before the flag existed fall back to the class's rule
+            decoupled = group.get("decoupled_weight_decay", self._decoupled)
             for p in group["params"]:
                 grad = _grad_array(p)
                 if grad is None:
@@ -82,7 +86,7 @@ class Adam(Optimizer):
 
                 g = -grad if maximize else grad
                 if wd != 0:
-                    if self._decoupled:
+                    if decoupled:
                         theta *= 1.0 - lr * wd
                     else:
                         g = g + wd * theta
@@ -127,7 +131,7 @@ class AdamW(Adam):
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
         super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         amsgrad=amsgrad, maximize=maximize)
+                         amsgrad=amsgrad, maximize=maximize, decoupled_weight_decay=True)
 
 
 def _check_betas(betas) -> None:

@@ -194,7 +194,7 @@ def test_defaults_match_pytorch():
     assert SGD(p).defaults == dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0,
                                    nesterov=False, maximize=False)
     assert Adam(p).defaults == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                                    amsgrad=False, maximize=False)
+                                    amsgrad=False, maximize=False, decoupled_weight_decay=False)
     assert RMSprop(p).defaults == dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0,
                                        momentum=0, centered=False, maximize=False)
 

@@ -881,6 +881,7 @@ OPTIM_CASES = [
     ("Adam", dict(lr=0.01, betas=(0.5, 0.999), weight_decay=0.1)),
     ("Adam", dict(lr=0.01, amsgrad=True, maximize=True)),
     ("AdamW", dict(lr=0.01)),
+    ("Adam", dict(lr=0.01, weight_decay=0.3, decoupled_weight_decay=True)),
     ("AdamW", dict(lr=0.01, weight_decay=0.3, amsgrad=True, betas=(0.0, 0.9))),
     ("RMSprop", dict(lr=0.01, alpha=0.9, centered=True, momentum=0.5, weight_decay=0.1)),
     ("RMSprop", dict(lr=0.01, eps=1e-3)),
@@ -934,6 +935,14 @@ def test_optimizers_step_like_torch(name, kw, groups):
         assert set(gm) <= set(gt), set(gm) - set(gt)
         for k in gm:
             assert gm[k] == gt[k] or (isinstance(gt[k], tuple) and tuple(gm[k]) == gt[k]), k
+
+
+def test_adam_defaults_are_torch_defaults():
+    pt, pm = [torch.zeros(1, requires_grad=True)], [nn.Parameter(minigan.zeros(1))]
+    for name in ("SGD", "Adam", "AdamW", "RMSprop"):
+        dm, dt = getattr(optim, name)(pm).defaults, getattr(torch.optim, name)(pt).defaults
+        assert set(dm) <= set(dt), set(dm) - set(dt)
+        assert all(dm[k] == dt[k] for k in dm), name
 
 
 def test_optimizer_load_state_dict_from_torch_layout_and_continue():
