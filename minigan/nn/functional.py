@@ -26,6 +26,7 @@ import numpy as np
 
 from .. import backend
 from .. import ops
+from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..ops._operands import as_tensor, constant
 from ..ops import activation as act_ops
@@ -730,11 +731,38 @@ def _clamped_log(p):
     return ops.where(pos, ops.clamp(ops.log(safe), min=-100.0), -100.0)
 
 
+class _BinaryCrossEntropy(Function):
+    """loss = -[t log p + (1 - t) log(1 - p)], each log clamped at -100, with
+    PyTorch's backward
+
+        dp = g (p - t) / max(p (1 - p), 1e-12),   dt = g (log(1 - p) - log p)
+
+    (the clamps kept), so the gradient at p = 0 or 1 is finite (and large),
+    and below p ~ 1e-12 it follows PyTorch's capped value, not -t / p."""
+
+    def forward(self, p, t):
+        xp = self.xp
+        with np.errstate(divide="ignore"):
+            logp = xp.maximum(xp.log(p), p.dtype.type(-100))
+            log1mp = xp.maximum(xp.log1p(-p), p.dtype.type(-100))
+        return -(t * logp + (1 - t) * log1mp)
+
+    def backward(self, g):
+        p, t = self.inputs
+        gp = gt = None
+        if self.needs_input_grad[0]:
+            gp = g * (p - t) / ops.maximum(p * (1.0 - p), 1e-12)
+        if self.needs_input_grad[1]:
+            gt = g * (_clamped_log(1.0 - p) - _clamped_log(p))
+        return gp, gt
+
+
 def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     """BCE on probabilities p in [0, 1]:
-    loss = -[t log p + (1 - t) log(1 - p)], each log clamped at -100 as in
-    PyTorch. Prefer :func:`binary_cross_entropy_with_logits`: sigmoid followed
-    by this loses precision where the sigmoid saturates."""
+    loss = -[t log p + (1 - t) log(1 - p)], each log clamped at -100 and the
+    gradient (p - t) / max(p (1 - p), 1e-12), as in PyTorch. Prefer
+    :func:`binary_cross_entropy_with_logits`: sigmoid followed by this loses
+    precision where the sigmoid saturates."""
     who = "binary_cross_entropy"
     p, t = as_tensor(input), as_tensor(target)
     _check_float(p, who)
@@ -743,7 +771,9 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     if bool(xp.any((p._data < 0) | (p._data > 1) | xp.isnan(p._data))):
         raise ValueError(f"{who}: all elements of input should be between 0 and 1 "
                          "(probabilities); for logits use binary_cross_entropy_with_logits")
-    loss = -(t * _clamped_log(p) + (1.0 - t) * _clamped_log(1.0 - p))
+    if t.dtype != p.dtype:  # 0/1 integer labels, or a float64 target: never upcast p
+        t = ops.cast(t, p.dtype) if t.requires_grad else constant(t._data.astype(p.dtype))
+    loss = _BinaryCrossEntropy()(p, t)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, who)

@@ -791,12 +791,25 @@ def test_bce_losses(reduction):
     p = 1 / (1 + np.exp(-randn(6, 3, seed=3)))
     _loss_check(F.binary_cross_entropy, TF.binary_cross_entropy, p, t, reduction=reduction)
     _loss_check(F.binary_cross_entropy, TF.binary_cross_entropy, p, t, w, reduction=reduction)
-    # probabilities of exactly 0 and 1: both clamp the logs at -100 (values
-    # match); the gradients there differ (torch: (p - t) / max(p (1 - p), 1e-12),
-    # minigan: 0 through the clamp), so only values are compared
+    # probabilities of exactly 0 and 1, and tiny ones: logs clamped at -100,
+    # gradient (p - t) / max(p (1 - p), 1e-12)
     p[0] = [0.0, 1.0, 0.5]
-    close(F.binary_cross_entropy(mg(p), mg(t), reduction=reduction),
-          TF.binary_cross_entropy(tt(p), tt(t), reduction=reduction))
+    p[1] = [1e-20, 1e-13, 1 - 6e-8]
+    _loss_check(F.binary_cross_entropy, TF.binary_cross_entropy, p, t, w, reduction=reduction)
+
+
+def test_bce_target_gradient_and_second_derivative():
+    p = (1 / (1 + np.exp(-randn(4, 3)))).astype(np.float64)
+    t = rng(1).uniform(size=(4, 3))
+    pm, tm, pt_, tt_ = mg(p, True), mg(t, True), tt(p, True), tt(t, True)
+    lm, lt = F.binary_cross_entropy(pm, tm), TF.binary_cross_entropy(pt_, tt_)
+    gm = minigan.grad(lm, [pm, tm], create_graph=True)
+    gt = torch.autograd.grad(lt, [pt_, tt_], create_graph=True)
+    for a, b in zip(gm, gt):
+        close(a, b, rtol=1e-10, atol=1e-12)
+    (gm[0] * gm[0]).sum().backward()
+    (gt[0] * gt[0]).sum().backward()
+    close(pm.grad, pt_.grad, rtol=1e-8, atol=1e-10)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
