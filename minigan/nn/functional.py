@@ -36,7 +36,7 @@ from ..random import uniform_array
 
 __all__ = [
     "linear", "conv2d", "conv_transpose2d", "dropout", "avg_pool2d", "interpolate",
-    "upsample_nearest", "pad", "one_hot",
+    "upsample_nearest", "pad", "one_hot", "embedding",
     "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
     "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
@@ -795,3 +795,4 @@ def one_hot(tensor, num_classes=-1):
 
 # --------------------------------------------------------------------- normalisation (defined in normalization.py)
 from .normalization import batch_norm, layer_norm  # noqa: E402,F401
+from .embedding import embedding  # noqa: E402,F401

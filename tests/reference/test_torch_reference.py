@@ -322,6 +322,41 @@ def test_embedding(padding_idx):
         assert not np.any(np.asarray(nn.Embedding(6, 4, padding_idx=padding_idx).weight)[row])
 
 
+@pytest.mark.parametrize("kw", [dict(max_norm=1.0), dict(max_norm=0.5, norm_type=1.0),
+                                dict(scale_grad_by_freq=True),
+                                dict(scale_grad_by_freq=True, padding_idx=2, max_norm=2.0)],
+                         ids=str)
+def test_embedding_max_norm_and_scale_grad_by_freq(kw):
+    t = tnn.Embedding(6, 4, **kw)
+    m = nn.Embedding(6, 4, **kw)
+    assert repr(m) == repr(t)
+    copy_state(m, t)
+    idx = np.array([[0, 2, 5], [2, 2, 1]], dtype=np.int64)
+    for step in range(2):
+        ym, yt = m(minigan.tensor(idx)), t(torch.tensor(idx))
+        close(ym, yt)
+        close(m.weight, t.weight)  # max_norm renormalises the looked-up rows in place
+        g = randn(2, 3, 4, seed=step)
+        m.zero_grad()
+        t.zero_grad()
+        ym.backward(mg(g))
+        yt.backward(tt(g))
+        close(m.weight.grad, t.weight.grad)
+    w = randn(6, 4, seed=3)
+    close(F.embedding(minigan.tensor(idx), mg(w), padding_idx=-1, max_norm=1.5),
+          TF.embedding(torch.tensor(idx), tt(w), padding_idx=-1, max_norm=1.5))
+
+
+def test_embedding_from_pretrained():
+    w = randn(5, 3)
+    for freeze in (True, False):
+        m = nn.Embedding.from_pretrained(mg(w), freeze=freeze, padding_idx=1)
+        t = tnn.Embedding.from_pretrained(tt(w), freeze=freeze, padding_idx=1)
+        assert m.weight.requires_grad == t.weight.requires_grad
+        assert repr(m) == repr(t)
+        close(m(minigan.tensor(np.array([1, 4]))), t(torch.tensor(np.array([1, 4]))))
+
+
 # ---------------------------------------------------------------- activations
 ACTIVATIONS = [
     ("ReLU", (), {}),
