@@ -1,7 +1,8 @@
 """Weight initialisation with PyTorch's names and formulas (``torch.nn.init``).
 
 Each function fills its tensor **in place** (under ``no_grad``, so it works
-on Parameters), draws from minigan's seeded generator, and returns the tensor.
+on Parameters), draws from minigan's seeded generator (or from the NumPy
+``generator=`` given in place of PyTorch's), and returns the tensor.
 
 For a weight of shape (out, in, *kernel) the fans are
 
@@ -83,16 +84,32 @@ def _calculate_correct_fan(tensor, mode):
     return fan_in if mode == "fan_in" else fan_out
 
 
-def uniform_(tensor, a=0.0, b=1.0):
-    """Fill with U(a, b)."""
+def _from_generator(tensor, generator, draw):
+    """Fill ``tensor`` with ``draw(generator)`` (a NumPy/CuPy Generator given
+    in place of PyTorch's ``torch.Generator``), cast to the tensor's dtype."""
+    if not hasattr(generator, "standard_normal"):
+        raise TypeError(f"generator must be a numpy.random.Generator (or CuPy's), "
+                        f"got {type(generator).__name__}")
+    xp = backend.get_array_module(tensor._data)
+    arr = xp.asarray(draw(generator)).astype(tensor.dtype).reshape(tensor.shape)
+    with no_grad():
+        return tensor.copy_(Tensor._wrap(backend.to_device(arr, tensor.device)))
+
+
+def uniform_(tensor, a=0.0, b=1.0, generator=None):
+    """Fill with U(a, b), from minigan's seeded generator unless ``generator`` is given."""
     _check_tensor(tensor, "uniform_")
+    if generator is not None:
+        return _from_generator(tensor, generator, lambda g: g.uniform(a, b, tensor.shape))
     with no_grad():
         return tensor.uniform_(a, b)
 
 
-def normal_(tensor, mean=0.0, std=1.0):
-    """Fill with N(mean, std^2)."""
+def normal_(tensor, mean=0.0, std=1.0, generator=None):
+    """Fill with N(mean, std^2), from minigan's seeded generator unless ``generator`` is given."""
     _check_tensor(tensor, "normal_")
+    if generator is not None:
+        return _from_generator(tensor, generator, lambda g: g.normal(mean, std, tensor.shape))
     with no_grad():
         return tensor.normal_(mean, std)
 
@@ -112,22 +129,22 @@ def ones_(tensor):
     return constant_(tensor, 1.0)
 
 
-def xavier_uniform_(tensor, gain=1.0):
+def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-b, b) with b = gain * sqrt(6 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def xavier_normal_(tensor, gain=1.0):
+def xavier_normal_(tensor, gain=1.0, generator=None):
     """N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out))."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     std = gain * math.sqrt(2.0 / float(fan_in + fan_out))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
-def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """U(-b, b) with b = sqrt(3) * gain / sqrt(fan), gain = calculate_gain(nonlinearity, a).
 
     ``a`` is the negative slope of the leaky ReLU that follows. PyTorch's
@@ -137,18 +154,18 @@ def kaiming_uniform_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
     bound = math.sqrt(3.0) * std
-    return uniform_(tensor, -bound, bound)
+    return uniform_(tensor, -bound, bound, generator)
 
 
-def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu"):
+def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", generator=None):
     """N(0, std^2) with std = gain / sqrt(fan)."""
     if 0 in tensor.shape:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_calculate_correct_fan(tensor, mode))
-    return normal_(tensor, 0.0, std)
+    return normal_(tensor, 0.0, std, generator)
 
 
-def orthogonal_(tensor, gain=1.0):
+def orthogonal_(tensor, gain=1.0, generator=None):
     """A (semi-)orthogonal matrix times ``gain`` (Saxe et al. 2013), viewing the
     tensor as (size(0), numel / size(0)): the Q of the QR decomposition of a
     Gaussian matrix, with the signs fixed by diag(R) so Q is uniformly
@@ -162,7 +179,10 @@ def orthogonal_(tensor, gain=1.0):
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
     xp = backend.get_array_module(tensor._data)
-    flat = normal_array((rows, cols), tensor.dtype, tensor.device)
+    if generator is None:
+        flat = normal_array((rows, cols), tensor.dtype, tensor.device)
+    else:
+        flat = xp.asarray(generator.standard_normal((rows, cols))).astype(tensor.dtype)
     if rows < cols:
         flat = flat.T
     q, r = xp.linalg.qr(flat)

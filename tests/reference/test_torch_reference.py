@@ -1107,6 +1107,17 @@ def test_init_distributions(name, kw, shape):
         np.testing.assert_allclose(small, 1.5 ** 2 * np.eye(len(small)), atol=1e-4)
 
 
+@pytest.mark.parametrize("name,kw", INIT_CASES, ids=str)
+def test_init_generator_argument(name, kw):
+    """PyTorch's generator= keyword: minigan takes a NumPy Generator there,
+    and the same seed gives the same fill."""
+    a = getattr(init, name)(minigan.zeros(20, 30), **kw, generator=np.random.default_rng(3))
+    b = getattr(init, name)(minigan.zeros(20, 30), **kw, generator=np.random.default_rng(3))
+    np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+    assert a.dtype == np.float32
+    getattr(tnn.init, name)(torch.empty(20, 30), **kw, generator=torch.Generator().manual_seed(3))
+
+
 @pytest.mark.parametrize("name", ["zeros_", "ones_"])
 def test_init_constants(name):
     m = minigan.zeros(3, 4) + 0.5
