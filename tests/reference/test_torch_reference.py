@@ -924,6 +924,8 @@ def test_loss_modules(name, kw, kind):
 
 # ================================================================ optimizers
 OPTIM_CASES = [
+    ("SGD", dict(lr=0.1)),
+    ("SGD", dict(lr=0.1, weight_decay=0.1, maximize=True)),
     ("SGD", dict(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01)),
     ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, maximize=True)),
     ("Adam", dict(lr=0.01, betas=(0.5, 0.999), weight_decay=0.1)),
@@ -947,6 +949,8 @@ def _optim_run(lib_optim, params, kw, name, groups, scheduler=None, steps=5, sch
     for step in range(steps):
         opt.zero_grad()
         for i, p in enumerate(params):
+            if step == 2 and i == 0:  # no gradient this step: skipped, its step count too
+                continue
             g = randn(*p.shape, seed=100 * step + i)
             if isinstance(p, torch.Tensor):
                 p.grad = torch.tensor(g)
