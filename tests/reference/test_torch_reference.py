@@ -638,6 +638,47 @@ def test_load_state_dict_result_like_torch():
         m.load_state_dict(sd)
 
 
+def _critic(lib, norm):
+    layers = [lib.Conv2d(2, 4, 3, stride=2, padding=1), lib.LeakyReLU(0.2),
+              lib.ConvTranspose2d(4, 3, 4, stride=2, padding=1),
+              lib.BatchNorm2d(3) if norm == "bn" else lib.Identity(), lib.Softplus(beta=2.0),
+              lib.Conv2d(3, 3, 3, padding="same", groups=3, padding_mode="reflect"),
+              lib.AvgPool2d(2), lib.Upsample(scale_factor=2), lib.Tanh(),
+              lib.Flatten(), lib.LayerNorm(3 * 6 * 6) if norm == "ln" else lib.Identity(),
+              lib.Linear(3 * 6 * 6, 5), lib.Sigmoid(), lib.Linear(5, 1)]
+    if norm == "sn":
+        sn = nn.utils.spectral_norm if lib is nn else tnn.utils.spectral_norm
+        layers = [sn(a) if isinstance(a, (lib.Conv2d, lib.ConvTranspose2d, lib.Linear)) else a
+                  for a in layers]
+    return lib.Sequential(*layers).double()
+
+
+@pytest.mark.parametrize("norm", ["none", "ln", "bn", "sn"])
+def test_gradient_penalty_second_derivatives(norm):
+    """WGAN-GP's penalty (||d D(x) / dx|| - 1)^2 differentiated w.r.t. every
+    parameter: double backward through each layer, against torch's, in float64."""
+    m, t = _critic(nn, norm), _critic(tnn, norm)
+    copy_state(m, t)
+    x = randn(3, 2, 6, 6, dtype=np.float64)
+    xm, xt = mg(x, True), tt(x, True)
+    (gm,) = minigan.grad(m(xm).sum(), [xm], create_graph=True)
+    (gt,) = torch.autograd.grad(t(xt).sum(), [xt], create_graph=True)
+    close(gm, gt, rtol=1e-9, atol=1e-11, what="d D / dx")
+    pen_m = ((gm.reshape(3, -1).square().sum(1).sqrt() - 1.0) ** 2).mean()
+    pen_t = ((gt.reshape(3, -1).square().sum(1).sqrt() - 1.0) ** 2).mean()
+    close(pen_m, pen_t, rtol=1e-9, atol=1e-11, what="penalty")
+    m.zero_grad()
+    t.zero_grad()
+    pen_m.backward()
+    pen_t.backward()
+    for (k, pm), (_, pt) in zip(m.named_parameters(), t.named_parameters()):
+        if pt.grad is None:  # the last bias does not reach d D / dx
+            assert pm.grad is None or not np.any(np.asarray(pm.grad)), k
+            continue
+        close(pm.grad, pt.grad, rtol=1e-7, atol=1e-10, what=f"d penalty / d {k}")
+    close(xm.grad, xt.grad, rtol=1e-7, atol=1e-10, what="d penalty / dx")
+
+
 # ---------------------------------------------------------------- spectral norm
 @pytest.mark.parametrize("make,in_shape", [
     (lambda lib: lib.Linear(5, 7), (3, 5)),
