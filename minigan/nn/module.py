@@ -237,8 +237,13 @@ class Module:
                         if device is not None:
                             arr = backend.to_device(arr, backend.normalize_device(device))
                         t._data = arr
-                        if t.grad is not None:
-                            t.grad = None
+                        if t.grad is not None:  # the gradient follows, as in PyTorch
+                            g = t.grad._data
+                            if dtype is not None and np.issubdtype(g.dtype, np.floating):
+                                g = g.astype(dtype)
+                            if device is not None:
+                                g = backend.to_device(g, backend.normalize_device(device))
+                            t.grad = Tensor._wrap(g)
         return self
 
     def cpu(self):

@@ -623,6 +623,18 @@ def test_module_traversal_and_state_dict_like_torch():
     assert m.eval() is m and not m.seq[1].training
 
 
+def test_module_double_converts_gradients_too():
+    m, t = nn.Linear(3, 2), tnn.Linear(3, 2)
+    copy_state(m, t)
+    x = randn(4, 3)
+    m(mg(x)).sum().backward()
+    t(tt(x)).sum().backward()
+    m.double()
+    t.double()
+    close(m.weight.grad, t.weight.grad)  # kept, and cast like the parameter
+    close(m.bias.grad, t.bias.grad)
+
+
 def test_load_state_dict_result_like_torch():
     m, t = _shared(nn), _shared(tnn)
     sd = {k: v.numpy() for k, v in t.state_dict().items()}
