@@ -42,7 +42,13 @@ class LRScheduler:
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
         self._step_count = 0
-        self.step()
+        # PyTorch's flag: True only during the constructor's step, where
+        # schedules whose get_lr is recursive keep the current lrs
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self) -> list:
         raise NotImplementedError(f"{type(self).__name__} must implement get_lr()")
@@ -141,7 +147,9 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0:
+        # the constructor's step keeps the lr, also when resuming (last_epoch
+        # given): otherwise the resumed schedule would run one decay ahead
+        if self._is_initial:
             return [group["lr"] for group in self.optimizer.param_groups]
         return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
 
