@@ -15,6 +15,7 @@ counts as epoch 0 (``last_epoch`` becomes 0). ``state_dict()`` is plain data.
 """
 from __future__ import annotations
 
+import math
 import types
 from collections import Counter
 
@@ -197,3 +198,72 @@ class LambdaLR(LRScheduler):
         for fn, fn_state in zip(self.lr_lambdas, saved):
             if fn_state is not None:
                 fn.__dict__.update(fn_state)
+
+
+class CosineAnnealingLR(LRScheduler):
+    r"""Cosine annealing from the initial lr down to ``eta_min`` over ``T_max``
+    epochs (Loshchilov & Hutter, SGDR, without restarts):
+
+    .. math:: \text{lr}_e = \eta_{min} + \tfrac12 (\text{lr}_0 - \eta_{min})
+              (1 + \cos(\pi e / T_{max}))
+
+    computed recursively from the current lr, exactly as PyTorch does (so it
+    chains with other schedulers), and past ``T_max`` it climbs back up."""
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
+                 last_epoch: int = -1):
+        self.T_max = T_max
+        self.eta_min = eta_min
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        groups, e, t_max, eta = self.optimizer.param_groups, self.last_epoch, self.T_max, self.eta_min
+        if self._is_initial:
+            return [group["lr"] for group in groups]
+        if self._step_count == 1 and e > 0:
+            return [eta + (base - eta) * (1 + math.cos(e * math.pi / t_max)) / 2
+                    for base in self.base_lrs]
+        if (e - 1 - t_max) % (2 * t_max) == 0:
+            return [group["lr"] + (base - eta) * (1 - math.cos(math.pi / t_max)) / 2
+                    for base, group in zip(self.base_lrs, groups)]
+        return [(1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max))
+                * (group["lr"] - eta) + eta for group in groups]
+
+    def _get_closed_form_lr(self):
+        return [self.eta_min + (base - self.eta_min)
+                * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
+                for base in self.base_lrs]
+
+
+class LinearLR(LRScheduler):
+    r"""Scale the initial lr by a factor going linearly from ``start_factor``
+    to ``end_factor`` over ``total_iters`` epochs, then constant (a warm-up):
+
+    .. math:: \text{lr}_e = \text{lr}_0 \,(s + (f - s) \min(e, T) / T)"""
+
+    def __init__(self, optimizer: Optimizer, start_factor: float = 1.0 / 3,
+                 end_factor: float = 1.0, total_iters: int = 5, last_epoch: int = -1):
+        if start_factor > 1.0 or start_factor <= 0:
+            raise ValueError("Starting multiplicative factor expected to be greater than 0 "
+                             f"and less or equal to 1, got start_factor={start_factor}")
+        if end_factor > 1.0 or end_factor < 0:
+            raise ValueError("Ending multiplicative factor expected to be between 0 and 1, "
+                             f"got end_factor={end_factor}")
+        self.start_factor, self.end_factor = start_factor, end_factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        groups = self.optimizer.param_groups
+        if self.last_epoch == 0:
+            return [group["lr"] * self.start_factor for group in groups]
+        if self._is_initial or self.last_epoch > self.total_iters:
+            return [group["lr"] for group in groups]
+        step = self.end_factor - self.start_factor
+        factor = 1.0 + step / (self.total_iters * self.start_factor + (self.last_epoch - 1) * step)
+        return [group["lr"] * factor for group in groups]
+
+    def _get_closed_form_lr(self):
+        frac = min(self.total_iters, self.last_epoch) / self.total_iters
+        return [base * (self.start_factor + (self.end_factor - self.start_factor) * frac)
+                for base in self.base_lrs]

@@ -1074,7 +1074,9 @@ SCHEDULERS = [
     ("ExponentialLR", dict(gamma=0.8)),
     ("LambdaLR", dict(lr_lambda=lambda e: 1.0 / (e + 1))),
     ("CosineAnnealingLR", dict(T_max=4, eta_min=0.001)),
+    ("CosineAnnealingLR", dict(T_max=2)),  # past T_max: climbs back
     ("LinearLR", dict(start_factor=0.5, total_iters=3)),
+    ("LinearLR", dict(start_factor=1.0, end_factor=0.1, total_iters=4)),
 ]
 
 
@@ -1094,10 +1096,35 @@ def test_lr_schedulers(sched, skw):
     assert [g["initial_lr"] for g in om.param_groups] == [g["initial_lr"] for g in ot.param_groups]
 
 
+@pytest.mark.parametrize("sched,skw", SCHEDULERS, ids=lambda v: str(v))
+def test_lr_schedulers_explicit_epoch_and_resume(sched, skw):
+    """step(epoch) uses the closed form; a scheduler rebuilt with last_epoch
+    (resuming) continues from there, as torch's."""
+    if not hasattr(optim.lr_scheduler, sched):
+        pytest.skip(f"minigan has no {sched}")
+    out = []
+    for lib, p in ((optim, nn.Parameter(minigan.zeros(2))), (torch.optim, torch.zeros(2, requires_grad=True))):
+        opt = lib.SGD([p], lr=0.2)
+        sch = getattr(lib.lr_scheduler, sched)(opt, **skw)
+        lrs = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for e in (3, 1, 5):
+                sch.step(e)
+                lrs.append(sch.get_last_lr()[0])
+            sch2 = getattr(lib.lr_scheduler, sched)(opt, **skw, last_epoch=5)
+            for _ in range(3):
+                sch2.step()
+                lrs.append(sch2.get_last_lr()[0])
+        out.append(lrs)
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-12)
+
+
 def test_lr_scheduler_state_dict_keys():
     t = torch.optim.lr_scheduler.StepLR(torch.optim.SGD([torch.zeros(1, requires_grad=True)]), 3)
     m = optim.lr_scheduler.StepLR(optim.SGD([nn.Parameter(minigan.zeros(1))]), 3)
-    for k in ("step_size", "gamma", "base_lrs", "last_epoch", "_step_count", "_last_lr"):
+    for k in ("step_size", "gamma", "base_lrs", "last_epoch", "_step_count", "_last_lr",
+              "_is_initial"):
         assert k in m.state_dict() and k in t.state_dict()
         assert m.state_dict()[k] == t.state_dict()[k], k
 
