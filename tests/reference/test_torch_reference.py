@@ -211,6 +211,32 @@ def test_conv_transpose2d_output_size():
     close(m(mg(x), output_size=[1, 2, 7, 9]), t(tt(x), output_size=[1, 2, 7, 9]))
 
 
+REPRS = ["Linear(3, 4)", "Linear(3, 4, bias=False)", "Conv2d(3, 4, 3)",
+         "Conv2d(3, 4, (3, 2), stride=2, padding=1, dilation=2, bias=False, "
+         "padding_mode='reflect')",
+         "Conv2d(2, 4, 3, padding='same')", "Conv2d(2, 4, 3, padding='valid', groups=2)",
+         "ConvTranspose2d(3, 4, 4, 2, 1)",
+         "ConvTranspose2d(4, 4, 3, stride=2, output_padding=1, groups=2)",
+         "Embedding(5, 3)", "Embedding(5, 3, padding_idx=1)", "ReLU()", "ReLU(inplace=True)",
+         "LeakyReLU(0.2)", "LeakyReLU(0.2, inplace=True)", "Tanh()", "Sigmoid()", "Softplus()",
+         "Softplus(beta=2, threshold=10)", "Softmax(dim=1)", "LogSoftmax(dim=-1)", "Softmax()",
+         "Dropout()", "Dropout(0.3)", "AvgPool2d(2)", "AvgPool2d(3, 2, 1)",
+         "Upsample(scale_factor=2)", "Upsample(size=(4, 5))", "Flatten()",
+         "Unflatten(1, (2, 3))", "Identity()", "Sequential(Linear(2, 3), ReLU())",
+         "ModuleList([Linear(1, 1)])", "ModuleDict({'a': Linear(1, 1)})",
+         pytest.param("BatchNorm2d(3)", marks=pytest.mark.xfail(
+             reason="normalization.py: BatchNorm's repr lacks torch 2.13's bias=...")),
+         pytest.param("LayerNorm(5)", marks=pytest.mark.xfail(
+             reason="normalization.py: LayerNorm's repr lacks torch 2.13's bias=..."))]
+
+
+@pytest.mark.parametrize("expr", REPRS)
+def test_repr_like_torch(expr):
+    m = eval(expr, {k: getattr(nn, k) for k in dir(nn)})
+    t = eval(expr, {k: getattr(tnn, k) for k in dir(tnn) if not k.startswith("_")})
+    assert repr(m) == repr(t)
+
+
 # ---------------------------------------------------------------- normalisation
 BN_CASES = [
     dict(),
@@ -242,6 +268,22 @@ def test_batch_norm(kw, kind, shape):
     t.eval()
     compare_module(m, t, randn(*shape, seed=99), copy=False)
     check_params_equal(m, t)
+
+
+@pytest.mark.xfail(reason="normalization.py (not this audit's to edit): BatchNorm1d/2d take no "
+                          "device/dtype and no keyword-only bias (torch 2.13)", strict=True)
+def test_batch_norm_device_dtype_and_bias_arguments():
+    m = nn.BatchNorm2d(3, 1e-5, 0.1, True, True, "cpu", np.float64, bias=False)
+    t = tnn.BatchNorm2d(3, 1e-5, 0.1, True, True, "cpu", torch.float64, bias=False)
+    assert list(m.state_dict()) == list(t.state_dict())
+    assert m.weight.dtype == np.float64
+
+
+@pytest.mark.xfail(reason="normalization.py (not this audit's to edit): LayerNorm takes no "
+                          "device/dtype", strict=True)
+def test_layer_norm_device_dtype_arguments():
+    m = nn.LayerNorm(4, 1e-5, True, True, "cpu", np.float64)
+    assert m.weight.dtype == np.float64
 
 
 def test_batch_norm_eval_from_loaded_running_stats():
