@@ -11,6 +11,7 @@ from collections import namedtuple
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.tensor import Tensor
 from ._operands import as_tensor, constant
 from .shape import broadcast_to, getitem, reshape
 
@@ -120,6 +121,10 @@ def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 
 def _max_or_min(x, axis, keepdims, dim, keepdim, sign):
     x = as_tensor(x)
+    if isinstance(dim, Tensor):  # torch.max(input, other): elementwise
+        from .elementwise import maximum, minimum
+
+        return (maximum if sign > 0 else minimum)(x, dim)
     if dim is not None and not isinstance(dim, (tuple, list)):
         # PyTorch: x.max(dim) returns (values, indices)
         keep = bool(keepdim if keepdim is not None else keepdims)
@@ -143,15 +148,19 @@ def _max_or_min(x, axis, keepdims, dim, keepdim, sign):
     return Max(_axes(axis, x.ndim), keepdims, sign)(x)
 
 
-def max(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """Largest element (over ``axis``). With PyTorch's ``dim=`` it returns
-    ``(values, indices)``, as ``torch.max(x, dim)`` does, and the gradient
-    of the values flows to those indices only (ties included)."""
+def max(x, dim=None, keepdim=None, *, axis=None, keepdims=False):  # noqa: A001
+    """Largest element, PyTorch's ``torch.max``: ``max(x)`` is the largest
+    value; ``max(x, dim)`` (an int, positional or ``dim=``) returns
+    ``(values, indices)``, and the gradient of the values flows to those
+    indices only (ties included); ``max(x, other)`` with a Tensor is the
+    elementwise maximum. NumPy's ``axis=`` (an int or a tuple, as does a
+    tuple ``dim``) gives the values only, with the gradient shared among ties."""
     return _max_or_min(x, axis, keepdims, dim, keepdim, 1)
 
 
-def min(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
-    """Smallest element (over ``axis``); ``dim=`` returns ``(values, indices)``."""
+def min(x, dim=None, keepdim=None, *, axis=None, keepdims=False):  # noqa: A001
+    """Smallest element, PyTorch's ``torch.min`` (see :func:`max`): an int
+    ``dim`` returns ``(values, indices)``, a Tensor gives the elementwise minimum."""
     return _max_or_min(x, axis, keepdims, dim, keepdim, -1)
 
 

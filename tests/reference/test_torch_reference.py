@@ -789,6 +789,19 @@ def test_max_min_with_dim_route_tied_gradients_to_the_index(name, dim, keepdim):
     close(xm.grad, xt.grad)
 
 
+def test_max_min_positional_dim_and_other_tensor_like_torch():
+    x = randn(3, 4)
+    for name in ("max", "min"):
+        rm, rt = getattr(mg(x), name)(1), getattr(tt(x), name)(1)  # (values, indices)
+        close(rm[0], rt[0])
+        np.testing.assert_array_equal(np.asarray(rm[1]), rt[1].numpy())
+        rm, rt = getattr(minigan, name)(mg(x), 0, True), getattr(torch, name)(tt(x), 0, True)
+        close(rm.values, rt.values)
+        close(getattr(minigan, name)(mg(x)), getattr(torch, name)(tt(x)))
+        y = randn(3, 4, seed=1)
+        close(getattr(minigan, name)(mg(x), mg(y)), getattr(torch, name)(tt(x), tt(y)))
+
+
 # ================================================================ functional
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2),
                                 dict(padding=(0, 2), stride=(1, 3)), dict(padding="same"),
