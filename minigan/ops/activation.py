@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.tensor import Tensor
 from ._operands import as_tensor, constant, float_operand
 from .elementwise import where
 from .reduce import logsumexp
@@ -114,8 +116,8 @@ def log_softmax(x, axis=-1, *, dim=None):
 
 class Softmax(Function):
     """y_i = e^(x_i - m) / sum_j e^(x_j - m) along ``axis`` (m = max x, which
-    cancels);  dx = y * (g - sum(g * y)), written with ops so it is itself
-    differentiable. One node instead of the seven of exp(x - logsumexp(x)):
+    cancels);  dx = y * (g - sum(g * y)), written with ops when a graph is
+    being recorded (so it is itself differentiable) and on arrays otherwise. One node instead of the seven of exp(x - logsumexp(x)):
     attention maps are the largest tensors in SAGAN."""
 
     def __init__(self, axis):
@@ -134,6 +136,14 @@ class Softmax(Function):
         from .reduce import sum
 
         y = self.output(0)
+        if not is_grad_enabled():
+            # no graph to record: the same formula in three passes and one buffer
+            xp = self.xp
+            t = xp.multiply(g._data, y._data)
+            s = t.sum(axis=self.axis, keepdims=True)
+            xp.subtract(g._data, s, out=t)
+            t *= y._data
+            return Tensor._wrap(t)
         return y * (g - sum(g * y, self.axis, keepdims=True))
 
 
