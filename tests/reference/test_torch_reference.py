@@ -32,6 +32,8 @@ from minigan.nn.utils import spectral_norm  # noqa: E402
 torch.set_num_threads(1)
 
 RTOL, ATOL = 1e-4, 1e-5
+# torch's own note about copying the input for an even 'same' kernel
+pytestmark = pytest.mark.filterwarnings("ignore:Using padding='same':UserWarning")
 
 
 @pytest.fixture(autouse=True)
@@ -464,7 +466,8 @@ def test_functional_activations():
     x[0, :3] = [0.0, 25.0, -25.0]
     cases = [
         ("relu", {}), ("leaky_relu", {}), ("leaky_relu", dict(negative_slope=0.3)),
-        ("sigmoid", {}), ("tanh", {}), ("softplus", {}), ("softplus", dict(beta=3.0, threshold=5.0)),
+        ("sigmoid", {}), ("tanh", {}), ("softplus", {}),
+        ("softplus", dict(beta=3.0, threshold=5.0)),
         ("softmax", dict(dim=0)), ("log_softmax", dict(dim=1)),
     ]
     for name, kw in cases:
@@ -549,7 +552,8 @@ def test_interpolate_recompute_scale_factor_differs_and_matches():
     assert not torch.equal(a, b)  # the case distinguishes the two rules
     close(F.interpolate(mg(x), scale_factor=1.7), a)
     close(F.interpolate(mg(x), scale_factor=1.7, recompute_scale_factor=True), b)
-    for kw in (dict(size=(3, 3), recompute_scale_factor=True), dict(scale_factor=2, antialias=True)):
+    for kw in (dict(size=(3, 3), recompute_scale_factor=True),
+               dict(scale_factor=2, antialias=True)):
         with pytest.raises((ValueError, RuntimeError)):
             TF.interpolate(tt(x), **kw)
         with pytest.raises(ValueError):
@@ -622,8 +626,9 @@ def test_module_list_and_dict_keys():
                 def forward(self, x):
                     for b in self.blocks:
                         x = b(x)
-                    return self.heads["b"](x) + self.heads["a"](x).sum(-1, keepdims=True) \
-                        if lib is nn else self.heads["b"](x) + self.heads["a"](x).sum(-1, keepdim=True)
+                    a = self.heads["a"](x)
+                    return self.heads["b"](x) + (a.sum(-1, keepdims=True) if lib is nn
+                                                 else a.sum(-1, keepdim=True))
             self.net = N()
     m, t = Net(nn).net, Net(tnn).net
     assert list(m.state_dict()) == list(t.state_dict())
@@ -734,14 +739,13 @@ def test_gradient_penalty_second_derivatives(norm):
 
 
 # ---------------------------------------------------------------- spectral norm
-@pytest.mark.parametrize("make,in_shape", [
-    (lambda lib: lib.Linear(5, 7), (3, 5)),
-    (lambda lib: lib.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5)),
-    (lambda lib: lib.ConvTranspose2d(3, 4, 4, stride=2, padding=1), (2, 3, 3, 3)),
-    (lambda lib: lib.ConvTranspose2d(3, 4, 4, stride=2, padding=1), (2, 3, 3, 3)),
+@pytest.mark.parametrize("make,in_shape,iters", [
+    (lambda lib: lib.Linear(5, 7), (3, 5), 1),
+    (lambda lib: lib.Conv2d(3, 4, 3, padding=1), (2, 3, 5, 5), 1),
+    (lambda lib: lib.ConvTranspose2d(3, 4, 4, stride=2, padding=1), (2, 3, 3, 3), 1),
+    (lambda lib: lib.ConvTranspose2d(3, 4, 4, stride=2, padding=1), (2, 3, 3, 3), 2),
 ], ids=["linear", "conv", "convT", "convT-2iters"])
-def test_spectral_norm(make, in_shape, request):
-    iters = 2 if "2iters" in request.node.name else 1
+def test_spectral_norm(make, in_shape, iters):
     t = tnn.utils.spectral_norm(make(tnn), n_power_iterations=iters)
     m = spectral_norm(make(nn), n_power_iterations=iters)
     t_sd = t.state_dict()
@@ -819,7 +823,8 @@ def test_functional_conv2d(kw):
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
-                                dict(groups=2, dilation=2), dict(stride=(2, 3), output_padding=(1, 2))],
+                                dict(groups=2, dilation=2),
+                                dict(stride=(2, 3), output_padding=(1, 2))],
                          ids=str)
 def test_functional_conv_transpose2d(kw):
     x, w, b = randn(2, 4, 4, 5), randn(4, 3, 3, 3, seed=1), randn(3 * kw.get("groups", 1), seed=2)
@@ -1158,7 +1163,8 @@ def test_lr_schedulers_explicit_epoch_and_resume(sched, skw):
     if not hasattr(optim.lr_scheduler, sched):
         pytest.skip(f"minigan has no {sched}")
     out = []
-    for lib, p in ((optim, nn.Parameter(minigan.zeros(2))), (torch.optim, torch.zeros(2, requires_grad=True))):
+    for lib, p in ((optim, nn.Parameter(minigan.zeros(2))),
+                   (torch.optim, torch.zeros(2, requires_grad=True))):
         opt = lib.SGD([p], lr=0.2)
         sch = getattr(lib.lr_scheduler, sched)(opt, **skw)
         lrs = []
@@ -1351,11 +1357,98 @@ def test_clip_grad_norm_edge_cases():
     # no gradients at all, a single tensor, an infinite gradient
     pm, pt = nn.Parameter(minigan.zeros(3)), torch.zeros(3, requires_grad=True)
     close(np.asarray(utils.clip_grad_norm_([pm], 1.0)), torch.nn.utils.clip_grad_norm_([pt], 1.0))
-    pm.grad, pt.grad = mg(np.array([3.0, 4.0, 0.0], np.float32)), tt(np.array([3.0, 4.0, 0.0], np.float32))
-    close(np.asarray(utils.clip_grad_norm_(pm, 1.0, 3.0)), torch.nn.utils.clip_grad_norm_(pt, 1.0, 3.0))
+    g = np.array([3.0, 4.0, 0.0], np.float32)
+    pm.grad, pt.grad = mg(g), tt(g)
+    close(np.asarray(utils.clip_grad_norm_(pm, 1.0, 3.0)),
+          torch.nn.utils.clip_grad_norm_(pt, 1.0, 3.0))
     close(pm.grad, pt.grad)
-    pm.grad, pt.grad = mg(np.array([np.inf, 1.0, 0.0], np.float32)), tt(np.array([np.inf, 1.0, 0.0], np.float32))
+    g = np.array([np.inf, 1.0, 0.0], np.float32)
+    pm.grad, pt.grad = mg(g), tt(g)
     with pytest.raises(RuntimeError):
         utils.clip_grad_norm_(pm, 1.0, error_if_nonfinite=True)
     with pytest.raises(RuntimeError):
         torch.nn.utils.clip_grad_norm_(pt, 1.0, error_if_nonfinite=True)
+
+
+# ================================================================ errors
+def _lib(lib):
+    """(nn, functional, optim, tensor) of minigan ("m") or torch ("t")."""
+    if lib == "m":
+        return nn, F, optim, lambda a: minigan.tensor(np.array(a))
+    return tnn, TF, torch.optim, lambda a: torch.tensor(np.array(a))
+
+
+def _zeros(lib, *shape):
+    return _lib(lib)[3](np.zeros(shape, np.float32))
+
+
+def _param(lib):
+    return _lib(lib)[0].Parameter(_zeros(lib, 1))
+
+
+def _opt(lib, name, *groups, **kw):
+    return getattr(_lib(lib)[2], name)(list(groups) if groups else [_param(lib)], **kw)
+
+
+def _dup_param_groups(lib):
+    p = _param(lib)
+    return _opt(lib, "SGD", {"params": [p]}, {"params": [p]}, lr=0.1)
+
+
+def _sn_twice(lib):
+    L = _lib(lib)[0]
+    return L.utils.spectral_norm(L.utils.spectral_norm(L.Linear(2, 2)))
+
+
+ERROR_CASES = {
+    "conv groups": lambda lib: _lib(lib)[0].Conv2d(4, 6, 3, groups=4),
+    "conv same strided": lambda lib: _lib(lib)[0].Conv2d(4, 6, 3, stride=2, padding="same"),
+    "conv bad padding str": lambda lib: _lib(lib)[0].Conv2d(4, 6, 3, padding="full"),
+    "convT padding_mode": lambda lib: _lib(lib)[0].ConvTranspose2d(4, 6, 3,
+                                                                  padding_mode="reflect"),
+    "bn one value": lambda lib: _lib(lib)[0].BatchNorm1d(3)(_zeros(lib, 1, 3)),
+    "embedding oob": lambda lib: _lib(lib)[0].Embedding(3, 2)(_lib(lib)[3](np.array([3]))),
+    "ce oob": lambda lib: _lib(lib)[1].cross_entropy(_zeros(lib, 2, 3),
+                                                     _lib(lib)[3](np.array([0, 3]))),
+    "dropout p": lambda lib: _lib(lib)[0].Dropout(-0.1),
+    "interp both": lambda lib: _lib(lib)[1].interpolate(_zeros(lib, 1, 1, 2, 2), size=4,
+                                                        scale_factor=2),
+    "interp none": lambda lib: _lib(lib)[1].interpolate(_zeros(lib, 1, 1, 2, 2)),
+    "sn twice": _sn_twice,
+    "remove sn missing": lambda lib: _lib(lib)[0].utils.remove_spectral_norm(
+        _lib(lib)[0].Linear(2, 2)),
+    "loss reduction": lambda lib: _lib(lib)[1].mse_loss(_zeros(lib, 2), _zeros(lib, 2),
+                                                        reduction="avg"),
+    "bce logits shape": lambda lib: _lib(lib)[1].binary_cross_entropy_with_logits(
+        _zeros(lib, 3), _zeros(lib, 2)),
+    "load sd strict": lambda lib: _lib(lib)[0].Linear(2, 2).load_state_dict({}),
+    "load sd shape": lambda lib: _lib(lib)[0].Linear(2, 2).load_state_dict(
+        {"weight": _zeros(lib, 3, 2), "bias": _zeros(lib, 2)}),
+    "sgd lr": lambda lib: _opt(lib, "SGD", lr=-1),
+    "sgd nesterov": lambda lib: _opt(lib, "SGD", lr=0.1, nesterov=True),
+    "adam beta": lambda lib: _opt(lib, "Adam", betas=(1.0, 0.9)),
+    "adam eps": lambda lib: _opt(lib, "Adam", eps=-1),
+    "rmsprop alpha": lambda lib: _opt(lib, "RMSprop", alpha=-1),
+    "opt empty": lambda lib: _lib(lib)[2].SGD([], lr=0.1),
+    "opt dup param": _dup_param_groups,
+    "gain bad": lambda lib: _lib(lib)[0].init.calculate_gain("bogus"),
+    "kaiming 1d": lambda lib: _lib(lib)[0].init.kaiming_uniform_(_zeros(lib, 3)),
+    "xavier 1d": lambda lib: _lib(lib)[0].init.xavier_uniform_(_zeros(lib, 3)),
+    "orth 1d": lambda lib: _lib(lib)[0].init.orthogonal_(_zeros(lib, 3)),
+    "kaiming mode": lambda lib: _lib(lib)[0].init.kaiming_uniform_(_zeros(lib, 3, 3),
+                                                                  mode="fan_avg"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERROR_CASES))
+def test_errors_raised_like_torch(name):
+    """Where torch refuses an argument with ValueError / IndexError /
+    RuntimeError, minigan refuses it with the same exception type."""
+    fn = ERROR_CASES[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(Exception) as t_err:
+            fn("t")
+        with pytest.raises(Exception) as m_err:
+            fn("m")
+    assert m_err.type is t_err.type, (m_err.value, t_err.value)
