@@ -217,7 +217,8 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        groups, e, t_max, eta = self.optimizer.param_groups, self.last_epoch, self.T_max, self.eta_min
+        groups, e = self.optimizer.param_groups, self.last_epoch
+        t_max, eta = self.T_max, self.eta_min
         if self._is_initial:
             return [group["lr"] for group in groups]
         if self._step_count == 1 and e > 0:
