@@ -285,6 +285,8 @@ def _conv_weight_grad_array(xp, x, g, kernel, stride, padding, dilation):
     n, c = x.shape[:2]
     o, oh, ow = g.shape[1:]
     xpad = _padded_cln(xp, x, padding)
+    if _gemm_first_pays(o, c, kernel, x.shape[2:], (oh, ow), n, padding, x.itemsize):
+        return _conv_weight_grad_gemm_first(xp, xpad, g, kernel, stride, dilation)
     gcf = _contiguous(xp, g.transpose(1, 2, 3, 0)).reshape(o, oh * ow * n)
     k = c * kernel[0] * kernel[1]
     gw = None
@@ -311,6 +313,78 @@ def _channels_first(x, layout):
                    c, n * h * w)
 
 
+def _conv2d_array(xp, x, w, stride, padding, dilation):
+    """conv2d on arrays (see :class:`Conv2d`): im2col then one GEMM, or, when
+    W has few output channels, the GEMM first (:func:`_conv2d_gemm_first`)."""
+    n, c, h, wd = x.shape
+    o, _, kh, kw = w.shape
+    oh = conv_output_size(h, kh, stride[0], padding[0], dilation[0])
+    ow = conv_output_size(wd, kw, stride[1], padding[1], dilation[1])
+    layout = conv_layout(n, ow)
+    if layout == "cln" and _gemm_first_pays(o, c, (kh, kw), (h, wd), (oh, ow), n, padding,
+                                            x.itemsize):
+        return _conv2d_gemm_first(xp, x, w, stride, padding, dilation, (oh, ow))
+    w2 = w.reshape(o, c * kh * kw)
+    bands = _row_bands(oh, c * kh * kw * ow * n * x.itemsize)
+    if layout == "cln" and len(bands) > 1:
+        xpad = _padded_cln(xp, x, padding)
+        y = xp.empty((o, oh * ow * n), dtype=x.dtype)
+        for r0, r1 in bands:
+            cols = _cln_columns(xp, xpad, (kh, kw), stride, dilation, r0, r1, ow)
+            y[:, r0 * ow * n:r1 * ow * n] = _gemm(xp, w2, cols)
+    else:
+        cols = _im2col_array(xp, x, (kh, kw), stride, padding, dilation, layout)
+        y = _gemm(xp, w2, cols.reshape(c * kh * kw, n * oh * ow))
+    return _output_first(y, layout, o, n, oh, ow)
+
+
+def _gemm_first_pays(o, c, kernel, in_hw, out_hw, n, padding, itemsize):
+    """Whether a convolution with ``o`` output and ``c`` input channels should
+    multiply first and shift-add after (:func:`_conv2d_gemm_first`): its
+    (O kh kw, padded pixels) array must be at most half the im2col columns
+    (C kh kw, output pixels), and at most 4 bands in all. The output layer
+    of a generator (32 or 64 channels to 1 or 3) is the case: its columns
+    are 10-60x larger than the input they are gathered from."""
+    hp, wp = in_hw[0] + 2 * padding[0], in_hw[1] + 2 * padding[1]
+    gemm_first = o * kernel[0] * kernel[1] * hp * wp * n
+    return 2 * o * hp * wp <= c * out_hw[0] * out_hw[1] and gemm_first * itemsize <= 4 * BAND_BYTES
+
+
+def _conv2d_gemm_first(xp, x, w, stride, padding, dilation, out_hw):
+    """conv2d for few output channels: z = W (O kh kw, C) @ x_pad (C, Hp Wp N),
+    then y[o, a, b] = sum_{i,j} z[o, i, j, a s + i d, b s + j d]: the GEMM
+    reads the padded input once instead of its kh kw-fold columns."""
+    o, c, kh, kw = w.shape
+    n = x.shape[0]
+    (oh, ow), (sh, sw), (dh, dw) = out_hw, stride, dilation
+    xpad = _padded_cln(xp, x, padding)  # (C, Hp, Wp, N)
+    hp, wp = xpad.shape[1:3]
+    wk = _contiguous(xp, w.transpose(0, 2, 3, 1)).reshape(o * kh * kw, c)
+    z = _gemm(xp, wk, xpad.reshape(c, hp * wp * n)).reshape(o, kh, kw, hp, wp, n)
+    y = xp.zeros((o, oh, ow, n), dtype=x.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dh, j * dw
+            y += z[:, i, j, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw]
+    return y.transpose(3, 0, 1, 2)
+
+
+def _conv_weight_grad_gemm_first(xp, xpad, g, kernel, stride, dilation):
+    """dW for few output channels: g spread to where each kernel tap read
+    x_pad, gs (O, kh, kw, Hp, Wp, N), then dW (O kh kw, C) = gs @ x_pad^T."""
+    c, hp, wp, n = xpad.shape
+    o, oh, ow = g.shape[1:]
+    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    gs = xp.zeros((o, kh, kw, hp, wp, n), dtype=g.dtype)
+    gt = g.transpose(1, 2, 3, 0)  # (O, OH, OW, N)
+    for i in range(kh):
+        for j in range(kw):
+            r, q = i * dh, j * dw
+            gs[:, i, j, r:r + sh * (oh - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] = gt
+    gw = _gemm(xp, gs.reshape(o * kh * kw, hp * wp * n), xpad.reshape(c, hp * wp * n).T)
+    return xp.ascontiguousarray(gw.reshape(o, kh, kw, c).transpose(0, 3, 1, 2))
+
+
 class Conv2d(Function):
     """y = conv2d(x, W): x (N, C, H, W), W (O, C, kh, kw) -> (N, O, OH, OW),
     y[n, o] = sum_{c,u,v} W[o, c, u, v] x_pad[n, c, i s + u d, j s + v d];
@@ -321,25 +395,7 @@ class Conv2d(Function):
         self.stride, self.padding, self.dilation = stride, padding, dilation
 
     def forward(self, x, w):
-        n, c, h, wd = x.shape
-        o, _, kh, kw = w.shape
-        oh = conv_output_size(h, kh, self.stride[0], self.padding[0], self.dilation[0])
-        ow = conv_output_size(wd, kw, self.stride[1], self.padding[1], self.dilation[1])
-        layout = conv_layout(n, ow)
-        w2 = w.reshape(o, c * kh * kw)
-        bands = _row_bands(oh, c * kh * kw * ow * n * x.itemsize)
-        if layout == "cln" and len(bands) > 1:
-            xp = self.xp
-            xpad = _padded_cln(xp, x, self.padding)
-            y = xp.empty((o, oh * ow * n), dtype=x.dtype)
-            for r0, r1 in bands:
-                cols = _cln_columns(xp, xpad, (kh, kw), self.stride, self.dilation, r0, r1, ow)
-                y[:, r0 * ow * n:r1 * ow * n] = _gemm(xp, w2, cols)
-        else:
-            cols = _im2col_array(self.xp, x, (kh, kw), self.stride, self.padding, self.dilation,
-                                 layout)
-            y = _gemm(self.xp, w2, cols.reshape(c * kh * kw, n * oh * ow))
-        return _output_first(y, layout, o, n, oh, ow)
+        return _conv2d_array(self.xp, x, w, self.stride, self.padding, self.dilation)
 
     def backward(self, g):
         x, w = self.inputs
@@ -385,6 +441,14 @@ class ConvTranspose2d(Function):
                                      self.output_padding[a], self.dilation[a])
                     for a, (size, k) in enumerate(((h, kh), (wd, kw))))
         layout = conv_layout(n, wd)
+        if self.stride == (1, 1) and layout == "cln":
+            # stride 1: conv_t(x, W) = conv2d(x, W flipped, padding d (k - 1) - p);
+            # its columns have C_in kh kw rows against C_out kh kw here, so
+            # with few input channels (a 1-channel conv's backward) gather first
+            pad = tuple(d * (k - 1) - p for d, k, p in zip(self.dilation, (kh, kw), self.padding))
+            if min(pad) >= 0 and 2 * cin * out[0] * out[1] <= cout * h * wd:
+                flipped = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
+                return _conv2d_array(xp, x, flipped, (1, 1), pad, self.dilation)
         w2t = w.reshape(cin, cout * kh * kw).T
         bands = _row_bands(h, cout * kh * kw * wd * n * x.itemsize)
         if layout == "cln" and len(bands) > 1:  # columns a band of input rows at a time

@@ -453,3 +453,87 @@ def test_banded_columns_give_the_same_convolution_and_gradients(cfg, monkeypatch
     banded = run()
     for a, b in zip(whole, banded):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+# ------------------------------------------- few channels: GEMM first, or gather first
+def _count_calls(monkeypatch, module, name):
+    calls = []
+    real = getattr(module, name)
+    monkeypatch.setattr(module, name, lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+@pytest.mark.parametrize("cfg", CONV_CONFIGS, ids=CONV_IDS)
+def test_conv2d_to_one_channel_matches_loops_and_gradchecks(cfg, monkeypatch):
+    """A conv to one channel from eight (a generator's output layer) may
+    multiply first and shift-add after (conv._conv2d_gemm_first), with its
+    weight gradient likewise: the same numbers as the nested loops, to second
+    order. Batch 9 takes the "cln" layout, where that choice is made."""
+    from minigan.ops import conv as conv_ops
+
+    k, s, p, d, h, w = cfg
+    rng = np.random.default_rng(8)
+    x, wt = t64(rng, 9, 8, h, w), t64(rng, 1, 8, *k)
+    fwd = _count_calls(monkeypatch, conv_ops, "_conv2d_gemm_first")
+    dw = _count_calls(monkeypatch, conv_ops, "_conv_weight_grad_gemm_first")
+    y = F.conv2d(x, wt, None, s, p, d)
+    np.testing.assert_allclose(y.detach().numpy(), conv2d_ref(x.detach().numpy(), wt.detach().numpy(),
+                                                              None, s, p, d), rtol=1e-10, atol=1e-10)
+    f = lambda x, w: F.conv2d(x, w, None, s, p, d)  # noqa: E731
+    assert mg.gradcheck(f, (x, wt), mode="random")
+    assert mg.gradgradcheck(f, (x, wt), mode="random")
+    hp, wp, oh, ow = h + 2 * p, w + 2 * p, y.shape[2], y.shape[3]
+    if 2 * hp * wp <= 8 * oh * ow:  # the padded input is at most half the columns
+        assert fwd and dw
+
+
+@pytest.mark.parametrize("cfg", [c for c in CONVT_CONFIGS if c[1] == 1 and c[3] == 0],
+                         ids=[i for c, i in zip(CONVT_CONFIGS, CONVT_IDS) if c[1] == 1 and c[3] == 0])
+def test_stride_one_conv_transpose_from_one_channel_gathers_first(cfg, monkeypatch):
+    """A stride-1 transposed conv from one channel (the backward of a conv to
+    one channel) runs as conv2d with the flipped kernel: same numbers as the
+    scatter loops, to second order."""
+    from minigan.ops import conv as conv_ops
+
+    k, s, p, op, d, h, w = cfg
+    rng = np.random.default_rng(9)
+    x, wt = t64(rng, 9, 1, h, w), t64(rng, 1, 8, *k)
+    calls = _count_calls(monkeypatch, conv_ops, "_conv2d_array")
+    y = F.conv_transpose2d(x, wt, None, s, p, op, dilation=d)
+    ref = conv_transpose2d_ref(x.detach().numpy(), wt.detach().numpy(), None, s, p, op, d)
+    np.testing.assert_allclose(y.detach().numpy(), ref, rtol=1e-10, atol=1e-10)
+    if min(d * (kk - 1) - p for kk in k) >= 0 and y.shape[0] >= w:
+        assert calls  # the gather-first route was taken
+    f = lambda x, w: F.conv_transpose2d(x, w, None, s, p, op, dilation=d)  # noqa: E731
+    assert mg.gradcheck(f, (x, wt), mode="random")
+    assert mg.gradgradcheck(f, (x, wt), mode="random")
+
+
+def test_sagan_output_layer_takes_the_few_channel_routes(monkeypatch):
+    """SAGAN's last conv, 32 -> 1 channels 3x3 on 28x28 at batch 64: forward
+    multiplies first, its input gradient gathers first, its weight gradient
+    multiplies first, and all three agree with float64 loops' numbers."""
+    from minigan.ops import conv as conv_ops
+
+    calls = {name: _count_calls(monkeypatch, conv_ops, name)
+             for name in ("_conv2d_gemm_first", "_conv_weight_grad_gemm_first")}
+    rng = np.random.default_rng(10)
+    x = mg.tensor(rng.standard_normal((64, 32, 28, 28)).astype(np.float32), requires_grad=True)
+    w = mg.tensor(rng.standard_normal((1, 32, 3, 3)).astype(np.float32) * 0.1, requires_grad=True)
+    y = F.conv2d(x, w, None, 1, 1)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    gx, gw = mg.grad(y, [x, w], mg.tensor(g))
+    assert all(calls.values())
+    assert y.dtype == gx.dtype == gw.dtype == mg.float32
+    x64, w64 = x.detach().numpy().astype(np.float64), w.detach().numpy().astype(np.float64)
+    xp = np.pad(x64, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    ref = sum(np.einsum("c,nchw->nhw", w64[0, :, i, j], xp[:, :, i:i + 28, j:j + 28])
+              for i in range(3) for j in range(3))
+    np.testing.assert_allclose(y.detach().numpy()[:, 0], ref, rtol=1e-4, atol=1e-4)
+    gref = np.stack([np.einsum("nhw,nchw->c", g[:, 0], xp[:, :, i:i + 28, j:j + 28])
+                     for i in range(3) for j in range(3)], -1).reshape(32, 3, 3)
+    np.testing.assert_allclose(gw.numpy()[0], gref, rtol=1e-4, atol=1e-2)
+    gpad = np.pad(g[:, 0].astype(np.float64), ((0, 0), (1, 1), (1, 1)))
+    gxref = sum(w64[0, :, i, j][None, :, None, None] * gpad[:, None, 2 - i:30 - i, 2 - j:30 - j]
+                for i in range(3) for j in range(3))
+    np.testing.assert_allclose(gx.numpy(), gxref, rtol=1e-4, atol=1e-4)
