@@ -102,6 +102,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     return out
 
 
+def _float_dtype(dtype, who):
+    dtype = np.dtype(np.float32 if dtype is None else dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"{who}: parameters and statistics must be floating point, got dtype={dtype}")
+    return dtype
+
+
 def _as_shape(normalized_shape):
     if isinstance(normalized_shape, numbers.Integral):
         return (int(normalized_shape),)
@@ -149,7 +156,7 @@ class _BatchNorm(Module):
     _layout: str = ""
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
-                 track_running_stats=True):
+                 track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if not isinstance(num_features, numbers.Integral) or num_features <= 0:
             raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
@@ -162,16 +169,24 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        # PyTorch 2.13's keyword-only bias: affine=True, bias=False learns a scale only
+        self.use_bias = bool(bias)
+        dtype = _float_dtype(dtype, type(self).__name__)
         if affine:
-            self.weight = Parameter(factories.ones(self.num_features))
-            self.bias = Parameter(factories.zeros(self.num_features))
+            self.weight = Parameter(factories.ones(self.num_features, dtype=dtype, device=device))
         else:
             self.register_parameter("weight", None)
+        if affine and self.use_bias:
+            self.bias = Parameter(factories.zeros(self.num_features, dtype=dtype, device=device))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", factories.zeros(self.num_features))
-            self.register_buffer("running_var", factories.ones(self.num_features))
-            self.register_buffer("num_batches_tracked", factories.tensor(0, dtype=np.int64))
+            self.register_buffer("running_mean", factories.zeros(self.num_features, dtype=dtype,
+                                                                 device=device))
+            self.register_buffer("running_var", factories.ones(self.num_features, dtype=dtype,
+                                                               device=device))
+            self.register_buffer("num_batches_tracked", factories.tensor(0, dtype=np.int64,
+                                                                         device=device))
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -186,9 +201,10 @@ class _BatchNorm(Module):
 
     def reset_parameters(self) -> None:
         self.reset_running_stats()
-        if self.affine:
-            with no_grad():
+        with no_grad():
+            if self.weight is not None:
                 self.weight.fill_(1.0)
+            if self.bias is not None:
                 self.bias.zero_()
 
     def _check_input(self, x):
@@ -219,7 +235,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.use_bias}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -252,7 +269,8 @@ class LayerNorm(Module):
     ``bias=False``) have shape ``normalized_shape``.
     """
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True):
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None):
         super().__init__()
         self.normalized_shape = _as_shape(normalized_shape)
         if not self.normalized_shape or any(s <= 0 for s in self.normalized_shape):
@@ -260,10 +278,13 @@ class LayerNorm(Module):
                              f"tuple of positive ints, got {normalized_shape!r}")
         self.eps = eps
         self.elementwise_affine = elementwise_affine
+        self.use_bias = bool(bias)
+        dtype = _float_dtype(dtype, "LayerNorm")
         if elementwise_affine:
-            self.weight = Parameter(factories.ones(self.normalized_shape))
+            self.weight = Parameter(factories.ones(self.normalized_shape, dtype=dtype, device=device))
             if bias:
-                self.bias = Parameter(factories.zeros(self.normalized_shape))
+                self.bias = Parameter(factories.zeros(self.normalized_shape, dtype=dtype,
+                                                      device=device))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -282,4 +303,4 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.use_bias}")

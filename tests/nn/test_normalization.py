@@ -135,7 +135,7 @@ def test_batchnorm_state_dict_round_trip():
 
 def test_batchnorm_repr_and_reset():
     bn = nn.BatchNorm2d(16)
-    assert repr(bn) == ("BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, "
+    assert repr(bn) == ("BatchNorm2d(16, eps=1e-05, momentum=0.1, affine=True, bias=True, "
                         "track_running_stats=True)")
     bn(mg.randn(2, 16, 2, 2) + 3.0)
     bn.reset_running_stats()
@@ -323,3 +323,26 @@ def test_batch_norm_array_and_graph_backwards_agree_in_float32(train):
     for a, b in zip(fast, graph):
         assert a.dtype == b.dtype == mg.float32
         np.testing.assert_allclose(a.numpy(), b.detach().numpy(), rtol=1e-4, atol=1e-5)
+
+
+def test_norm_layers_take_device_dtype_and_bias_as_pytorch():
+    """PyTorch 2.13's signatures: BatchNorm(..., device, dtype, *, bias),
+    LayerNorm(..., bias, device, dtype); bias=False keeps the scale only."""
+    bn = nn.BatchNorm2d(3, 1e-5, 0.1, True, True, "cpu", np.float64, bias=False)
+    assert list(bn.state_dict()) == ["weight", "running_mean", "running_var", "num_batches_tracked"]
+    assert bn.bias is None and bn.weight.dtype == bn.running_var.dtype == mg.float64
+    _randomise_affine_weight = np.array([2.0, 0.5, 1.0])
+    with mg.no_grad():
+        bn.weight.copy_(_randomise_affine_weight)
+    x = mg.randn(4, 3, 2, 2).double() * 3 + 1
+    y = bn(x).detach().numpy()
+    xn = x.numpy()
+    ref = (xn - xn.mean((0, 2, 3), keepdims=True)) / np.sqrt(xn.var((0, 2, 3), keepdims=True) + 1e-5)
+    np.testing.assert_allclose(y, ref * _randomise_affine_weight[None, :, None, None], atol=1e-10)
+    bn.reset_parameters()
+    np.testing.assert_array_equal(bn.weight.detach().numpy(), np.ones(3))
+    ln = nn.LayerNorm(4, 1e-5, True, False, "cpu", np.float64)
+    assert ln.bias is None and ln.weight.dtype == mg.float64
+    assert repr(ln) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=False)"
+    with pytest.raises(TypeError, match="floating point"):
+        nn.BatchNorm1d(3, dtype=np.int64)

@@ -226,10 +226,7 @@ REPRS = ["Linear(3, 4)", "Linear(3, 4, bias=False)", "Conv2d(3, 4, 3)",
          "Upsample(scale_factor=2)", "Upsample(size=(4, 5))", "Flatten()",
          "Unflatten(1, (2, 3))", "Identity()", "Sequential(Linear(2, 3), ReLU())",
          "ModuleList([Linear(1, 1)])", "ModuleDict({'a': Linear(1, 1)})",
-         pytest.param("BatchNorm2d(3)", marks=pytest.mark.xfail(
-             reason="normalization.py: BatchNorm's repr lacks torch 2.13's bias=...")),
-         pytest.param("LayerNorm(5)", marks=pytest.mark.xfail(
-             reason="normalization.py: LayerNorm's repr lacks torch 2.13's bias=..."))]
+         "BatchNorm2d(3)", "BatchNorm2d(3, bias=False)", "LayerNorm(5)", "LayerNorm(5, bias=False)"]
 
 
 @pytest.mark.parametrize("expr", REPRS)
@@ -272,8 +269,6 @@ def test_batch_norm(kw, kind, shape):
     check_params_equal(m, t)
 
 
-@pytest.mark.xfail(reason="normalization.py (not this audit's to edit): BatchNorm1d/2d take no "
-                          "device/dtype and no keyword-only bias (torch 2.13)", strict=True)
 def test_batch_norm_device_dtype_and_bias_arguments():
     m = nn.BatchNorm2d(3, 1e-5, 0.1, True, True, "cpu", np.float64, bias=False)
     t = tnn.BatchNorm2d(3, 1e-5, 0.1, True, True, "cpu", torch.float64, bias=False)
@@ -281,8 +276,6 @@ def test_batch_norm_device_dtype_and_bias_arguments():
     assert m.weight.dtype == np.float64
 
 
-@pytest.mark.xfail(reason="normalization.py (not this audit's to edit): LayerNorm takes no "
-                          "device/dtype", strict=True)
 def test_layer_norm_device_dtype_arguments():
     m = nn.LayerNorm(4, 1e-5, True, True, "cpu", np.float64)
     assert m.weight.dtype == np.float64
