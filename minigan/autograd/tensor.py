@@ -340,5 +340,115 @@ def _install_methods():
                  "sum", "mean", "var", "std", "max", "min", "amax", "amin", "logsumexp",
                  "softmax", "log_softmax", "reshape", "view", "transpose", "permute", "flatten",
                  "squeeze", "unsqueeze", "broadcast_to", "expand", "clip", "clamp", "matmul",
-                 "maximum", "minimum", "sum_to", "square", "leaky_relu", "swapaxes", "pow"]:
+                 "maximum", "minimum", "sum_to", "square", "leaky_relu", "swapaxes", "pow",
+                 "mul", "norm", "sign", "log1p", "expm1", "erf", "rsqrt", "lerp", "clamp_min",
+                 "clamp_max", "chunk", "split", "repeat", "t"]:
         setattr(Tensor, name, getattr(ops, name))
+    for name, method in _TORCH_METHODS.items():
+        setattr(Tensor, name, method)
+
+
+def _scaled(self, other, alpha, who):
+    """``alpha * other`` for add/sub's ``alpha`` (PyTorch refuses a float
+    alpha when both operands are integers)."""
+    if alpha == 1:
+        return other
+    from .. import ops
+
+    ints = not _is_float(self.dtype) and not (isinstance(other, Tensor) and _is_float(other.dtype)
+                                              or isinstance(other, float))
+    if ints and isinstance(alpha, float):
+        raise RuntimeError(f"{who}: for integral input tensors, argument alpha must not be a "
+                           f"floating point number, got alpha={alpha}")
+    return ops.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
+
+
+def _add(self, other, *, alpha=1):
+    """self + alpha * other (PyTorch's ``Tensor.add``)."""
+    from .. import ops
+
+    return ops.add(self, _scaled(self, other, alpha, "add"))
+
+
+def _sub(self, other, *, alpha=1):
+    """self - alpha * other (PyTorch's ``Tensor.sub``)."""
+    from .. import ops
+
+    return ops.sub(self, _scaled(self, other, alpha, "sub"))
+
+
+def _div(self, other, *, rounding_mode=None):
+    """self / other; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient
+    (PyTorch's ``Tensor.div``)."""
+    from ..ops.elementwise import div_rounded
+
+    return div_rounded(self, other, rounding_mode)
+
+
+def _expand_as(self, other):
+    from .. import ops
+
+    return ops.expand(self, other.shape)
+
+
+def _view_as(self, other):
+    from .. import ops
+
+    return ops.view(self, other.shape)
+
+
+def _reshape_as(self, other):
+    from .. import ops
+
+    return ops.reshape(self, other.shape)
+
+
+def _type_as(self, other):
+    """This tensor with ``other``'s dtype and device (differentiable for float dtypes)."""
+    return self.to(device=other.device, dtype=other.dtype)
+
+
+def _new_size(size):
+    return tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
+
+
+def _new_zeros(self, *size, dtype=None, device=None, requires_grad=False):
+    """zeros with this tensor's dtype and device unless given (PyTorch's ``new_zeros``)."""
+    from .. import factories
+
+    return factories.zeros(*_new_size(size), dtype=dtype or self.dtype,
+                           device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_ones(self, *size, dtype=None, device=None, requires_grad=False):
+    """ones with this tensor's dtype and device unless given (PyTorch's ``new_ones``)."""
+    from .. import factories
+
+    return factories.ones(*_new_size(size), dtype=dtype or self.dtype,
+                          device=device or self.device, requires_grad=requires_grad)
+
+
+def _new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False):
+    """``fill_value`` everywhere, with this tensor's dtype and device unless given."""
+    from .. import factories
+
+    return factories.full(tuple(size) if isinstance(size, (tuple, list)) else size, fill_value,
+                          dtype=dtype or self.dtype, device=device or self.device,
+                          requires_grad=requires_grad)
+
+
+def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
+    """A copy of ``data`` with this tensor's dtype and device unless given
+    (a Python float list on an integer tensor becomes integers, as in PyTorch)."""
+    from .. import factories
+
+    return factories.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                            requires_grad=requires_grad)
+
+
+_TORCH_METHODS = {
+    "add": _add, "sub": _sub, "div": _div, "expand_as": _expand_as, "view_as": _view_as,
+    "reshape_as": _reshape_as, "type_as": _type_as, "new_zeros": _new_zeros,
+    "new_ones": _new_ones, "new_empty": _new_zeros, "new_full": _new_full,
+    "new_tensor": _new_tensor,
+}

@@ -4,9 +4,11 @@ compositions of primitives and need no backward of their own."""
 from .activation import leaky_relu, log_softmax, relu, sigmoid, softmax, softplus, tanh
 from .arithmetic import add, div, mul, neg, pow, square, sub
 from .conv import col2im, conv_output_size, im2col
-from .elementwise import (abs, cast, clamp, clip, clone, exp, log, maximum, minimum, sqrt,
-                          to_device, where)
+from .elementwise import (abs, cast, clamp, clamp_max, clamp_min, clip, clone, erf, exp, expm1,
+                          lerp, log, log1p, maximum, minimum, rsqrt, sign, sqrt, to_device, where)
 from .linalg import matmul
-from .reduce import amax, amin, logsumexp, max, mean, min, std, sum, var
-from .shape import (broadcast_to, cat, concatenate, expand, flatten, getitem, pad, permute,
-                    reshape, squeeze, stack, sum_to, swapaxes, transpose, unsqueeze, view)
+from .reduce import (amax, amin, logsumexp, max, mean, min, norm, std, sum, var,
+                     vector_norm)
+from .shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, pad,
+                    permute, repeat, reshape, split, squeeze, stack, sum_to, swapaxes, t,
+                    transpose, unsqueeze, view)

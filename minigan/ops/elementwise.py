@@ -1,4 +1,5 @@
-"""Elementwise math: exp, log, sqrt, abs, maximum, minimum, clip, where, casts.
+"""Elementwise math: exp, log, sqrt, abs, maximum, minimum, clip, where, casts,
+and PyTorch's sign, log1p, expm1, erf, rsqrt, clamp_min/clamp_max, lerp.
 
 Non-smooth ops (abs, maximum, minimum, clip) use a constant 0/1 mask in their
 backward, so their second derivative is zero away from the kinks; gradient
@@ -11,7 +12,8 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ._operands import as_tensor, binary_operands, constant, float_operand
+from ._operands import (_cast_const, as_tensor, binary_operands, constant, float_operand,
+                        is_float)
 from .arithmetic import _unbroadcast
 
 
@@ -222,3 +224,170 @@ def to_device(x, device):
 
 def clone(x):
     return Clone()(as_tensor(x))
+
+
+# ------------------------------------------------------------ PyTorch's extra elementwise ops
+class Sign(Function):
+    """y = sign(x) in {-1, 0, 1};  dx = 0 (piecewise constant, as in PyTorch)."""
+
+    def forward(self, x):
+        return self.xp.sign(x)
+
+    def backward(self, g):
+        return g * 0.0
+
+
+class Log1p(Function):
+    """y = ln(1 + x), accurate for tiny x where log(1 + x) rounds 1 + x;  dx = g / (1 + x)."""
+
+    def forward(self, x):
+        return self.xp.log1p(x)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        return g / (x + 1.0)
+
+
+class Expm1(Function):
+    """y = e^x - 1, accurate for tiny x;  dx = g * (y + 1)."""
+
+    def forward(self, x):
+        return self.xp.expm1(x)
+
+    def backward(self, g):
+        return g * (self.output(0) + 1.0)
+
+
+def _erf_array(x):
+    if backend.get_array_module(x) is np:
+        from scipy.special import erf as erf_np  # SciPy loads only when erf is used
+
+        return erf_np(x)
+    from cupyx.scipy.special import erf as erf_cp
+
+    return erf_cp(x)
+
+
+class Erf(Function):
+    """y = erf x = 2/sqrt(pi) int_0^x e^(-t^2) dt;  dx = g * 2/sqrt(pi) * e^(-x^2)."""
+
+    def forward(self, x):
+        return _erf_array(x).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        (x,) = self.inputs
+        return g * (2.0 / np.sqrt(np.pi)) * exp(-(x * x))
+
+
+class RoundedDiv(Function):
+    """y = a / b rounded toward zero ('trunc') or down ('floor'), PyTorch's
+    ``div(..., rounding_mode=)``; piecewise constant, so da = db = 0 as in PyTorch."""
+
+    def __init__(self, mode):
+        self.mode = mode
+
+    def forward(self, a, b):
+        xp = self.xp
+        if a.dtype.kind in "iu":
+            q = xp.floor_divide(a, b)
+            if self.mode == "trunc":  # floor is one below trunc where the exact quotient is negative
+                q = q + ((xp.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+            return q.astype(a.dtype, copy=False)
+        if self.mode == "floor":
+            return xp.floor_divide(a, b)
+        return xp.trunc(a / b)
+
+    def backward(self, g):
+        a, b = self._inputs
+        zero = g * 0.0
+        return _unbroadcast(zero, a), _unbroadcast(zero, b)
+
+
+def sign(x):
+    """-1, 0 or 1 elementwise (the dtype of ``x``, as in PyTorch); its gradient is 0."""
+    return Sign()(as_tensor(x))
+
+
+def log1p(x):
+    """ln(1 + x), exact for tiny x (integer tensors give float32)."""
+    return Log1p()(float_operand("log1p", x))
+
+
+def expm1(x):
+    """e^x - 1, exact for tiny x (integer tensors give float32)."""
+    return Expm1()(float_operand("expm1", x))
+
+
+def erf(x):
+    """The error function 2/sqrt(pi) int_0^x e^(-t^2) dt (integer tensors give float32)."""
+    return Erf()(float_operand("erf", x))
+
+
+def rsqrt(x):
+    """1 / sqrt(x) (inf at 0, as in PyTorch; integer tensors give float32)."""
+    from .arithmetic import pow as pow_
+
+    return pow_(float_operand("rsqrt", x), -0.5)
+
+
+def _one_sided_clamp(x, bound, upper, who):
+    x = as_tensor(x)
+    if isinstance(bound, Tensor):
+        # PyTorch's rule for tensor bounds: x's gradient where x is inside
+        # (ties included), the bound's where x is outside
+        a, b = binary_operands(who, x, bound)
+        inside = (a._data <= b._data) if upper else (a._data >= b._data)
+        return where(inside, a, b)
+    if bound is None:
+        raise TypeError(f"{who}: expected a number or a Tensor as the bound, got None")
+    return Clip(None, bound)(x) if upper else Clip(bound, None)(x)
+
+
+def clamp_min(x, min):  # noqa: A002 - PyTorch's argument name
+    """max(x, min) elementwise; ``min`` is a number or a Tensor (broadcast)."""
+    return _one_sided_clamp(x, min, False, "clamp_min")
+
+
+def clamp_max(x, max):  # noqa: A002 - PyTorch's argument name
+    """min(x, max) elementwise; ``max`` is a number or a Tensor (broadcast)."""
+    return _one_sided_clamp(x, max, True, "clamp_max")
+
+
+def lerp(input, end, weight):  # noqa: A002 - PyTorch's argument names
+    """input + weight * (end - input): gradients 1 - weight, weight and
+    end - input. ``weight`` is a number or a Tensor; ``input`` and ``end``
+    must share a dtype (PyTorch refuses float32 with float64 there too)."""
+    input, end = as_tensor(input), as_tensor(end)
+    if not is_float(input.dtype):
+        raise RuntimeError(f"lerp: expected a floating-point input, got dtype {input.dtype}")
+    if end.dtype != input.dtype:
+        raise RuntimeError(f"lerp: expected dtype {input.dtype} for `end` but got dtype {end.dtype}")
+    if isinstance(weight, Tensor) and weight.dtype != input.dtype:
+        if weight.ndim:
+            raise RuntimeError(f"lerp: expected dtype {input.dtype} for `weight` but got dtype "
+                               f"{weight.dtype}")
+        weight = cast(weight, input.dtype)  # a 0-d weight follows input, as in PyTorch
+    return input + weight * (end - input)
+
+
+def div_rounded(a, b, rounding_mode):
+    """a / b rounded as PyTorch's ``div(a, b, rounding_mode=)``: None is
+    true division, 'trunc' rounds toward zero and 'floor' down (integers stay
+    integers; dividing an integer by 0 is an error, as in PyTorch)."""
+    from .arithmetic import div
+
+    if rounding_mode is None:
+        return div(a, b)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found {rounding_mode!r}")
+    a, b = binary_operands("div", a, b)
+    if a.dtype.kind in "iub":
+        if a.dtype.kind == "b":
+            a, b = _cast_const(a, np.int64), _cast_const(b, np.int64)
+        if (b._data == 0).any():
+            raise RuntimeError("ZeroDivisionError: integer division by zero in div(..., "
+                               f"rounding_mode={rounding_mode!r})")
+        return RoundedDiv(rounding_mode)(a, b)
+    with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is +-inf or nan, as in PyTorch
+        return RoundedDiv(rounding_mode)(a, b)
