@@ -3,7 +3,8 @@ from .module import Module, Parameter
 from . import functional, init
 from .linear import Flatten, Identity, Linear, Unflatten
 from .conv import Conv2d, ConvTranspose2d
-from .activation import Dropout, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh
+from .activation import (ELU, GELU, Dropout, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax,
+                         Softplus, Tanh)
 from .pooling import AvgPool2d, Upsample
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .containers import ModuleDict, ModuleList, Sequential

@@ -38,6 +38,7 @@ __all__ = [
     "linear", "conv2d", "conv_transpose2d", "dropout", "avg_pool2d", "interpolate",
     "upsample_nearest", "pad", "one_hot", "embedding",
     "relu", "leaky_relu", "sigmoid", "tanh", "softplus", "softmax", "log_softmax",
+    "elu", "silu", "gelu",
     "mse_loss", "l1_loss", "nll_loss", "cross_entropy", "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
 ]
@@ -497,6 +498,46 @@ def tanh(input):
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold."""
     return act_ops.softplus(input, beta, threshold)
+
+
+def _float_activation_input(input, who):
+    x = as_tensor(input)
+    if x.dtype.kind != "f":  # PyTorch has no integer kernel for these either
+        raise NotImplementedError(f"{who}: expected a floating-point input, got dtype {x.dtype}; "
+                                  "convert it first, e.g. x.float()")
+    return x
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """ELU (Clevert et al. 2016): x for x > 0, alpha (e^x - 1) otherwise.
+    Written as where(x > 0, x, alpha expm1(min(x, 0))): the clamp keeps the
+    unused branch finite for large x (no inf * 0 in the backward), and the
+    slope at exactly 0 is alpha, PyTorch's. (``inplace`` accepted; ignored.)"""
+    x = _float_activation_input(input, "elu")
+    negative = ops.expm1(ops.clamp_max(x, 0.0))
+    if alpha != 1.0:
+        negative = negative * alpha
+    return ops.where(x._data > 0, x, negative)
+
+
+def silu(input, inplace=False):
+    """SiLU / swish: x * sigmoid(x). (``inplace`` accepted; ignored.)"""
+    x = _float_activation_input(input, "silu")
+    return x * act_ops.sigmoid(x)
+
+
+def gelu(input, approximate="none"):
+    """GELU (Hendrycks & Gimpel 2016): x * Phi(x) with Phi the standard normal
+    CDF, 0.5 x (1 + erf(x / sqrt 2)); ``approximate='tanh'`` uses
+    0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), as PyTorch does."""
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError(f"gelu: approximate argument must be either 'none' or 'tanh', "
+                           f"got {approximate!r}")
+    x = _float_activation_input(input, "gelu")
+    if approximate == "tanh":
+        inner = (x + x * x * x * 0.044715) * math.sqrt(2.0 / math.pi)
+        return x * 0.5 * (act_ops.tanh(inner) + 1.0)
+    return x * 0.5 * (ops.erf(x * (1.0 / math.sqrt(2.0))) + 1.0)
 
 
 def _softmax_input(x, dim, dtype, who):
