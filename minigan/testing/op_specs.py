@@ -101,6 +101,36 @@ def _bn_eval(x, w, b):
                                        mg.tensor(_BN_VAR, dtype=x.dtype), w, b, training=False)
 
 
+def _np_norm(a, p, axis=None, keepdims=False):
+    axis = tuple(range(a.ndim)) if axis is None else axis
+    if p == 0:
+        return np.sum(a != 0, axis=axis, keepdims=keepdims).astype(a.dtype)
+    if np.isinf(p):
+        return (np.max if p > 0 else np.min)(np.abs(a), axis=axis, keepdims=keepdims)
+    return np.sum(np.abs(a) ** p, axis=axis, keepdims=keepdims) ** (1.0 / p)
+
+
+def _np_erf(a):
+    from scipy.special import erf
+
+    return erf(a)
+
+
+def _np_gelu(a):
+    return 0.5 * a * (1 + _np_erf(a / np.sqrt(2)))
+
+
+def _np_gelu_tanh(a):
+    return 0.5 * a * (1 + np.tanh(np.sqrt(2 / np.pi) * (a + 0.044715 * a ** 3)))
+
+
+def _np_elu(a, alpha=1.0):
+    return np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0)))
+
+
+_F = mg.nn.functional
+
+
 _MASK = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, True]])
 _IDX = np.array([2, 0, 2, 1])  # repeated index: gradients must add up
 
@@ -242,6 +272,54 @@ OP_SPECS = [
            lambda c: _np_col2im(c, (1, 2, 3, 3), 2, 1, 0, 1), normal((1, 2, 2, 2, 2, 2))),
     OpSpec("col2im_stride_pad", lambda c: mg.col2im(c, (1, 1, 5, 5), 3, stride=2, padding=1),
            lambda c: _np_col2im(c, (1, 1, 5, 5), 3, 2, 1, 1), normal((1, 1, 3, 3, 3, 3))),
+    # PyTorch's Tensor methods and their functional forms (see tests/reference/test_tensor_methods.py)
+    OpSpec("add_alpha", lambda a, b: a.add(b, alpha=2.5), lambda a, b: a + 2.5 * b, normal((3, 4), (4,))),
+    OpSpec("sub_alpha", lambda a, b: a.sub(b, alpha=-0.5), lambda a, b: a + 0.5 * b, normal((3, 1), (3, 4))),
+    OpSpec("mul_div_methods", lambda a, b: a.mul(b).div(b.mul(b) + 1.0), lambda a, b: a * b / (b * b + 1),
+           normal((2, 3), (3,))),
+    OpSpec("norm_default", lambda a: a.norm(), np.linalg.norm, normal((3, 4))),
+    OpSpec("norm_2_dim", lambda a: a.norm(2, dim=1), lambda a: _np_norm(a, 2, 1), normal((4, 3, 2)),
+           "WGAN-GP's grad.norm(2, dim=1)"),
+    OpSpec("norm_fro_dims_keepdim", lambda a: mg.norm(a, "fro", dim=(0, 2), keepdim=True),
+           lambda a: _np_norm(a, 2, (0, 2), True), normal((2, 3, 4))),
+    OpSpec("norm_1", lambda a: a.norm(1, dim=-1), lambda a: _np_norm(a, 1, -1), away_from_zero((3, 4)),
+           "kink at 0"),
+    OpSpec("norm_inf", lambda a: a.norm(float("inf"), dim=0), lambda a: _np_norm(a, np.inf, 0),
+           away_from_zero((3, 4)), "kink at 0; random values, so no ties in |a|"),
+    OpSpec("norm_neg_inf", lambda a: a.norm(-float("inf"), dim=1), lambda a: _np_norm(a, -np.inf, 1),
+           away_from_zero((3, 4))),
+    OpSpec("norm_0", lambda a: a.norm(0, dim=1), lambda a: _np_norm(a, 0, 1), away_from_zero((3, 4)),
+           "gradient 0"),
+    OpSpec("norm_3", lambda a: a.norm(3, dim=(0, 2)), lambda a: _np_norm(a, 3, (0, 2)), normal((2, 3, 4))),
+    OpSpec("norm_1_5", lambda a: a.norm(1.5), lambda a: _np_norm(a, 1.5), away_from_zero((5,))),
+    OpSpec("norm_half", lambda a: a.norm(0.5, dim=1), lambda a: _np_norm(a, 0.5, 1), away_from_zero((2, 3))),
+    OpSpec("norm_neg_1", lambda a: a.norm(-1, dim=1), lambda a: _np_norm(a, -1, 1), away_from_zero((2, 3))),
+    OpSpec("vector_norm", lambda a: mg.vector_norm(a, 4, dim=-1, keepdim=True),
+           lambda a: _np_norm(a, 4, -1, True), normal((3, 4))),
+    OpSpec("sign", lambda a: a.sign() * a, lambda a: np.sign(a) * a, away_from_zero((3, 4)),
+           "sign's own gradient is 0"),
+    OpSpec("log1p", mg.log1p, np.log1p, positive((3, 4), lo=-0.5, hi=2.0), "argument above -1"),
+    OpSpec("expm1", lambda a: a.expm1(), np.expm1, normal((3, 4))),
+    OpSpec("erf", mg.erf, _np_erf, normal((3, 4))),
+    OpSpec("rsqrt", lambda a: a.rsqrt(), lambda a: 1 / np.sqrt(a), positive((3, 4)), "positive argument"),
+    OpSpec("lerp_scalar", lambda a, b: a.lerp(b, 0.3), lambda a, b: a + 0.3 * (b - a), normal((3, 4), (4,))),
+    OpSpec("lerp_tensor_weight", mg.lerp, lambda a, b, w: a + w * (b - a), normal((3, 4), (3, 4), (4,))),
+    OpSpec("clamp_min", lambda a: a.clamp_min(0.1), lambda a: np.maximum(a, 0.1), away_from_zero((3, 4))),
+    OpSpec("clamp_max_tensor", mg.clamp_max, np.minimum, distinct((3, 4), (4,)), "no ties"),
+    OpSpec("chunk", lambda a: mg.cat([c * (i + 1.0) for i, c in enumerate(a.chunk(3, dim=1))], 1),
+           lambda a: np.concatenate([c * (i + 1.0) for i, c in enumerate(np.split(a, [3, 6], 1))], 1),
+           normal((2, 7)), "chunks of 3, 3, 1, each scaled differently"),
+    OpSpec("split_sizes", lambda a: a.split([1, 3], dim=-1)[1] * a.split(2)[0].sum(),
+           lambda a: a[..., 1:] * a[:2].sum(), normal((3, 4))),
+    OpSpec("repeat", lambda a: a.repeat(2, 1, 3), lambda a: np.tile(a, (2, 1, 3)), normal((3, 2))),
+    OpSpec("t", lambda a: a.t(), lambda a: a.T, normal((2, 3))),
+    OpSpec("as_shapes", lambda a: a.expand_as(mg.zeros(2, 3, 4)).reshape_as(mg.zeros(6, 4)).view_as(
+        mg.zeros(4, 6)), lambda a: np.broadcast_to(a, (2, 3, 4)).reshape(4, 6), normal((3, 1))),
+    OpSpec("elu", _F.elu, _np_elu, away_from_zero((3, 4)), "second derivative jumps at 0"),
+    OpSpec("elu_alpha", lambda a: _F.elu(a, alpha=0.5), lambda a: _np_elu(a, 0.5), away_from_zero((3, 4))),
+    OpSpec("silu", _F.silu, lambda a: a / (1 + np.exp(-a)), normal((3, 4))),
+    OpSpec("gelu", _F.gelu, _np_gelu, normal((3, 4))),
+    OpSpec("gelu_tanh", lambda a: _F.gelu(a, approximate="tanh"), _np_gelu_tanh, normal((3, 4))),
     # batch norm: one node (minigan.ops.normalization), batch or fixed statistics
     OpSpec("batch_norm_train",
            lambda x, w, b: mg.nn.functional.batch_norm(x, None, None, w, b, training=True),
