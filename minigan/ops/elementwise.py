@@ -327,7 +327,8 @@ def rsqrt(x):
     """1 / sqrt(x) (inf at 0, as in PyTorch; integer tensors give float32)."""
     from .arithmetic import pow as pow_
 
-    return pow_(float_operand("rsqrt", x), -0.5)
+    with np.errstate(divide="ignore"):  # 1/sqrt(0) = inf is the answer, not a mistake
+        return pow_(float_operand("rsqrt", x), -0.5)
 
 
 def _one_sided_clamp(x, bound, upper, who):
@@ -340,6 +341,8 @@ def _one_sided_clamp(x, bound, upper, who):
         return where(inside, a, b)
     if bound is None:
         raise TypeError(f"{who}: expected a number or a Tensor as the bound, got None")
+    if not is_float(x.dtype) and isinstance(bound, float):
+        x = _cast_const(x, np.float32)  # PyTorch: an integer tensor clamped to a float is float32
     return Clip(None, bound)(x) if upper else Clip(bound, None)(x)
 
 
