@@ -18,17 +18,22 @@ from ..autograd.grad_mode import no_grad
 from ..random import uniform_array
 
 
-def _gradient_norm_penalty(critic, x_hat, weight, eps):
-    """weight * mean_i (||grad_x D(x)|_{x_hat_i}||_2 - 1)^2, differentiable in D's weights."""
+def _gradient_norm_penalty(critic, x_hat, weight, eps, norm_as_tensor=False):
+    """weight * mean_i (||grad_x D(x)|_{x_hat_i}||_2 - 1)^2, differentiable in D's weights.
+    The mean norm comes back as a float, or (``norm_as_tensor``) as a detached
+    0-d Tensor on the critic's device: a float is a host transfer, which on
+    a GPU waits for every queued kernel."""
     x_hat = x_hat.detach().requires_grad_()
     out = critic(x_hat)
     (g,) = grad(out.sum(), x_hat, create_graph=True)
     norms = ops.sqrt((g * g).reshape(g.shape[0], -1).sum(axis=1) + eps)
     penalty = ((norms - 1.0) ** 2).mean() * weight
-    return penalty, float(norms.detach().mean().item())
+    mean_norm = norms.detach().mean()
+    return penalty, (mean_norm if norm_as_tensor else float(mean_norm.item()))
 
 
-def gradient_penalty(critic, real, fake, weight: float = 10.0, eps: float = 1e-12):
+def gradient_penalty(critic, real, fake, weight: float = 10.0, eps: float = 1e-12, *,
+                     norm_as_tensor: bool = False):
     """WGAN-GP (Gulrajani et al. 2017, Algorithm 1):
 
         x_hat = a x + (1 - a) G(z),   a ~ U[0, 1] per sample
@@ -37,15 +42,18 @@ def gradient_penalty(critic, real, fake, weight: float = 10.0, eps: float = 1e-1
     ``eps`` inside the square root keeps the norm differentiable where the
     gradient vanishes. The gradient is taken with ``create_graph=True``, so
     ``GP.backward()`` differentiates *through* it into the critic's weights.
-    Returns (penalty, mean gradient norm as a float)."""
+    Returns (penalty, mean gradient norm as a float, or as a 0-d Tensor
+    with ``norm_as_tensor=True``)."""
     if real.shape != fake.shape:
         raise ValueError(f"gradient_penalty: real batch {real.shape} and fake batch {fake.shape} differ")
     shape = (real.shape[0],) + (1,) * (real.ndim - 1)
     a = ops._operands.constant(uniform_array(shape, real.dtype, real.device))
-    return _gradient_norm_penalty(critic, a * real.detach() + (1.0 - a) * fake.detach(), weight, eps)
+    return _gradient_norm_penalty(critic, a * real.detach() + (1.0 - a) * fake.detach(), weight, eps,
+                                  norm_as_tensor)
 
 
-def dragan_penalty(critic, real, weight: float = 10.0, c: float = 0.5, eps: float = 1e-12):
+def dragan_penalty(critic, real, weight: float = 10.0, c: float = 0.5, eps: float = 1e-12, *,
+                   norm_as_tensor: bool = False):
     """DRAGAN's gradient penalty (Kodali, Abernethy, Hays & Kira, "On
     Convergence and Stability of GANs", 2017), around the *real* data only:
 
@@ -59,7 +67,7 @@ def dragan_penalty(critic, real, weight: float = 10.0, c: float = 0.5, eps: floa
     noise delta). WGAN-GP penalises D's slope between real and fake samples;
     DRAGAN only in a neighbourhood of the data, where sharp gradients of D
     go with the mode collapse the authors attribute to local equilibria.
-    Returns (penalty, mean gradient norm as a float)."""
+    Returns (penalty, mean gradient norm) as :func:`gradient_penalty` does."""
     if not weight >= 0:
         raise ValueError(f"dragan_penalty: weight must be >= 0, got {weight!r}")
     if not c > 0:
@@ -68,8 +76,9 @@ def dragan_penalty(critic, real, weight: float = 10.0, c: float = 0.5, eps: floa
     u = ops._operands.constant(uniform_array(tuple(x.shape), x.dtype, x.device))
     shape = (x.shape[0],) + (1,) * (x.ndim - 1)
     a = ops._operands.constant(uniform_array(shape, x.dtype, x.device))
-    std = float(x._data.std())
-    return _gradient_norm_penalty(critic, x + a * (u * (c * std)), weight, eps)
+    # std(x) stays on x's device (a 0-d array): a float would be a host transfer
+    scale = ops._operands.constant(x._data.std() * x.dtype.type(c))
+    return _gradient_norm_penalty(critic, x + a * (u * scale), weight, eps, norm_as_tensor)
 
 
 def clip_weights_(module, clip: float = 0.01) -> None:

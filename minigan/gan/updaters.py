@@ -330,7 +330,10 @@ class Updater:
         std = self.noise_std(progress)
         log = {}
         skipped = 0
-        for _ in range(cfg.n_disc):
+        for i in range(cfg.n_disc):
+            # only the last D step's figures are logged: reading a number is a
+            # host transfer (a GPU sync), so earlier steps read none
+            last = i == cfg.n_disc - 1
             real, y_real = self._split(next_real())
             n = real.shape[0]
             y_fake = self.labels(n, real) if self.num_classes is not None else None
@@ -346,29 +349,35 @@ class Updater:
                 skipped += 1  # D is ahead: let G catch up
             else:
                 critic = (lambda v: self.score(v, y_real)) if y_real is not None else self.score
+                gp = None
                 if cfg.gp_weight > 0 or cfg.penalty == "wgan-gp":
                     weight = cfg.gp_weight if cfg.gp_weight > 0 else cfg.penalty_weight
-                    gp, gnorm = gradient_penalty(critic, real_in, fake_in, weight)
-                    total = total + gp
-                    log["gp"], log["critic_grad_norm_x"] = float(gp.item()), gnorm
+                    gp, gnorm = gradient_penalty(critic, real_in, fake_in, weight,
+                                                 norm_as_tensor=True)
                 elif cfg.penalty == "dragan":
-                    gp, gnorm = dragan_penalty(critic, real_in, cfg.penalty_weight)
+                    gp, gnorm = dragan_penalty(critic, real_in, cfg.penalty_weight,
+                                               norm_as_tensor=True)
+                if gp is not None:
                     total = total + gp
-                    log["gp"], log["critic_grad_norm_x"] = float(gp.item()), gnorm
+                    if last:
+                        log["gp"], log["critic_grad_norm_x"] = float(gp.item()), float(gnorm.item())
                 if "D" in self.history:
                     total = total + self.history["D"].penalty(D)
                 self.opt_D.zero_grad()
                 total.backward()
-                log["d_grad_norm"] = grad_norm(D)
+                if last:
+                    log["d_grad_norm"] = grad_norm(D)
                 self.opt_D.step()
                 if cfg.clip > 0:
                     clip_weights_(D, cfg.clip)
                 if "D" in self.history:
                     self.history["D"].update(D)
-            log["d_loss"] = float(total.item())
-            log["d_real"] = self._probability(real_out)
-            log["d_fake"] = self._probability(fake_out)
-            log["wasserstein"] = float(real_out.detach().mean().item() - fake_out.detach().mean().item())
+            if last:
+                real_out, fake_out = real_out.detach(), fake_out.detach()
+                log["d_loss"] = float(total.item())
+                log["d_real"] = self._probability(real_out)
+                log["d_fake"] = self._probability(fake_out)
+                log["wasserstein"] = float((real_out.mean() - fake_out.mean()).item())
         log.setdefault("d_grad_norm", 0.0)
         if cfg.d_threshold is not None:
             log["d_skipped"] = float(skipped)
