@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..autograd.function import Function
 from ._operands import binary_operands
+from .reduce import vector_norm  # noqa: F401 - minigan.linalg.vector_norm, as torch.linalg
 from .shape import reshape, sum_to, swapaxes
 
 

@@ -501,3 +501,9 @@ def test_gelu_matches_math():
     want = 0.5 * x * (1 + math.erf(x / math.sqrt(2)))
     got = F.gelu(minigan.tensor([x], dtype=minigan.float64)).item()
     assert got == pytest.approx(want, rel=1e-15)
+
+
+def test_linalg_vector_norm_is_where_torch_keeps_it():
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(minigan.linalg.vector_norm(minigan.tensor(x), dim=1).numpy(),
+                               torch.linalg.vector_norm(torch.tensor(x), dim=1).numpy(), rtol=1e-6)
