@@ -30,9 +30,14 @@ parameters frozen (``requires_grad_(False)``, in both frameworks). The
 WGAN-GP critic steps draw their fakes under ``no_grad``.
 
 Timing: 3 warm-up iterations, then ``--iters`` timed iterations, minigan and
-torch alternating iteration by iteration (in the order A B B A ..., so
-neither always runs right after the other's thread pool); the table gives
-the median. The load average of the machine is printed beside it: on a
+torch alternating in blocks of ``BLOCK`` iterations (in the order A B B A
+...), with a pause of ``SETTLE_S`` before each block; the table gives the
+median. The pause matters with 2 threads: after a parallel region,
+OpenBLAS's and OpenMP's worker threads keep spinning on the cores for tens
+of milliseconds, and iteration-by-iteration alternation (this script until
+session 3) let each library's spinning threads slow the other's next
+iteration. On this 2-core machine that made torch's DCGAN iteration 127 ms
+instead of the 60 ms it takes alone, and minigan's 131 ms instead of 101. The load average of the machine is printed beside it: on a
 shared machine, numbers taken under load are slower and noisier for both.
 
 GEMM floor: the matrix-product FLOPs an iteration needs, divided by the
@@ -74,6 +79,8 @@ from __future__ import annotations
 import os
 import sys
 
+BLOCK = 5        # timed iterations per framework before switching
+SETTLE_S = 0.5   # pause before each block: idle BLAS / OpenMP threads stop spinning
 THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
 
@@ -765,12 +772,14 @@ def main(argv=None) -> int:
             for _ in range(WARMUP):
                 steps[fw.name]()
         times = {fw.name: [] for fw in frameworks}
-        for i in range(args.iters):
-            for fw in (frameworks if i % 2 == 0 else frameworks[::-1]):
-                t0 = time.perf_counter()
-                steps[fw.name]()
-                times[fw.name].append(time.perf_counter() - t0)
-            probe.run()
+        for b in range(math.ceil(args.iters / BLOCK)):
+            for fw in (frameworks if b % 2 == 0 else frameworks[::-1]):
+                probe.run()
+                time.sleep(SETTLE_S)  # the last library's idle threads stop spinning
+                for _ in range(min(BLOCK, args.iters - b * BLOCK)):
+                    t0 = time.perf_counter()
+                    steps[fw.name]()
+                    times[fw.name].append(time.perf_counter() - t0)
         _, G, D, opts = built["minigan"]
         gemms = count_executed_gemms(steps["minigan"], xp)
         bad = float32_check(steps["minigan"], (G, D), opts)
