@@ -13,7 +13,6 @@ from .factories import (arange, bool_, empty, eye, float16, float32, float64, fu
                         randn_like, tensor, uint8, zeros, zeros_like)
 from .ops import *  # noqa: F403 - the functional ops: minigan.exp, minigan.matmul, ...
 from .random import manual_seed
-from .threads import get_num_threads, set_num_threads
 from .testing import GradcheckError, gradcheck, gradgradcheck
 
 from .autograd.tensor import _install_methods  # noqa: E402 - needs ops loaded

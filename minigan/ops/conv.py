@@ -27,7 +27,6 @@ is per row, not per number.
 """
 from __future__ import annotations
 
-from .. import threads
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
@@ -83,23 +82,6 @@ class Col2Im(Function):
         return im2col(g, self.kernel, self.stride, self.padding, self.dilation, self.layout)
 
 
-def _copy_into(xp, dst, src):
-    """dst[...] = src, split over axis 0 across minigan's threads (NumPy)."""
-    if xp.__name__ != "numpy":
-        dst[...] = src
-        return dst
-
-    def part(a, b):
-        dst[a:b] = src[a:b]
-    threads.parallel_slices(part, dst.shape[0], dst.nbytes)
-    return dst
-
-
-def _contiguous(xp, view):
-    """A C-contiguous copy of ``view`` (a strided gather or a transpose)."""
-    return _copy_into(xp, xp.empty(view.shape, dtype=view.dtype), view)
-
-
 def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = x.shape
@@ -113,7 +95,7 @@ def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
         view = xp.lib.stride_tricks.as_strided(
             xpad, shape=(c, kh, kw, oh, ow, n),
             strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
-        return _contiguous(xp, view)
+        return xp.ascontiguousarray(view)
     if ph or pw:
         xpad = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
         xpad[:, :, ph:ph + h, pw:pw + w] = x
@@ -133,16 +115,10 @@ def _scatter_add_cln(out, cols, r0, kernel, stride, dilation):
     padded (C, H, W, N) image ``out``, where their receptive fields lie."""
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     rows, ow = cols.shape[3], cols.shape[4]
-
-    def channels(a, b):
-        for i in range(kh):
-            for j in range(kw):
-                r, q = r0 * sh + i * dh, j * dw
-                out[a:b, r:r + sh * (rows - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[a:b, i, j]
-    if type(out).__module__ == "numpy":
-        threads.parallel_slices(channels, out.shape[0], cols.nbytes)
-    else:
-        channels(0, out.shape[0])
+    for i in range(kh):
+        for j in range(kw):
+            r, q = r0 * sh + i * dh, j * dw
+            out[:, r:r + sh * (rows - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
 
 
 def _col2im_array(xp, cols, shape, kernel, stride, padding, dilation, layout):
@@ -257,7 +233,7 @@ def _padded_cln(xp, x, padding):
     n, c, h, w = x.shape
     ph, pw = padding
     xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
-    _copy_into(xp, xpad[:, ph:ph + h, pw:pw + w], x.transpose(1, 2, 3, 0))
+    xpad[:, ph:ph + h, pw:pw + w] = x.transpose(1, 2, 3, 0)
     return xpad
 
 
@@ -276,7 +252,7 @@ def _cln_columns(xp, xpad, kernel, stride, dilation, r0, r1, ow):
     view = xp.lib.stride_tricks.as_strided(
         band, shape=(c, kh, kw, r1 - r0, ow, n),
         strides=(s1, s2 * dh, s3 * dw, s2 * sh, s3 * sw, s0))
-    return _contiguous(xp, view).reshape(c * kh * kw, (r1 - r0) * ow * n)
+    return xp.ascontiguousarray(view).reshape(c * kh * kw, (r1 - r0) * ow * n)
 
 
 def _conv_weight_grad_array(xp, x, g, kernel, stride, padding, dilation):
@@ -287,7 +263,7 @@ def _conv_weight_grad_array(xp, x, g, kernel, stride, padding, dilation):
     xpad = _padded_cln(xp, x, padding)
     if _gemm_first_pays(o, c, kernel, x.shape[2:], (oh, ow), n, padding, x.itemsize):
         return _conv_weight_grad_gemm_first(xp, xpad, g, kernel, stride, dilation)
-    gcf = _contiguous(xp, g.transpose(1, 2, 3, 0)).reshape(o, oh * ow * n)
+    gcf = xp.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, oh * ow * n)
     k = c * kernel[0] * kernel[1]
     gw = None
     for r0, r1 in _row_bands(oh, k * ow * n * x.itemsize):
@@ -359,7 +335,7 @@ def _conv2d_gemm_first(xp, x, w, stride, padding, dilation, out_hw):
     (oh, ow), (sh, sw), (dh, dw) = out_hw, stride, dilation
     xpad = _padded_cln(xp, x, padding)  # (C, Hp, Wp, N)
     hp, wp = xpad.shape[1:3]
-    wk = _contiguous(xp, w.transpose(0, 2, 3, 1)).reshape(o * kh * kw, c)
+    wk = xp.ascontiguousarray(w.transpose(0, 2, 3, 1)).reshape(o * kh * kw, c)
     z = _gemm(xp, wk, xpad.reshape(c, hp * wp * n)).reshape(o, kh, kw, hp, wp, n)
     y = xp.zeros((o, oh, ow, n), dtype=x.dtype)
     for i in range(kh):
@@ -453,14 +429,14 @@ class ConvTranspose2d(Function):
         bands = _row_bands(h, cout * kh * kw * wd * n * x.itemsize)
         if layout == "cln" and len(bands) > 1:  # columns a band of input rows at a time
             (ph, pw) = self.padding
-            xs = _contiguous(xp, x.transpose(1, 2, 3, 0)).reshape(cin, h * wd * n)
+            xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0)).reshape(cin, h * wd * n)
             outp = xp.zeros((cout, out[0] + 2 * ph, out[1] + 2 * pw, n), dtype=x.dtype)
             for r0, r1 in bands:
                 cols = _gemm(xp, w2t, xs[:, r0 * wd * n:r1 * wd * n])
                 _scatter_add_cln(outp, cols.reshape(cout, kh, kw, r1 - r0, wd, n), r0, (kh, kw),
                                  self.stride, self.dilation)
             return outp[:, ph:ph + out[0], pw:pw + out[1]].transpose(3, 0, 1, 2)
-        xs = _contiguous(xp, x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3))
+        xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3))
         cols = _gemm(xp, w2t, xs.reshape(cin, n * h * wd))
         cols = cols.reshape((cout, kh, kw, h, wd, n) if layout == "cln" else (cout, kh, kw, n, h, wd))
         return _col2im_array(xp, cols, (n, cout) + out, (kh, kw), self.stride, self.padding,
