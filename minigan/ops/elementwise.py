@@ -211,6 +211,10 @@ def cast(x, dtype):
     x = as_tensor(x)
     if np.dtype(dtype) == x.dtype:
         return x
+    if np.dtype(dtype).kind not in "fc":
+        # as in PyTorch, only floating-point tensors carry gradients: an
+        # integer or bool copy is data, cut from the graph
+        return Tensor._wrap(x._data.astype(dtype))
     return Cast(dtype)(x)
 
 

@@ -308,3 +308,17 @@ def test_grad_skips_gradients_no_requested_input_needs(monkeypatch):
     # the pruning does not stick to the graph: a later backward still reaches W
     y.backward()
     np.testing.assert_allclose(np.asarray(W.grad), np.asarray(x).T @ g, rtol=1e-12)
+
+
+def test_integer_and_bool_casts_leave_the_graph():
+    """As in PyTorch, only floating-point tensors carry gradients: casting
+    to an integer or bool type gives data; a float cast stays differentiable."""
+    x = mg.tensor(np.array([1.7, -2.2, 0.0]), requires_grad=True)
+    for dtype in (mg.int64, mg.bool_):
+        y = x.to(dtype)
+        assert not y.requires_grad and y.grad_fn is None
+        np.testing.assert_array_equal(y.numpy(), x.detach().numpy().astype(dtype))
+    z = x.to(mg.float32)
+    assert z.requires_grad
+    (z * 2).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
