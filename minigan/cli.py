@@ -90,6 +90,10 @@ def _model_option(text):
     return key.strip(), parse_option_value(value)
 
 
+THREADS_HELP = ("BLAS threads for matrix products (default: as many as BLAS chose, usually one "
+                "per core); 1 keeps OpenBLAS from fighting another job for a busy core")
+
+
 def _build_parser():
     from .data import DATASETS
     from .gan.losses import LOSSES
@@ -179,11 +183,14 @@ def _build_parser():
     t.add_argument("--checkpoint-every", type=_positive_int, default=200)
     t.add_argument("--eval-every", type=_nonneg_int, default=0, help="evaluate every N steps (0: at the end)")
     t.add_argument("--no-progress", action="store_true", help="no progress bar")
+    t.add_argument("--threads", type=_positive_int, default=None,
+                   help=THREADS_HELP)
 
     r = sub.add_parser("resume", help="continue a run from its last checkpoint")
     r.add_argument("dir", help="the run's output folder")
     r.add_argument("--steps", type=_positive_int, help="new total number of steps")
     r.add_argument("--no-progress", action="store_true")
+    r.add_argument("--threads", type=_positive_int, default=None, help=THREADS_HELP)
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint")
     s.add_argument("checkpoint", help="a checkpoint.npz or a run folder")
@@ -233,6 +240,14 @@ def main(argv=None) -> int:
 
         return homework_main(argv[1:])
     args = _build_parser().parse_args(argv)
+    if getattr(args, "threads", None) is not None:
+        from . import blas
+
+        try:
+            blas.set_num_threads(args.threads)
+        except RuntimeError as exc:
+            print(f"minigan: {exc}", file=sys.stderr)
+            return 2
     from .gan.trainer import TrainConfig, Trainer
 
     if args.command == "train":
