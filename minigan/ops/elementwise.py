@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ._operands import (_cast_const, as_tensor, binary_operands, constant, float_operand,
                         is_float)
@@ -60,6 +61,10 @@ class Abs(Function):
 
     def backward(self, g):
         (x,) = self.inputs
+        # with a constant g, sign as a node of x (derivative 0): x stays in
+        # the gradient's graph, so a second derivative is zeros, as in PyTorch
+        if is_grad_enabled() and not g.requires_grad:
+            return g * sign(x)
         return g * constant(self.xp.sign(x._data))
 
 

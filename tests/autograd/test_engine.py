@@ -322,3 +322,22 @@ def test_integer_and_bool_casts_leave_the_graph():
     assert z.requires_grad
     (z * 2).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "abs"])
+def test_piecewise_linear_gradients_stay_in_the_graph(name):
+    """As PyTorch's threshold_backward / abs backward: the gradient of relu,
+    leaky_relu and abs depends on x, with derivative 0, so differentiating
+    it again gives zeros, not "does not require grad"; the first derivative
+    is unchanged."""
+    f = {"relu": mg.relu, "abs": mg.abs,
+         "leaky_relu": lambda x: mg.nn.functional.leaky_relu(x, 0.2)}[name]
+    xs = np.array([1.5, -0.7, 0.0, 2.0], dtype=np.float32)
+    x = mg.tensor(xs, requires_grad=True)
+    (g,) = mg.grad(f(x).sum(), x, create_graph=True)
+    assert g.requires_grad and g.dtype == mg.float32
+    expected = {"relu": (xs > 0) * 1.0, "abs": np.sign(xs),
+                "leaky_relu": np.where(xs > 0, 1.0, 0.2)}[name]
+    np.testing.assert_allclose(g.detach().numpy(), expected)
+    (h,) = mg.grad((g * g).sum(), x)
+    np.testing.assert_array_equal(h.numpy(), np.zeros(4, np.float32))
