@@ -23,6 +23,7 @@ import traceback
 import weakref
 
 from .. import backend
+from ..errors import ShapeError
 from . import anomaly
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
@@ -49,8 +50,9 @@ class Function:
             # NumPy's own message (e.g. "operands could not be broadcast") names
             # neither the op nor the tensors: add both
             shapes = ", ".join(str(x.shape) for x in inputs)
-            raise ValueError(
-                f"{type(self).__name__}: {str(exc).strip()} (input shapes {shapes})") from exc
+            text = str(exc).strip()
+            kind = ShapeError if isinstance(exc, ShapeError) or "broadcast" in text else ValueError
+            raise kind(f"{type(self).__name__}: {text} (input shapes {shapes})") from exc
         single = not isinstance(outs, tuple)
         if single:
             outs = (outs,)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
+from ..errors import ShapeError
 from .grad_mode import no_grad
 
 
@@ -116,7 +117,7 @@ class Tensor:
 
     def item(self):
         if self._data.size != 1:
-            raise ValueError(f"item() needs a tensor with one element, got shape {self.shape}")
+            raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
         return self._data.item()
 
     def tolist(self):

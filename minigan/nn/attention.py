@@ -12,6 +12,7 @@ import math
 from .. import factories, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..errors import ShapeError
 from .module import Module, Parameter
 
 __all__ = ["Conv1x1", "SelfAttention"]
@@ -46,7 +47,7 @@ class Conv1x1(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim != 3 or x.shape[1] != self.in_channels:
-            raise ValueError(f"Conv1x1: expected input (B, {self.in_channels}, N), "
+            raise ShapeError(f"Conv1x1: expected input (B, {self.in_channels}, N), "
                              f"got shape {x.shape}")
         # (C_out, C_in) @ (B, C_in, N) broadcasts over the batch -> (B, C_out, N)
         y = ops.matmul(self.weight.reshape(self.out_channels, self.in_channels), x)
@@ -122,7 +123,7 @@ class SelfAttention(Module):
         if x.ndim != 4:
             raise ValueError(f"SelfAttention: expected 4-D input (B, C, H, W), got shape {x.shape}")
         if x.shape[1] != self.in_channels:
-            raise ValueError(f"SelfAttention: expected {self.in_channels} channels, got "
+            raise ShapeError(f"SelfAttention: expected {self.in_channels} channels, got "
                              f"{x.shape[1]} (input shape {x.shape})")
         b, c, h, w = x.shape
         flat = x.reshape(b, c, h * w)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 
+from ..errors import ShapeError
 from ..ops.conv import _pair
 from . import functional as F
 from . import init
@@ -85,7 +86,7 @@ class _ConvNd(Module):
             raise ValueError(f"{layer}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
                              f"got shape {shape}")
         if shape[-3] != self.in_channels:
-            raise ValueError(f"{layer}: expected input with {self.in_channels} channels, got "
+            raise ShapeError(f"{layer}: expected input with {self.in_channels} channels, got "
                              f"{shape[-3]} (input shape {shape})")
 
     def extra_repr(self):

@@ -28,6 +28,7 @@ from .. import backend
 from .. import ops
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..errors import ShapeError
 from ..ops._operands import as_tensor, constant
 from ..ops import activation as act_ops
 from ..ops import conv as conv_ops
@@ -93,7 +94,7 @@ def linear(input, weight, bias=None):
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), "
                          f"got shape {tuple(w.shape)}")
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
-        raise ValueError(f"linear: expected input with last dimension {w.shape[1]} (in_features), "
+        raise ShapeError(f"linear: expected input with last dimension {w.shape[1]} (in_features), "
                          f"got input shape {tuple(x.shape)}")
     y = ops.matmul(x, ops.transpose(w, 0, 1))
     if bias is not None:
@@ -134,7 +135,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: groups must be a positive int dividing out_channels {o}, "
                          f"got {groups!r}")
     if c != cg * groups:
-        raise ValueError(f"conv2d: expected input with {cg * groups} channels, got {c} "
+        raise ShapeError(f"conv2d: expected input with {cg * groups} channels, got {c} "
                          f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)}, "
                          f"groups={groups})")
     _check_fits(h, wd, (kh, kw), p, d, "conv2d")
@@ -210,7 +211,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ValueError(f"{who}: groups must be a positive int dividing in_channels {cin}, "
                          f"got {groups!r}")
     if c != cin:
-        raise ValueError(f"{who}: expected input with {cin} channels, got {c} "
+        raise ShapeError(f"{who}: expected input with {cin} channels, got {c} "
                          f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)})")
     for a in range(2):
         if op[a] >= s[a] and op[a] >= d[a]:

@@ -7,6 +7,7 @@ import math
 import numpy as np
 
 from .. import ops
+from ..errors import ShapeError
 from ..factories import zeros
 from . import functional as F
 from . import init
@@ -61,7 +62,7 @@ class Linear(Module):
 
     def forward(self, input):
         if getattr(input, "ndim", 1) == 0 or input.shape[-1] != self.in_features:
-            raise ValueError(f"Linear: expected input with last dimension {self.in_features} "
+            raise ShapeError(f"Linear: expected input with last dimension {self.in_features} "
                              f"(in_features), got input shape {tuple(getattr(input, 'shape', ()))}")
         return F.linear(input, self.weight, self.bias)
 
@@ -103,7 +104,7 @@ class Unflatten(Module):
             known = int(np.prod([s for s in new if s != -1]))
             new[new.index(-1)] = size // known if known else 0
         if int(np.prod(new)) != size:
-            raise ValueError(f"Unflatten: cannot split dimension {self.dim} of size {size} "
+            raise ShapeError(f"Unflatten: cannot split dimension {self.dim} of size {size} "
                              f"(input shape {tuple(input.shape)}) into {self.unflattened_size}")
         return ops.reshape(input, input.shape[:dim] + tuple(new) + input.shape[dim + 1:])
 

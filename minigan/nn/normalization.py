@@ -32,6 +32,7 @@ import numpy as np
 from .. import factories, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..errors import ShapeError
 from ..ops.normalization import BatchNorm
 from .module import Module, Parameter
 
@@ -74,7 +75,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     for what, t in (("running_mean", running_mean), ("running_var", running_var),
                     ("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(f"batch_norm: {what} has shape {tuple(t.shape)} but the input has "
+            raise ShapeError(f"batch_norm: {what} has shape {tuple(t.shape)} but the input has "
                              f"{c} channels (shape {input.shape}); expected shape ({c},)")
         _check_dtype("batch_norm", input, t, what)
     if (running_mean is None) != (running_var is None):
@@ -129,7 +130,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     shape = _as_shape(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
-        raise ValueError(f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
+        raise ShapeError(f"layer_norm: normalized_shape={list(shape)} expects an input of shape "
                          f"(*, {', '.join(map(str, shape))}), got input of shape {input.shape}")
     for what, t in (("weight", weight), ("bias", bias)):
         if t is not None and tuple(t.shape) != shape:
@@ -214,7 +215,7 @@ class _BatchNorm(Module):
         if x.ndim not in self._dims:
             raise ValueError(f"{name}: expected {self._layout}, got shape {x.shape}")
         if x.shape[1] != self.num_features:
-            raise ValueError(f"{name}: expected {self.num_features} channels, got {x.shape[1]} "
+            raise ShapeError(f"{name}: expected {self.num_features} channels, got {x.shape[1]} "
                              f"(input shape {x.shape}; channels are axis 1)")
 
     def forward(self, x):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from ..autograd.function import Function
+from ..errors import ShapeError
 from ._operands import binary_operands
 from .reduce import vector_norm  # noqa: F401 - minigan.linalg.vector_norm, as torch.linalg
 from .shape import reshape, sum_to, swapaxes
@@ -75,7 +76,7 @@ def matmul(a, b):
         raise ValueError("matmul: both operands need at least one dimension "
                          f"(got shapes {a.shape} and {b.shape}); use * for scalars")
     if a.shape[-1] != b.shape[0 if b.ndim == 1 else -2]:
-        raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not match: the last axis of "
+        raise ShapeError(f"matmul: shapes {a.shape} and {b.shape} do not match: the last axis of "
                          f"the first ({a.shape[-1]}) must equal the "
                          f"{'only' if b.ndim == 1 else 'second-to-last'} axis of the second "
                          f"({b.shape[0 if b.ndim == 1 else -2]})")

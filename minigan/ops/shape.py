@@ -15,6 +15,7 @@ import numpy as np
 
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..errors import ShapeError
 from ._operands import as_tensor
 
 
@@ -187,7 +188,7 @@ def _resolve_shape(old, new):
     if n_free == 1 and known > 0 and size % known == 0:
         new = tuple(size // known if s == -1 else s for s in new)
     if n_free > 1 or any(s < 0 for s in new) or math.prod(new) != size:
-        raise ValueError(f"cannot reshape a tensor of shape {tuple(old)} ({size} elements) "
+        raise ShapeError(f"cannot reshape a tensor of shape {tuple(old)} ({size} elements) "
                          f"into shape {tuple(new)}")
     return new
 
@@ -266,7 +267,7 @@ def broadcast_to(x, *shape):
         if np.broadcast_shapes(x.shape, shape) != shape:
             raise ValueError
     except ValueError:
-        raise ValueError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}") from None
+        raise ShapeError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}") from None
     return BroadcastTo(shape)(x)
 
 
@@ -304,7 +305,7 @@ def concatenate(tensors, axis=0, dim=None):
     for i, t in enumerate(tensors):
         if t.ndim != len(ref) or any(a != b for k, (a, b) in enumerate(zip(t.shape, ref))
                                      if k != axis % len(ref)):
-            raise ValueError(f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
+            raise ShapeError(f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
                              f"incompatible with tensor 0's shape {ref}")
     return Concatenate(axis % len(ref))(*tensors)
 
@@ -317,7 +318,7 @@ def stack(tensors, axis=0, dim=None):
     tensors = [as_tensor(t) for t in tensors]
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
-        raise ValueError(f"stack needs tensors of one shape, got {sorted(shapes)}")
+        raise ShapeError(f"stack needs tensors of one shape, got {sorted(shapes)}")
     return concatenate([unsqueeze(t, axis) for t in tensors], axis=axis % (tensors[0].ndim + 1))
 
 

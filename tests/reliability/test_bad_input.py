@@ -536,3 +536,23 @@ def test_corrupted_mnist_file_fails_its_checksum(tmp_path, mnist_dir):
     labels.write_bytes(gzip.compress(bytes(data)))
     with raises(CorruptFileError, str(labels), "MD5", "Delete it"):
         load_mnist("test", root=tmp_path, download=False)
+
+
+@pytest.mark.parametrize("name, bad", [
+    ("broadcast", lambda: minigan.randn(3, 4) + minigan.randn(5)),
+    ("matmul", lambda: minigan.randn(3, 4) @ minigan.randn(5, 2)),
+    ("reshape", lambda: minigan.randn(6).reshape(4, 2)),
+    ("cat", lambda: minigan.cat([minigan.randn(2, 3), minigan.randn(2, 4)], 0)),
+    ("Linear", lambda: minigan.nn.Linear(4, 2)(minigan.randn(3, 5))),
+    ("Conv2d", lambda: minigan.nn.Conv2d(3, 2, 3)(minigan.randn(1, 4, 5, 5))),
+    ("BatchNorm2d", lambda: minigan.nn.BatchNorm2d(3)(minigan.randn(2, 4, 2, 2))),
+    ("LayerNorm", lambda: minigan.nn.LayerNorm(4)(minigan.randn(2, 5))),
+    ("item", lambda: minigan.randn(2).item()),
+])
+def test_shape_mistakes_are_shape_errors_caught_as_valueerror_or_runtimeerror(name, bad):
+    """minigan.ShapeError is a ValueError (minigan's convention) and a
+    RuntimeError (what PyTorch raises for these), and names the shapes."""
+    for kind in (ValueError, RuntimeError, minigan.ShapeError):
+        with pytest.raises(kind) as info:
+            bad()
+        assert any(ch.isdigit() for ch in str(info.value)), str(info.value)
