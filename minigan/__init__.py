@@ -13,7 +13,7 @@ from .factories import (arange, bool_, empty, eye, float16, float32, float64, fu
                         randn_like, tensor, uint8, zeros, zeros_like)
 from .ops import *  # noqa: F403 - the functional ops: minigan.exp, minigan.matmul, ...
 from .blas import get_num_threads, set_num_threads
-from .errors import ShapeError
+from .errors import DimensionError, ShapeError
 from .random import manual_seed
 from .testing import GradcheckError, gradcheck, gradgradcheck
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
+from ..errors import DimensionError
 from ._operands import as_tensor, constant, float_operand
 from .elementwise import where
 from .reduce import logsumexp
@@ -186,5 +187,5 @@ def softmax(x, axis=-1, *, dim=None):
 
         return reshape(softmax(reshape(x, (1,)), 0), ())
     if not -x.ndim <= axis < x.ndim:
-        raise ValueError(f"softmax: axis {axis} is out of range for a tensor of shape {x.shape}")
+        raise DimensionError(f"softmax: axis {axis} is out of range for a tensor of shape {x.shape}")
     return Softmax(axis % x.ndim)(x)

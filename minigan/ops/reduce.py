@@ -17,6 +17,7 @@ import numpy as np
 from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
+from ..errors import DimensionError
 from ._operands import as_tensor, constant, is_float
 from .shape import broadcast_to, getitem, reshape
 
@@ -29,7 +30,7 @@ def _axes(axis, ndim):
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     for a in axes:
         if not -ndim <= a < builtins.max(ndim, 1):
-            raise ValueError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
+            raise DimensionError(f"axis {a} is out of range for a tensor with {ndim} dimensions")
     return tuple(sorted(a % builtins.max(ndim, 1) for a in axes)) if ndim else ()
 
 

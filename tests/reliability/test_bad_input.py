@@ -556,3 +556,12 @@ def test_shape_mistakes_are_shape_errors_caught_as_valueerror_or_runtimeerror(na
         with pytest.raises(kind) as info:
             bad()
         assert any(ch.isdigit() for ch in str(info.value)), str(info.value)
+
+
+@pytest.mark.parametrize("bad", [lambda: minigan.randn(2, 3).sum(axis=5),
+                                 lambda: minigan.randn(2, 3).mean(dim=-3),
+                                 lambda: minigan.softmax(minigan.randn(2, 3), dim=4)])
+def test_axis_out_of_range_is_an_indexerror_as_in_pytorch(bad):
+    for kind in (IndexError, ValueError, minigan.DimensionError):
+        with pytest.raises(kind, match="out of range"):
+            bad()
