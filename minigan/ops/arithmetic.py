@@ -104,19 +104,35 @@ class Pow(Function):
         return _unbroadcast(ga, a), _unbroadcast(gb, b)
 
 
-def add(a, b):
-    return Add()(*binary_operands("add", a, b))
+def _alpha_times(a, b, alpha, who):
+    """``alpha * b`` for add / sub's ``alpha`` (PyTorch's ``torch.add``)."""
+    if alpha == 1:
+        return b
+    from ..autograd.tensor import _scaled
+
+    return _scaled(as_tensor(a), b, alpha, who)
 
 
-def sub(a, b):
-    return Sub()(*binary_operands("sub", a, b))
+def add(a, b, *, alpha=1):
+    """a + alpha * b."""
+    return Add()(*binary_operands("add", a, _alpha_times(a, b, alpha, "add")))
+
+
+def sub(a, b, *, alpha=1):
+    """a - alpha * b."""
+    return Sub()(*binary_operands("sub", a, _alpha_times(a, b, alpha, "sub")))
 
 
 def mul(a, b):
     return Mul()(*binary_operands("mul", a, b))
 
 
-def div(a, b):
+def div(a, b, *, rounding_mode=None):
+    """a / b; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (PyTorch's)."""
+    if rounding_mode is not None:
+        from .elementwise import div_rounded
+
+        return div_rounded(a, b, rounding_mode)
     a, b = binary_operands("div", a, b)
     if a.dtype.kind in "iub":  # true division of integers gives the default float
         a, b = a.to(dtype="float32"), b.to(dtype="float32")

@@ -507,3 +507,21 @@ def test_linalg_vector_norm_is_where_torch_keeps_it():
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(minigan.linalg.vector_norm(minigan.tensor(x), dim=1).numpy(),
                                torch.linalg.vector_norm(torch.tensor(x), dim=1).numpy(), rtol=1e-6)
+
+
+def test_top_level_add_sub_div_take_alpha_and_rounding_mode():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((3, 4)).astype(np.float32)
+    b = (rng.standard_normal((3, 4)) + 3).astype(np.float32)
+    ma = minigan.tensor(a, requires_grad=True)
+    ta = torch.tensor(a, requires_grad=True)
+    mb, tb = minigan.tensor(b), torch.tensor(b)
+    pairs = [(minigan.add(ma, mb, alpha=2.5), torch.add(ta, tb, alpha=2.5)),
+             (minigan.sub(ma, mb, alpha=-0.5), torch.sub(ta, tb, alpha=-0.5)),
+             (minigan.div(ma, mb, rounding_mode="trunc"), torch.div(ta, tb, rounding_mode="trunc")),
+             (minigan.div(ma, mb, rounding_mode="floor"), torch.div(ta, tb, rounding_mode="floor"))]
+    for m, t in pairs:
+        np.testing.assert_allclose(m.detach().numpy(), t.detach().numpy(), rtol=1e-6)
+        assert m.dtype == minigan.float32
+    (g,) = minigan.grad(pairs[1][0].sum(), [ma])
+    np.testing.assert_allclose(g.numpy(), np.ones((3, 4)))
