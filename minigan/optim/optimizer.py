@@ -47,6 +47,26 @@ def _check_nonneg(name: str, value, label: str | None = None) -> None:
         raise ValueError(f"Invalid {label or name} value: {value} ({name} must be >= 0)")
 
 
+def _implementation_flags(who: str, **flags) -> dict:
+    """PyTorch's implementation switches, checked and returned for the
+    param groups (where ``state_dict`` shows them, as PyTorch's does).
+
+    minigan has one implementation of each update: ``foreach`` and ``fused``
+    choose between PyTorch kernels that compute the same update, so they are
+    accepted and recorded. ``capturable`` (CUDA-graph capture) and
+    ``differentiable`` (autograd through the step) have no minigan
+    equivalent, and True raises rather than being silently ignored."""
+    for name in ("capturable", "differentiable"):
+        if flags.get(name):
+            raise NotImplementedError(
+                f"{who}: {name}=True is not supported (minigan updates parameters in place, "
+                f"outside the autograd graph and without CUDA graphs); leave it False")
+    for name in ("foreach", "fused"):
+        if name in flags and flags[name] not in (None, True, False):
+            raise TypeError(f"{who}: {name} must be None or a bool, got {flags[name]!r}")
+    return flags
+
+
 class Optimizer:
     """Base class of every optimizer.
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from .. import backend
-from .optimizer import Optimizer, _check_nonneg, _grad_array, _lerp_
+from .optimizer import Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp_
 
 
 class RMSprop(Optimizer):
@@ -44,15 +44,21 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, *,
-                 maximize: bool = False):
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False,
+                 capturable: bool = False, foreach: bool | None = None, maximize: bool = False,
+                 differentiable: bool = False):
         _check_nonneg("lr", lr, "learning rate")
         _check_nonneg("eps", eps, "epsilon")
         _check_nonneg("momentum", momentum)
         _check_nonneg("weight_decay", weight_decay)
         _check_nonneg("alpha", alpha)
-        defaults = dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                        momentum=momentum, centered=centered, maximize=maximize)
+        flags = _implementation_flags("RMSprop", capturable=capturable, foreach=foreach,
+                                      differentiable=differentiable)
+        # PyTorch's param-group order
+        defaults = dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                        weight_decay=weight_decay, capturable=flags["capturable"],
+                        foreach=flags["foreach"], maximize=maximize,
+                        differentiable=flags["differentiable"])
         super().__init__(params, defaults)
 
     def step(self, closure=None):

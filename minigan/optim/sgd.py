@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 from __future__ import annotations
 
-from .optimizer import Optimizer, _check_nonneg, _grad_array
+from .optimizer import Optimizer, _check_nonneg, _grad_array, _implementation_flags
 
 
 class SGD(Optimizer):
@@ -38,7 +38,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
-                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False):
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None):
         _check_nonneg("lr", lr, "learning rate")
         _check_nonneg("momentum", momentum)
         _check_nonneg("dampening", dampening)
@@ -47,7 +49,9 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening "
                              f"(got momentum={momentum}, dampening={dampening})")
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
-                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize,
+                        **_implementation_flags("SGD", foreach=foreach,
+                                                differentiable=differentiable, fused=fused))
         super().__init__(params, defaults)
 
     def step(self, closure=None):

@@ -2,6 +2,7 @@
 plus parameter groups, zero_grad, saving/reloading and argument checking."""
 from __future__ import annotations
 
+import inspect
 import io
 import pickle
 
@@ -190,13 +191,23 @@ def test_rmsprop_matches_reference(kwargs, device):
 
 
 def test_defaults_match_pytorch():
+    """PyTorch 2.13's defaults, keys in its order (its state_dict shows them)."""
     p = [Parameter(minigan.zeros(2))]
+    flags = dict(foreach=None, differentiable=False, fused=None)
     assert SGD(p).defaults == dict(lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                                   nesterov=False, maximize=False)
+                                   nesterov=False, maximize=False, **flags)
+    assert list(Adam(p).defaults) == ["lr", "betas", "eps", "weight_decay", "amsgrad", "maximize",
+                                      "foreach", "capturable", "differentiable", "fused",
+                                      "decoupled_weight_decay"]
     assert Adam(p).defaults == dict(lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                                    amsgrad=False, maximize=False, decoupled_weight_decay=False)
+                                    amsgrad=False, maximize=False, capturable=False,
+                                    decoupled_weight_decay=False, **flags)
+    assert list(RMSprop(p).defaults) == ["lr", "momentum", "alpha", "eps", "centered",
+                                         "weight_decay", "capturable", "foreach", "maximize",
+                                         "differentiable"]
     assert RMSprop(p).defaults == dict(lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0,
-                                       momentum=0, centered=False, maximize=False)
+                                       momentum=0, centered=False, maximize=False,
+                                       capturable=False, foreach=None, differentiable=False)
 
 
 # ---------------------------------------------------------------- the step itself
@@ -644,3 +655,24 @@ def test_scheduler_errors():
         lr_scheduler.LambdaLR(_opt(groups=2), [lambda e: 1.0])
     with pytest.raises(KeyError, match="initial_lr"):
         lr_scheduler.ExponentialLR(_opt(), gamma=0.5, last_epoch=3)
+
+
+@pytest.mark.parametrize("cls", [SGD, Adam, AdamW, RMSprop])
+def test_pytorch_implementation_flags(cls):
+    """foreach / fused pick PyTorch kernels computing the same update: accepted
+    and recorded in the param groups (as PyTorch's state_dict shows them);
+    capturable / differentiable have no minigan equivalent: True raises."""
+    p = Parameter(minigan.zeros(3))
+    names = [n for n in ("foreach", "fused", "capturable", "differentiable")
+             if n in inspect.signature(cls.__init__).parameters]
+    assert "foreach" in names and "differentiable" in names
+    opt = cls([p], lr=0.1, foreach=True)
+    group = opt.state_dict()["param_groups"][0]
+    assert group["foreach"] is True and group["differentiable"] is False
+    for name in ("capturable", "differentiable"):
+        if name in names:
+            with pytest.raises(NotImplementedError, match=name):
+                cls([p], lr=0.1, **{name: True})
+    p.grad = minigan.ones(3)
+    opt.step()  # the flags change nothing in the update itself
+    assert np.all(p.detach().numpy() < 0)

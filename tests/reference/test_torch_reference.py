@@ -1445,3 +1445,12 @@ def test_errors_raised_like_torch(name):
         with pytest.raises(Exception) as m_err:
             fn("m")
     assert m_err.type is t_err.type, (m_err.value, t_err.value)
+
+
+@pytest.mark.parametrize("name", ["SGD", "Adam", "AdamW", "RMSprop"])
+def test_optimizer_param_groups_have_torchs_keys_in_torchs_order(name):
+    t = getattr(torch.optim, name)([torch.nn.Parameter(torch.zeros(2))], lr=0.1)
+    m = getattr(minigan.optim, name)([minigan.nn.Parameter(minigan.zeros(2))], lr=0.1)
+    tg, mgroup = t.state_dict()["param_groups"][0], m.state_dict()["param_groups"][0]
+    assert list(mgroup) == list(tg)
+    assert {k: mgroup[k] for k in tg if k != "params"} == {k: tg[k] for k in tg if k != "params"}
