@@ -836,5 +836,5 @@ def one_hot(tensor, num_classes=-1):
 
 
 # --------------------------------------------------------------------- normalisation (defined in normalization.py)
-from .normalization import batch_norm, layer_norm  # noqa: E402,F401
+from .normalization import batch_norm, group_norm, instance_norm, layer_norm  # noqa: E402,F401
 from .embedding import embedding  # noqa: E402,F401

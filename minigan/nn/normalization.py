@@ -36,7 +36,8 @@ from ..errors import ShapeError
 from ..ops.normalization import BatchNorm
 from .module import Module, Parameter
 
-__all__ = ["batch_norm", "layer_norm", "BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+__all__ = ["batch_norm", "layer_norm", "instance_norm", "group_norm", "BatchNorm1d", "BatchNorm2d",
+           "LayerNorm", "InstanceNorm1d", "InstanceNorm2d", "GroupNorm"]
 
 
 def _check_dtype(name, x, t, what):
@@ -149,6 +150,91 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return out
 
 
+def _standardise(x, axes, eps):
+    """(x - mean) / sqrt(var + eps) over ``axes`` (biased variance), with ops."""
+    mean = ops.mean(x, axis=axes, keepdims=True)
+    centred = x - mean
+    var = ops.mean(centred * centred, axis=axes, keepdims=True)
+    return centred * (1.0 / ops.sqrt(var + eps)), mean, var
+
+
+def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
+                  use_input_stats=True, momentum=0.1, eps=1e-5):
+    """Instance normalisation (Ulyanov, Vedaldi & Lempitsky 2016): each
+    sample's channel standardised over its own spatial positions,
+
+        y[n, c] = (x[n, c] - mean_{n,c}) / sqrt(var_{n,c} + eps) * weight[c] + bias[c]
+
+    for x of shape (N, C, *). With ``use_input_stats`` and running statistics
+    given, those are updated in place with the batch average of the
+    per-instance means and *unbiased* variances (PyTorch's rule); with
+    ``use_input_stats=False`` the running statistics normalise instead.
+    """
+    if not isinstance(input, Tensor):
+        raise TypeError(f"instance_norm: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 3:
+        raise ShapeError(f"instance_norm: expected an input of shape (N, C, *) with at least one "
+                         f"spatial axis, got shape {input.shape}")
+    c = input.shape[1]
+    for what, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"instance_norm: {what} has shape {tuple(t.shape)} but the input has "
+                             f"{c} channels (shape {input.shape}); expected shape ({c},)")
+        _check_dtype("instance_norm", input, t, what)
+    stat_shape = (1, c) + (1,) * (input.ndim - 2)
+    if use_input_stats:
+        axes = tuple(range(2, input.ndim))
+        m = input.numel() // (input.shape[0] * c)
+        if m <= 1:
+            raise ValueError(f"instance_norm: expected more than 1 spatial element when training, "
+                             f"got input of shape {input.shape}")
+        out, mean, var = _standardise(input, axes, eps)
+        if running_mean is not None:
+            with no_grad():
+                running_mean.mul_(1.0 - momentum).add_(
+                    ops.mean(mean.detach(), axis=0).reshape(c), alpha=momentum)
+                running_var.mul_(1.0 - momentum).add_(
+                    ops.mean(var.detach(), axis=0).reshape(c), alpha=momentum * m / (m - 1))
+    else:
+        if running_mean is None:
+            raise ValueError("instance_norm: use_input_stats=False needs running_mean and "
+                             "running_var")
+        out = ((input - running_mean.detach().reshape(stat_shape))
+               * (1.0 / ops.sqrt(running_var.detach().reshape(stat_shape) + eps)))
+    if weight is not None:
+        out = out * weight.reshape(stat_shape)
+    if bias is not None:
+        out = out + bias.reshape(stat_shape)
+    return out
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Group normalisation (Wu & He 2018): the C channels of each sample in
+    ``num_groups`` groups, each group standardised over its channels and
+    positions, then ``weight[c]``, ``bias[c]`` per channel. x: (N, C, *)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"group_norm: input must be a Tensor, got {type(input).__name__}")
+    if input.ndim < 2:
+        raise ShapeError(f"group_norm: expected an input of shape (N, C, *), got {input.shape}")
+    n, c = input.shape[:2]
+    if not isinstance(num_groups, numbers.Integral) or num_groups <= 0 or c % num_groups:
+        raise ShapeError(f"group_norm: the input's {c} channels must split into num_groups="
+                         f"{num_groups!r} equal groups")
+    for what, t in (("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"group_norm: {what} has shape {tuple(t.shape)}, expected ({c},)")
+        _check_dtype("group_norm", input, t, what)
+    grouped = input.reshape(n, num_groups, -1)
+    out = _standardise(grouped, (2,), eps)[0].reshape(input.shape)
+    stat_shape = (1, c) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(stat_shape)
+    if bias is not None:
+        out = out + bias.reshape(stat_shape)
+    return out
+
+
 class _BatchNorm(Module):
     """What BatchNorm1d and BatchNorm2d share; they differ only in the input
     dimensions they accept."""
@@ -236,7 +322,7 @@ class _BatchNorm(Module):
 
     def extra_repr(self):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.use_bias}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
 
 
@@ -304,4 +390,115 @@ class LayerNorm(Module):
 
     def extra_repr(self):
         return (f"{self.normalized_shape}, eps={self.eps}, "
-                f"elementwise_affine={self.elementwise_affine}, bias={self.use_bias}")
+                f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
+
+
+def _affine_parameters(module, affine, bias, c, dtype, device):
+    """``weight`` (ones) and, unless ``bias=False``, ``bias`` (zeros), (C,)."""
+    if affine:
+        module.weight = Parameter(factories.ones(c, dtype=dtype, device=device))
+    else:
+        module.register_parameter("weight", None)
+    if affine and bias:
+        module.bias = Parameter(factories.zeros(c, dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+
+
+class _InstanceNorm(Module):
+    """What InstanceNorm1d and InstanceNorm2d share (see :func:`instance_norm`).
+
+    ``affine`` (default False, as in PyTorch) adds ``weight`` (ones) and
+    ``bias`` (zeros) of shape (C,); ``track_running_stats`` (default False)
+    keeps ``running_mean``, ``running_var`` and ``num_batches_tracked``,
+    used in evaluation mode. Unbatched input (C, *) is accepted too.
+    """
+
+    _spatial = 0
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__()
+        name = type(self).__name__
+        if not isinstance(num_features, numbers.Integral) or num_features <= 0:
+            raise ValueError(f"{name}: num_features must be a positive integer, got "
+                             f"{num_features!r}")
+        self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        dtype = _float_dtype(dtype, name)
+        _affine_parameters(self, affine, bias, self.num_features, dtype, device)
+        if track_running_stats:
+            self.register_buffer("running_mean", factories.zeros(self.num_features, dtype=dtype,
+                                                                 device=device))
+            self.register_buffer("running_var", factories.ones(self.num_features, dtype=dtype,
+                                                               device=device))
+            self.register_buffer("num_batches_tracked", factories.tensor(0, dtype=np.int64,
+                                                                         device=device))
+        else:
+            for b in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(b, None)
+
+    def forward(self, x):
+        name = type(self).__name__
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+        batched = self._spatial + 2
+        if x.ndim not in (batched, batched - 1):
+            raise ShapeError(f"{name}: expected {batched}-D input (N, C, ...) or {batched - 1}-D "
+                             f"unbatched input, got shape {x.shape}")
+        if x.ndim == batched - 1:
+            return self.forward(x.unsqueeze(0)).squeeze(0)
+        if x.shape[1] != self.num_features and self.affine:
+            raise ShapeError(f"{name}: expected {self.num_features} channels, got {x.shape[1]} "
+                             f"(input shape {x.shape})")
+        use_input_stats = self.training or not self.track_running_stats
+        # PyTorch's InstanceNorm, unlike its BatchNorm, neither counts batches
+        # nor averages cumulatively: momentum=None leaves the statistics as they are
+        factor = self.momentum if self.momentum is not None else 0.0
+        return instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                             use_input_stats, factor, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance norm of (N, C, L) inputs (see :class:`_InstanceNorm`)."""
+
+    _spatial = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance norm of (N, C, H, W) inputs, per sample and channel over H
+    and W (CycleGAN's and pix2pix's normalisation; see :class:`_InstanceNorm`)."""
+
+    _spatial = 2
+
+
+class GroupNorm(Module):
+    """Group norm of (N, C, *) inputs (see :func:`group_norm`); ``weight``
+    (ones) and ``bias`` (zeros) of shape (C,) if ``affine``."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *,
+                 bias=True):
+        super().__init__()
+        if not isinstance(num_groups, numbers.Integral) or num_groups <= 0 or \
+                not isinstance(num_channels, numbers.Integral) or num_channels % num_groups:
+            raise ValueError(f"GroupNorm: num_channels ({num_channels!r}) must be divisible by "
+                             f"num_groups ({num_groups!r})")
+        self.num_groups, self.num_channels = int(num_groups), int(num_channels)
+        self.eps, self.affine = eps, affine
+        dtype = _float_dtype(dtype, "GroupNorm")
+        _affine_parameters(self, affine, bias, self.num_channels, dtype, device)
+
+    def forward(self, x):
+        if isinstance(x, Tensor) and (x.ndim < 2 or x.shape[1] != self.num_channels):
+            raise ShapeError(f"GroupNorm: expected input (N, {self.num_channels}, *), got shape "
+                             f"{x.shape}")
+        return group_norm(x, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")

@@ -6,6 +6,7 @@ import pytest
 
 import minigan as mg
 from minigan import nn
+from minigan.nn import functional as F
 from minigan.nn.normalization import batch_norm, layer_norm
 from minigan.ops._operands import constant
 
@@ -346,3 +347,43 @@ def test_norm_layers_take_device_dtype_and_bias_as_pytorch():
     assert repr(ln) == "LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=False)"
     with pytest.raises(TypeError, match="floating point"):
         nn.BatchNorm1d(3, dtype=np.int64)
+
+
+def test_instance_and_group_norm_match_numpy_and_pass_gradchecks():
+    rng = np.random.default_rng(4)
+    x = mg.tensor(rng.standard_normal((3, 4, 3, 2)) * 2 + 1, requires_grad=True)
+    w = mg.tensor(rng.uniform(0.5, 1.5, 4), requires_grad=True)
+    b = mg.tensor(rng.standard_normal(4), requires_grad=True)
+    xn = x.detach().numpy()
+    inst = (xn - xn.mean((2, 3), keepdims=True)) / np.sqrt(xn.var((2, 3), keepdims=True) + 1e-5)
+    g = xn.reshape(3, 2, -1)
+    grp = ((g - g.mean(2, keepdims=True)) / np.sqrt(g.var(2, keepdims=True) + 1e-5)).reshape(xn.shape)
+    affine = (lambda y: y * w.detach().numpy()[None, :, None, None]
+              + b.detach().numpy()[None, :, None, None])
+    inst_fn = lambda x, w, b: F.instance_norm(x, weight=w, bias=b)  # noqa: E731
+    group_fn = lambda x, w, b: F.group_norm(x, 2, w, b)  # noqa: E731
+    np.testing.assert_allclose(inst_fn(x, w, b).detach().numpy(), affine(inst), atol=1e-10)
+    np.testing.assert_allclose(group_fn(x, w, b).detach().numpy(), affine(grp), atol=1e-10)
+    for fn in (inst_fn, group_fn):
+        mg.gradcheck(fn, (x, w, b))
+        mg.gradgradcheck(fn, (x, w, b))
+
+
+def test_instance_norm_running_statistics_and_errors():
+    m = nn.InstanceNorm2d(3, track_running_stats=True, momentum=0.5)
+    x = mg.randn(4, 3, 5, 5) * 2 + 3
+    m(x)
+    xn = x.numpy()
+    np.testing.assert_allclose(m.running_mean.numpy(), 0.5 * xn.mean((2, 3)).mean(0), rtol=1e-5)
+    np.testing.assert_allclose(m.running_var.numpy(),
+                               0.5 + 0.5 * xn.var((2, 3), ddof=1).mean(0), rtol=1e-4)
+    m.eval()
+    ref = (xn - m.running_mean.numpy()[None, :, None, None]) / np.sqrt(
+        m.running_var.numpy()[None, :, None, None] + 1e-5)
+    np.testing.assert_allclose(m(x).numpy(), ref, rtol=1e-4, atol=1e-5)
+    with pytest.raises(ValueError, match="divisible"):
+        nn.GroupNorm(3, 4)
+    with pytest.raises(mg.ShapeError, match="4"):
+        nn.GroupNorm(2, 4)(mg.randn(2, 6, 3))
+    with pytest.raises(mg.ShapeError, match="4-D"):
+        nn.InstanceNorm2d(3)(mg.randn(2, 3))
