@@ -7,11 +7,14 @@ they are used.
 from . import cuda, memory, ops
 from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)
+from .autograd.grad_mode import inference_mode
 from .backend import get_default_device, set_default_device
-from .factories import (arange, bool_, empty, eye, float16, float32, float64, full, full_like,
-                        int32, int64, linspace, ones, ones_like, rand, rand_like, randn,
-                        randn_like, tensor, uint8, zeros, zeros_like)
+from .factories import (arange, as_tensor, bernoulli, bool_, empty, eye, float16, float32, float64,
+                        from_numpy, full, full_like, int32, int64, is_tensor, linspace, normal,
+                        numel, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                        randperm, tensor, uint8, zeros, zeros_like)
 from .ops import *  # noqa: F403 - the functional ops: minigan.exp, minigan.matmul, ...
+from .ops.indexing import allclose, equal, meshgrid
 from .blas import get_num_threads, set_num_threads
 from .errors import DimensionError, ShapeError
 from .random import manual_seed

@@ -118,3 +118,98 @@ randn_like, rand_like = _like(randn), _like(rand)
 def full_like(t: Tensor, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     return full(t.shape, fill_value, dtype=dtype or t.dtype, device=device or t.device,
                 requires_grad=requires_grad)
+
+
+# ------------------------------------------------------------ PyTorch's conversions and random factories
+def from_numpy(ndarray) -> Tensor:
+    """A tensor sharing ``ndarray``'s memory and keeping its dtype (float64 stays float64)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    return Tensor(ndarray)
+
+
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """``data`` as a tensor, sharing memory when it already is a tensor or an
+    array of the wanted dtype and device; otherwise a copy, as ``tensor``."""
+    if isinstance(data, Tensor):
+        return data.to(device=device, dtype=dtype) if (dtype or device) else data
+    is_array = hasattr(data, "dtype") and hasattr(data, "shape")
+    if is_array and (dtype is None or np.dtype(dtype) == data.dtype) and (
+            device is None or backend.normalize_device(device) == backend.device_of(data)):
+        return Tensor(data)
+    return tensor(data, dtype=dtype, device=device)
+
+
+def is_tensor(obj) -> bool:
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:  # noqa: A002 - torch's argument name
+    return input.numel()
+
+
+def randint(low, high=None, size=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Integers drawn uniformly from [low, high) (``randint(high, size)`` means
+    low = 0); int64 unless ``dtype`` says otherwise."""
+    if size is None:  # randint(high, size)
+        low, high, size = 0, low, high
+    if size is None:
+        raise TypeError("randint() missing required argument 'size'")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    size = _size(tuple(size) if isinstance(size, (tuple, list)) else (size,))
+    dev = backend.normalize_device(device)
+    from .random import generator
+
+    array = generator(dev).integers(low, high, size=size).astype(np.dtype(dtype or np.int64))
+    return _finish(array, dev, requires_grad)
+
+
+def randperm(n, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """A random permutation of 0 .. n-1 (int64)."""
+    from .random import generator
+
+    dev = backend.normalize_device(device)
+    array = generator(dev).permutation(int(n)).astype(np.dtype(dtype or np.int64))
+    return _finish(array, dev, requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_grad=False) -> Tensor:
+    """Samples of N(mean, std^2). With tensor ``mean`` / ``std`` the shape is
+    their broadcast and the result is ``mean + std * eps`` (differentiable in
+    both, as in PyTorch); with floats, ``size`` gives the shape (float32)."""
+    if isinstance(mean, Tensor) or isinstance(std, Tensor):
+        ref = mean if isinstance(mean, Tensor) else std
+        if isinstance(std, Tensor) and (std._data < 0).any():
+            raise RuntimeError("normal expects all elements of std >= 0.0")
+        shape = np.broadcast_shapes(np.shape(mean._data if isinstance(mean, Tensor) else mean),
+                                    np.shape(std._data if isinstance(std, Tensor) else std))
+        eps = Tensor._wrap(normal_array(shape, ref.dtype, ref.device))
+        return mean + std * eps
+    if size is None:
+        raise TypeError("normal() with float mean and std needs a size")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    out = randn(*(size if isinstance(size, (tuple, list)) else (size,)), dtype=dtype, device=device)
+    out._data *= std
+    out._data += mean
+    return out.requires_grad_(requires_grad) if requires_grad else out
+
+
+def bernoulli(input, p=None) -> Tensor:  # noqa: A002 - torch's argument name
+    """1 with probability ``input`` (or ``p``), else 0, in ``input``'s dtype.
+    Not differentiable: the gradient is zero, as in PyTorch."""
+    from . import ops
+
+    probs = input._data if p is None else np.full(input.shape, p, dtype=input.dtype)
+    if (probs < 0).any() or (probs > 1).any():
+        raise RuntimeError("bernoulli: expected probabilities in [0, 1]")
+    draw = uniform_array(input.shape, input.dtype if np.issubdtype(input.dtype, np.floating)
+                         else DEFAULT_DTYPE, input.device)
+    sample = Tensor._wrap((draw < probs).astype(input.dtype))
+    from .autograd.grad_mode import is_grad_enabled
+
+    if input.requires_grad and is_grad_enabled():
+        # PyTorch's result requires grad (with a zero gradient); keep that
+        return ops.add(ops.mul(input, 0.0), sample)
+    return sample

@@ -117,9 +117,11 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             n_out = len(fn._outputs)
             grads = [node_grads.pop((id(fn), i), None) for i in range(n_out)]
             for i, g in enumerate(grads):
+                out = fn._outputs[i]()
+                if g is not None and out is not None:
+                    g = grads[i] = _run_hooks(out, g)
                 if g is not None and (id(fn), i) in capture_slots:
                     _accumulate(captured, id(capture_slots[(id(fn), i)]), g)
-                out = fn._outputs[i]()
                 if capture is None and out is not None and out._retains_grad and g is not None:
                     out.grad = g if out.grad is None else out.grad + g
             if all(g is None for g in grads):
@@ -172,9 +174,12 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     if capture is not None:
         for leaf, g in leaf_grads.values():
             if id(leaf) in capture_ids:
-                captured[id(leaf)] = g
+                with mode:
+                    captured[id(leaf)] = _run_hooks(leaf, g)
         return captured
     for leaf, g in leaf_grads.values():
+        with mode:
+            g = _run_hooks(leaf, g)
         if not create_graph:
             g = g.detach()
         leaf.grad = g if leaf.grad is None else leaf.grad + g
@@ -190,6 +195,22 @@ def _wanted_inputs(order, capture_ids):
             id(x) in capture_ids or (x.grad_fn is not None and any(wanted.get(id(x.grad_fn), ())))
             for x in fn._inputs)
     return wanted
+
+
+def _run_hooks(t, g):
+    """``Tensor.register_hook`` hooks see the tensor's summed gradient in
+    registration order; one that returns a tensor replaces it for the rest."""
+    hooks = getattr(t, "_backward_hooks", None)
+    if hooks:
+        for hook in list(hooks.values()):
+            out = hook(g)
+            if out is not None:
+                if not isinstance(out, Tensor) or out.shape != g.shape:
+                    raise RuntimeError(f"a hook on a tensor of shape {t.shape} returned "
+                                       f"{getattr(out, 'shape', type(out).__name__)}; expected a "
+                                       f"Tensor of shape {g.shape} (or None)")
+                g = out
+    return g
 
 
 def _accumulate_leaf(store, leaf, g):

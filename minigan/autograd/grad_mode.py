@@ -51,3 +51,33 @@ class enable_grad(_GradMode):
     """Re-enable recording inside a ``no_grad`` region."""
 
     _mode = True
+
+
+class inference_mode(_GradMode):
+    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (minigan has
+    no separate inference tensors). ``inference_mode(False)`` changes nothing.
+    Works as a context manager and as a decorator, with or without the call."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):
+            return cls()(mode)  # bare @inference_mode
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        self.mode = bool(mode)
+
+    def __enter__(self):
+        self._prev = is_grad_enabled()
+        if self.mode:
+            set_grad_enabled(False)
+        return self
+
+    def __call__(self, fn):
+        mode = self.mode
+
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with inference_mode(mode):
+                return fn(*args, **kwargs)
+
+        return wrapper

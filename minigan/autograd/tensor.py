@@ -343,7 +343,12 @@ def _install_methods():
                  "squeeze", "unsqueeze", "broadcast_to", "expand", "clip", "clamp", "matmul",
                  "maximum", "minimum", "sum_to", "square", "leaky_relu", "swapaxes", "pow",
                  "mul", "norm", "sign", "log1p", "expm1", "erf", "rsqrt", "lerp", "clamp_min",
-                 "clamp_max", "chunk", "split", "repeat", "t"]:
+                 "clamp_max", "chunk", "split", "repeat", "t",
+                 "contiguous", "eq", "ne", "gt", "lt", "ge", "le", "any", "all", "isnan",
+                 "isfinite", "nan_to_num", "cumsum", "prod", "roll", "gather", "index_select",
+                 "masked_fill", "mm", "bmm", "outer", "tile", "repeat_interleave", "unbind",
+                 "narrow", "select", "movedim", "unflatten", "floor", "ceil", "round", "trunc",
+                 "frac", "reciprocal", "sin", "cos", "sort", "topk", "tril", "triu", "diag"]:
         setattr(Tensor, name, getattr(ops, name))
     for name, method in _TORCH_METHODS.items():
         setattr(Tensor, name, method)
@@ -447,7 +452,105 @@ def _new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
                             requires_grad=requires_grad)
 
 
+def _flip(self, *dims):
+    """Reverse the order of entries along ``dims`` (a tuple, or several ints)."""
+    from .. import ops
+
+    return ops.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+
+def _where(self, condition, other):
+    """``self`` where ``condition`` is True, ``other`` elsewhere (PyTorch's ``Tensor.where``)."""
+    from .. import ops
+
+    return ops.where(condition, self, other)
+
+
+def _long(self):
+    return self.to(dtype=np.int64)
+
+
+def _int(self):
+    return self.to(dtype=np.int32)
+
+
+def _bool(self):
+    return self.to(dtype=np.bool_)
+
+
+def _half(self):
+    return self.to(dtype=np.float16)
+
+
+_TYPE_NAMES = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
+               np.dtype(np.float16): "HalfTensor", np.dtype(np.int64): "LongTensor",
+               np.dtype(np.int32): "IntTensor", np.dtype(np.int16): "ShortTensor",
+               np.dtype(np.int8): "CharTensor", np.dtype(np.uint8): "ByteTensor",
+               np.dtype(np.bool_): "BoolTensor"}
+
+
+def _type(self, dtype=None, non_blocking=False):
+    """Without ``dtype``: the type's name, ``'minigan.FloatTensor'`` (PyTorch:
+    ``'torch.FloatTensor'``; ``minigan.cuda.`` on the GPU). With one: cast to it
+    (a dtype, or a name such as ``'minigan.LongTensor'`` / ``'torch.LongTensor'``)."""
+    if dtype is None:
+        prefix = "minigan.cuda." if self.device != "cpu" else "minigan."
+        return prefix + _TYPE_NAMES.get(self.dtype, f"{self.dtype}Tensor")
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        names = {v: k for k, v in _TYPE_NAMES.items()}
+        short = dtype.rsplit(".", 1)[-1]
+        if short not in names:
+            raise ValueError(f"type(): unknown tensor type {dtype!r}; expected one of "
+                             f"{sorted(names)}")
+        out = self.to(dtype=names[short])
+        return out.to("cuda") if ".cuda." in dtype else out
+    return self.to(dtype=np.dtype(dtype))
+
+
+def _detach_(self):
+    """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient."""
+    self.grad_fn = None
+    self._output_index = 0
+    self.requires_grad = False
+    return self
+
+
+class RemovableHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self._hooks = hooks
+        self.id = RemovableHandle._next_id
+        RemovableHandle._next_id += 1
+
+    def remove(self):
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+def _register_hook(self, hook):
+    """Call ``hook(grad)`` each time backward (or ``minigan.grad``) computes this
+    tensor's gradient; a returned tensor replaces that gradient (for the
+    ``.grad`` of a leaf and for everything upstream of a non-leaf)."""
+    if not self.requires_grad:
+        raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+    hooks = self.__dict__.setdefault("_backward_hooks", {})
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
 _TORCH_METHODS = {
+    "register_hook": _register_hook,
+    "flip": _flip, "where": _where, "long": _long, "int": _int, "bool": _bool, "half": _half,
+    "type": _type, "detach_": _detach_,
     "add": _add, "sub": _sub, "div": _div, "expand_as": _expand_as, "view_as": _view_as,
     "reshape_as": _reshape_as, "type_as": _type_as, "new_zeros": _new_zeros,
     "new_ones": _new_ones, "new_empty": _new_zeros, "new_full": _new_full,

@@ -1,0 +1,744 @@
+"""PyTorch's indexing, ordering and small elementwise ops, with torch 2.13's semantics.
+
+Most are compositions of getitem / concatenate / where / matmul, so their
+gradients (and gradients of gradients) come from those primitives: flip, roll,
+narrow, select, unbind, gather, index_select, repeat_interleave, masked_fill,
+tril/triu, sort/topk values. New primitives here: cumsum, prod, sin, cos, the
+rounding functions (zero gradient, as in PyTorch) and einsum.
+"""
+from __future__ import annotations
+
+import builtins
+import collections
+import math
+
+import numpy as np
+
+from .. import backend
+from ..autograd.function import Function
+from ..autograd.tensor import Tensor
+from ..errors import ShapeError
+from ._operands import as_tensor, constant, float_operand, is_float
+from .elementwise import where
+from .linalg import matmul
+from .shape import GetItemGrad, _dim_index, _shape_arg, concatenate, getitem, permute, reshape
+
+SortResult = collections.namedtuple("sort", ["values", "indices"])
+TopkResult = collections.namedtuple("topk", ["values", "indices"])
+
+
+def _int_dim(dim, ndim, who):
+    # PyTorch treats a 0-d tensor as having one (size-1) dimension for dim checks
+    return _dim_index(dim, builtins.max(ndim, 1), who)
+
+
+def _dims(dims, ndim, who):
+    if isinstance(dims, (int, np.integer)):
+        dims = (dims,)
+    out = tuple(_int_dim(d, ndim, who) for d in dims)
+    if len(set(out)) != len(out):
+        raise RuntimeError(f"{who}: dims has duplicates, got {tuple(dims)}")
+    return out
+
+
+def _index_array(index, who):
+    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
+    if arr.dtype.kind not in "iu":
+        raise TypeError(f"{who}: index must be an integer tensor, got dtype {arr.dtype}")
+    return arr
+
+
+# ------------------------------------------------------------ memory layout and casts
+def contiguous(x):
+    """``x`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
+    from .elementwise import clone
+
+    x = as_tensor(x)
+    return x if x._data.flags.c_contiguous else clone(x)
+
+
+# ------------------------------------------------------------ rearranging
+def flip(x, dims):
+    """Reverse the order of entries along each of ``dims``."""
+    x = as_tensor(x)
+    dims = _dims(dims, x.ndim, "flip")
+    if x.ndim == 0:
+        return getitem(x, ())
+    return getitem(x, tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim)))
+
+
+def roll(x, shifts, dims=None):
+    """Shift entries cyclically by ``shifts`` along ``dims``; without ``dims``
+    the flattened tensor is rolled and reshaped back, as in PyTorch."""
+    x = as_tensor(x)
+    if dims is None:
+        if not isinstance(shifts, (int, np.integer)):
+            if len(shifts) != 1:
+                raise RuntimeError(f"roll: shifts {shifts} need dims of the same length")
+            shifts = shifts[0]
+        return reshape(roll(reshape(x, -1), shifts, 0), x.shape)
+    shifts = (shifts,) if isinstance(shifts, (int, np.integer)) else tuple(shifts)
+    dims = (dims,) if isinstance(dims, (int, np.integer)) else tuple(dims)
+    if len(shifts) != len(dims):
+        raise RuntimeError(f"roll: shifts and dimensions must align, got shifts={shifts}, dims={dims}")
+    for s, d in zip(shifts, dims):
+        d = _int_dim(d, x.ndim, "roll")
+        n = x.shape[d]
+        if n == 0 or int(s) % n == 0:
+            continue
+        s = int(s) % n
+        lead = (slice(None),) * d
+        x = concatenate([getitem(x, lead + (slice(n - s, None),)), getitem(x, lead + (slice(0, n - s),))], d)
+    return x
+
+
+def narrow(x, dim, start, length):
+    """Entries ``start .. start+length-1`` along ``dim`` (``start`` may be negative)."""
+    x = as_tensor(x)
+    dim = _dim_index(dim, x.ndim, "narrow")
+    n = x.shape[dim]
+    start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f"narrow: start ({start}) out of range for dimension {dim} of size {n}")
+    start %= n if n else 1
+    if length < 0 or start + length > n:
+        raise RuntimeError(f"narrow: start ({start}) + length ({length}) exceeds dimension size ({n})")
+    return getitem(x, (slice(None),) * dim + (slice(start, start + int(length)),))
+
+
+def select(x, dim, index):
+    """The slice at ``index`` along ``dim``, with that dimension removed."""
+    x = as_tensor(x)
+    dim = _dim_index(dim, x.ndim, "select")
+    n = x.shape[dim]
+    if not -n <= int(index) < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {x.shape} "
+                         f"at dimension {dim}")
+    return getitem(x, (slice(None),) * dim + (int(index) % n,))
+
+
+def unbind(x, dim=0):
+    """All slices along ``dim``, as a tuple."""
+    x = as_tensor(x)
+    dim = _dim_index(dim, x.ndim, "unbind")
+    return tuple(select(x, dim, i) for i in range(x.shape[dim]))
+
+
+def movedim(x, source, destination):
+    """Move dimensions ``source`` to positions ``destination``; the others keep their order."""
+    x = as_tensor(x)
+    src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
+    dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) "
+                           f"should contain the same number of dims as destination ({list(dst)} dims)")
+    src, dst = _dims(src, x.ndim, "movedim"), _dims(dst, x.ndim, "movedim")
+    if x.ndim == 0:
+        return x
+    order = [d for d in range(x.ndim) if d not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return permute(x, *order)
+
+
+def unflatten(x, dim, sizes):
+    """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
+    x = as_tensor(x)
+    dim = _dim_index(dim, x.ndim, "unflatten")
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = x.shape[dim]
+    if sizes.count(-1) > 1:
+        raise RuntimeError("unflatten: only one dimension can be inferred")
+    if -1 in sizes:
+        known = math.prod(s for s in sizes if s != -1)
+        sizes = tuple(n // known if s == -1 else s for s in sizes)
+    if math.prod(sizes) != n:
+        raise ShapeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size "
+                         f"of dim {dim} ({n}) in the input tensor")
+    return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
+
+
+def tile(x, dims):
+    """``x`` repeated ``dims[i]`` times along dimension i; a short ``dims`` is
+    padded with leading ones (unlike ``repeat``, which refuses it)."""
+    from .shape import repeat
+
+    x = as_tensor(x)
+    dims = _shape_arg(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,))
+    dims = (1,) * (x.ndim - len(dims)) + tuple(dims)
+    return repeat(x, *dims)
+
+
+# ------------------------------------------------------------ gathering
+def index_select(x, dim, index):
+    """Entries at the 1-D integer ``index`` along ``dim`` (repeats allowed; gradients add up)."""
+    x = as_tensor(x)
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim} dims")
+    dim = _int_dim(dim, x.ndim, "index_select")
+    if x.ndim == 0:
+        return getitem(reshape(x, 1), idx.reshape(-1))
+    return getitem(x, (slice(None),) * dim + (idx.reshape(-1),))
+
+
+def gather(x, dim, index):
+    """out[i][j][k] = x[index[i][j][k]][j][k] (for dim=0): ``index`` has ``x``'s
+    number of dimensions and the output its shape. The gradient scatter-adds."""
+    x = as_tensor(x)
+    idx = _index_array(index, "gather")
+    if idx.ndim != x.ndim:
+        raise RuntimeError(f"gather: Index tensor must have the same number of dimensions as input "
+                           f"tensor, got {idx.ndim} and {x.ndim}")
+    dim = _int_dim(dim, x.ndim, "gather")
+    for d in range(x.ndim):
+        if d != dim and idx.shape[d] > x.shape[d]:
+            raise RuntimeError(f"gather: Size does not match at dimension {d}: expected index "
+                               f"{idx.shape} to be no larger than self {x.shape} apart from dimension {dim}")
+    xp = backend.get_array_module(x._data)
+    idx = xp.asarray(idx)
+    grids = [xp.arange(n).reshape((-1,) + (1,) * (idx.ndim - 1 - d)) for d, n in enumerate(idx.shape)]
+    return getitem(x, tuple(idx if d == dim else grids[d] for d in range(x.ndim)))
+
+
+def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
+    """Each entry repeated ``repeats`` times (an int, or one count per entry)
+    along ``dim``; without ``dim`` the flattened tensor is used."""
+    x = as_tensor(x)
+    if dim is None:
+        x, dim = reshape(x, -1), 0
+    dim = _dim_index(dim, x.ndim, "repeat_interleave")
+    n = x.shape[dim]
+    reps = repeats._data if isinstance(repeats, Tensor) else repeats
+    reps = np.asarray(backend.to_device(np.asarray(reps) if not hasattr(reps, "shape") else reps, "cpu"))
+    if reps.dtype.kind not in "iu":
+        raise TypeError(f"repeat_interleave: repeats must be ints, got dtype {reps.dtype}")
+    if reps.ndim > 1 or (reps.ndim == 1 and reps.size not in (1, n)):
+        raise RuntimeError(f"repeat_interleave: repeats must have the same size as input along dim "
+                           f"({n}), got {reps.shape}")
+    if (reps < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    index = np.repeat(np.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
+    if output_size is not None and output_size != index.size:
+        raise RuntimeError(f"repeat_interleave: output_size {output_size} != {index.size}")
+    return index_select(x, dim, backend.to_device(index, x.device))
+
+
+def masked_fill(x, mask, value):
+    """``value`` where ``mask`` is True, ``x`` elsewhere; the gradient of ``x``
+    is zero at the filled places (a tensor ``value`` must be 0-d and also gets one)."""
+    x = as_tensor(x)
+    m = mask._data if isinstance(mask, Tensor) else mask
+    if getattr(m, "dtype", None) != np.bool_:
+        raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
+                           f"{getattr(m, 'dtype', type(m).__name__)}")
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s)")
+    else:
+        value = as_tensor(value, like=x)
+    out = where(m, value, x)
+    if out.shape != x.shape:
+        raise ShapeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the "
+                         f"tensor's shape {x.shape}")
+    return out
+
+
+def tensor_where(x, condition, other):
+    """``Tensor.where(condition, y)``: ``x`` where ``condition``, else ``y``."""
+    return where(condition, x, other)
+
+
+def _tri(x, diagonal, lower, who):
+    x = as_tensor(x)
+    if x.ndim < 2:
+        raise RuntimeError(f"{who}: input tensor must have at least 2 dimensions")
+    xp = backend.get_array_module(x._data)
+    n, m = x.shape[-2:]
+    keep = xp.tri(n, m, int(diagonal), dtype=bool)
+    if not lower:
+        keep = ~xp.tri(n, m, int(diagonal) - 1, dtype=bool)
+    return where(keep, x, as_tensor(0, like=x))
+
+
+def tril(x, diagonal=0):
+    """Entries on and below the ``diagonal``-th diagonal; the rest zero."""
+    return _tri(x, diagonal, True, "tril")
+
+
+def triu(x, diagonal=0):
+    """Entries on and above the ``diagonal``-th diagonal; the rest zero."""
+    return _tri(x, diagonal, False, "triu")
+
+
+def diag(x, diagonal=0):
+    """1-D input: a square matrix with ``x`` on the ``diagonal``-th diagonal.
+    2-D input: that diagonal as a 1-D tensor."""
+    x = as_tensor(x)
+    k = int(diagonal)
+    xp = backend.get_array_module(x._data)
+    if x.ndim == 1:
+        n = x.shape[0] + builtins.abs(k)
+        rows = xp.arange(x.shape[0]) + builtins.max(-k, 0)
+        cols = xp.arange(x.shape[0]) + builtins.max(k, 0)
+        # a scatter into zeros; its backward reads the diagonal back (getitem)
+        return GetItemGrad((rows, cols), (n, n))(x)
+    if x.ndim == 2:
+        n, m = x.shape
+        length = builtins.max(0, builtins.min(n + builtins.min(k, 0), m - builtins.max(k, 0)))
+        start_r, start_c = builtins.max(-k, 0), builtins.max(k, 0)
+        rows = xp.arange(length) + start_r
+        cols = xp.arange(length) + start_c
+        return getitem(x, (rows, cols))
+    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
+
+
+# ------------------------------------------------------------ products
+def mm(a, b):
+    """Matrix product of two 2-D tensors."""
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim != 2 or b.ndim != 2:
+        raise RuntimeError(f"mm: expected 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    """Batched matrix product of two 3-D tensors with the same batch size."""
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim != 3 or b.ndim != 3:
+        raise RuntimeError(f"bmm: expected 3-D tensors, got {a.ndim}-D and {b.ndim}-D")
+    if a.shape[0] != b.shape[0]:
+        raise ShapeError(f"bmm: batch sizes differ, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def outer(a, b):
+    """out[i, j] = a[i] * b[j] for 1-D tensors."""
+    from .arithmetic import mul
+
+    a, b = as_tensor(a), as_tensor(b)
+    if a.ndim != 1 or b.ndim != 1:
+        raise RuntimeError(f"outer: expected 1-D tensors, got {a.ndim}-D and {b.ndim}-D")
+    return mul(reshape(a, -1, 1), reshape(b, 1, -1))
+
+
+# ------------------------------------------------------------ scans and products
+class Cumsum(Function):
+    """y_i = sum_{j<=i} x_j along ``axis``;  dx = reverse cumulative sum of g."""
+
+    def __init__(self, axis, dtype):
+        self.axis, self.dtype = axis, dtype
+
+    def forward(self, x):
+        return self.xp.cumsum(x, axis=self.axis, dtype=self.dtype)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        gx = flip(cumsum(flip(g, self.axis), self.axis), self.axis)
+        return gx if gx.dtype == x.dtype else _cast_grad(gx, x.dtype)
+
+
+def _cast_grad(g, dtype):
+    from .elementwise import cast
+
+    return cast(g, dtype)
+
+
+def cumsum(x, dim, *, dtype=None):
+    """Running sums along ``dim``. Integer and bool inputs give int64, as in PyTorch."""
+    x = as_tensor(x)
+    dim = _int_dim(dim, x.ndim, "cumsum")
+    if dtype is None and not is_float(x.dtype):
+        dtype = np.int64
+    dtype = None if dtype is None else np.dtype(dtype)
+    if x.ndim == 0:
+        from .elementwise import cast, clone
+
+        return clone(x) if dtype is None or dtype == x.dtype else cast(x, dtype)
+    if dtype is not None and not is_float(dtype):
+        return Tensor._wrap(backend.get_array_module(x._data).cumsum(x._data, axis=dim, dtype=dtype))
+    return Cumsum(dim, dtype)(x)
+
+
+class Prod(Function):
+    """y = prod x over ``axes``;  dx_i = g * prod_{j != i} x_j.
+
+    Where x_i != 0 that is g * y / x_i, written with differentiable ops (so
+    exact to every order there); at a zero the product of the others is
+    computed directly (exact, also with several zeros) but enters the graph as
+    a constant, so second derivatives are exact only away from zeros."""
+
+    def __init__(self, axis, keepdims):
+        self.axis, self.keepdims = axis, keepdims
+
+    def forward(self, x):
+        return self.xp.prod(x, axis=self.axis, keepdims=self.keepdims)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        xp = self.xp
+        y = self.output(0)
+        axis = self.axis
+        if not self.keepdims and axis is not None:
+            g, y = _unsqueeze(g, axis), _unsqueeze(y, axis)
+        nonzero = x._data != 0
+        safe_x = where(nonzero, x, as_tensor(1, like=x))
+        gx = g * y / safe_x
+        if nonzero.all():
+            return gx
+        others = _prod_of_others(xp, x._data, axis)
+        return where(nonzero, gx, g * constant(others))
+
+
+def _unsqueeze(t, axis):
+    from .shape import unsqueeze
+
+    return unsqueeze(t, axis)
+
+
+def _prod_of_others(xp, a, axis):
+    """prod_{j != i} a_j along ``axis`` (all of ``a`` when None), by exclusive
+    running products from both ends: exact with zeros, no division."""
+    if axis is None:
+        return _prod_of_others(xp, a.reshape(-1), 0).reshape(a.shape)
+    ones = xp.ones_like(xp.take(a, [0], axis=axis))
+    left = xp.cumprod(xp.concatenate([ones, xp.take(a, range(a.shape[axis] - 1), axis=axis)], axis), axis)
+    rev = xp.flip(a, axis)
+    right = xp.cumprod(xp.concatenate([ones, xp.take(rev, range(a.shape[axis] - 1), axis=axis)], axis), axis)
+    return left * xp.flip(right, axis)
+
+
+def prod(x, dim=None, keepdim=False, *, dtype=None):
+    """Product of all entries, or along ``dim``. Integer and bool inputs give int64."""
+    from .elementwise import cast
+
+    x = as_tensor(x)
+    if dtype is not None:
+        x = cast(x, dtype)
+    elif not is_float(x.dtype):
+        x = cast(x, np.int64)
+    if dim is not None:
+        dim = _int_dim(dim, x.ndim, "prod")
+        if x.ndim == 0:
+            dim = None
+    if not is_float(x.dtype):
+        xp = backend.get_array_module(x._data)
+        return Tensor._wrap(xp.asarray(xp.prod(x._data, axis=dim, keepdims=bool(keepdim and dim is not None))))
+    return Prod(dim, bool(keepdim and dim is not None))(x)
+
+
+# ------------------------------------------------------------ elementwise
+class Sin(Function):
+    """y = sin x;  dx = g cos x."""
+
+    def forward(self, x):
+        return self.xp.sin(x)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return g * cos(x)
+
+
+class Cos(Function):
+    """y = cos x;  dx = -g sin x."""
+
+    def forward(self, x):
+        return self.xp.cos(x)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return -(g * sin(x))
+
+
+def sin(x):
+    return Sin()(float_operand("sin", x))
+
+
+def cos(x):
+    return Cos()(float_operand("cos", x))
+
+
+class _Rounding(Function):
+    """y = floor/ceil/round/trunc of x;  dx = 0 (piecewise constant, as in PyTorch)."""
+
+    def __init__(self, name, decimals=0):
+        self.name, self.decimals = name, decimals
+
+    def forward(self, x):
+        if self.name == "round":
+            return self.xp.round(x, self.decimals)
+        return getattr(self.xp, self.name)(x)
+
+    def backward(self, g):
+        return g * 0.0
+
+
+def _rounding(name, x, decimals=0):
+    x = as_tensor(x)
+    if not is_float(x.dtype):
+        # integers are already whole: PyTorch returns a copy with the same dtype
+        return Tensor._wrap(x._data.copy())
+    return _Rounding(name, decimals)(x)
+
+
+def floor(x):
+    return _rounding("floor", x)
+
+
+def ceil(x):
+    return _rounding("ceil", x)
+
+
+def round(x, *, decimals=0):  # noqa: A001 - same name as torch.round
+    """Round half to even, as PyTorch; ``decimals`` digits after the point."""
+    return _rounding("round", x, int(decimals))
+
+
+def trunc(x):
+    return _rounding("trunc", x)
+
+
+def frac(x):
+    """x - trunc(x); gradient 1."""
+    x = as_tensor(x)
+    if not is_float(x.dtype):
+        raise RuntimeError(f"frac: not implemented for integer dtype {x.dtype}")
+    return x - trunc(x)
+
+
+def reciprocal(x):
+    """1 / x (integer inputs become float32)."""
+    from .arithmetic import div
+
+    x = float_operand("reciprocal", x)
+    return div(as_tensor(1.0, like=x), x)
+
+
+def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf``
+    (default: the dtype's largest and smallest finite values); the gradient
+    is zero at replaced entries, as in PyTorch."""
+    x = as_tensor(x)
+    if not is_float(x.dtype):
+        return Tensor._wrap(x._data.copy())
+    xp = backend.get_array_module(x._data)
+    filled = xp.nan_to_num(x._data, nan=nan, posinf=posinf, neginf=neginf)
+    return where(xp.isfinite(x._data), x, constant(filled))
+
+
+# ------------------------------------------------------------ tests (boolean results)
+def isnan(x):
+    x = as_tensor(x)
+    return Tensor._wrap(backend.get_array_module(x._data).isnan(x._data))
+
+
+def isfinite(x):
+    x = as_tensor(x)
+    return Tensor._wrap(backend.get_array_module(x._data).isfinite(x._data))
+
+
+def _bool_reduce(name, x, dim, keepdim):
+    x = as_tensor(x)
+    xp = backend.get_array_module(x._data)
+    if dim is not None:
+        dim = _dims(dim, x.ndim, name) if x.ndim else None
+    return Tensor._wrap(xp.asarray(getattr(xp, name)(x._data, axis=dim, keepdims=bool(keepdim))))
+
+
+def any(x, dim=None, keepdim=False):  # noqa: A001 - same name as torch.any
+    """Whether any entry (along ``dim``) is nonzero: a bool tensor."""
+    return _bool_reduce("any", x, dim, keepdim)
+
+
+def all(x, dim=None, keepdim=False):  # noqa: A001 - same name as torch.all
+    """Whether every entry (along ``dim``) is nonzero: a bool tensor."""
+    return _bool_reduce("all", x, dim, keepdim)
+
+
+def _cmp(name):
+    def compare(x, other):
+        x = as_tensor(x)
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor._wrap(getattr(backend.get_array_module(x._data), name)(x._data, other))
+
+    return compare
+
+
+eq, ne = _cmp("equal"), _cmp("not_equal")
+gt, lt, ge, le = _cmp("greater"), _cmp("less"), _cmp("greater_equal"), _cmp("less_equal")
+
+
+def argmax(x, dim=None, keepdim=False):
+    """Index of the largest entry (of the flattened tensor without ``dim``): int64."""
+    x = as_tensor(x)
+    xp = backend.get_array_module(x._data)
+    keep = bool(keepdim) if dim is not None else False
+    return Tensor._wrap(xp.asarray(xp.argmax(x._data, axis=dim, keepdims=keep)).astype(np.int64))
+
+
+def argmin(x, dim=None, keepdim=False):
+    """Index of the smallest entry (of the flattened tensor without ``dim``): int64."""
+    x = as_tensor(x)
+    xp = backend.get_array_module(x._data)
+    keep = bool(keepdim) if dim is not None else False
+    return Tensor._wrap(xp.asarray(xp.argmin(x._data, axis=dim, keepdims=keep)).astype(np.int64))
+
+
+# ------------------------------------------------------------ ordering
+def sort(x, dim=-1, descending=False, *, stable=False):
+    """(values, indices) sorted along ``dim``; values are differentiable
+    (a gather), indices int64. Ties keep their order (always stable here)."""
+    x = as_tensor(x)
+    xp = backend.get_array_module(x._data)
+    if x.ndim == 0:
+        return SortResult(gather(reshape(x, 1), 0, xp.zeros(1, dtype=np.int64)).reshape(()),
+                          Tensor._wrap(xp.zeros((), dtype=np.int64)))
+    dim = _dim_index(dim, x.ndim, "sort")
+    a = x._data
+    if descending:
+        # stable descending order: sort the reversed array, then map indices back
+        n = a.shape[dim]
+        rev = xp.flip(a, dim)
+        # ties stay in their original order; NaN (largest, as in PyTorch) comes first
+        idx = xp.flip(n - 1 - xp.argsort(rev, axis=dim, kind="stable"), dim)
+    else:
+        idx = xp.argsort(a, axis=dim, kind="stable")
+    idx = idx.astype(np.int64)
+    return SortResult(gather(x, dim, idx), Tensor._wrap(idx))
+
+
+def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's argument name
+    """The ``k`` largest (or smallest) entries along ``dim`` and their int64
+    indices; values are differentiable (a gather)."""
+    x = as_tensor(x)
+    if x.ndim == 0:
+        dim = 0
+        x1 = reshape(x, 1)
+    else:
+        x1 = x
+    dim = _dim_index(dim, x1.ndim, "topk")
+    n = x1.shape[dim]
+    if not 0 <= int(k) <= n:
+        raise RuntimeError(f"topk: selected index k ({k}) out of range for dimension of size {n}")
+    _, idx = sort(x1, dim, descending=largest)
+    idx = getitem(idx, (slice(None),) * dim + (slice(0, int(k)),))
+    values = gather(x1, dim, idx)
+    if x.ndim == 0:
+        return TopkResult(reshape(values, ()), reshape(idx, ()))
+    return TopkResult(values, idx)
+
+
+# ------------------------------------------------------------ einsum
+def _parse_einsum(equation, n):
+    eq = equation.replace(" ", "")
+    if "." in eq:
+        raise NotImplementedError("einsum: ellipsis ('...') is not supported in minigan")
+    if "->" in eq:
+        lhs, out = eq.split("->")
+    else:
+        lhs = eq
+        letters = [c for c in lhs if c.isalpha()]
+        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    ins = lhs.split(",")
+    if len(ins) != n:
+        raise ValueError(f"einsum(): {len(ins)} operands in the equation but {n} tensors given")
+    return ins, out
+
+
+class Einsum(Function):
+    """y = einsum(equation, *xs);  dx_i = einsum(out, others -> in_i) of g
+    (labels only in x_i are broadcast back), itself an einsum: twice differentiable."""
+
+    def __init__(self, ins, out):
+        self.ins, self.out = ins, out
+
+    def forward(self, *xs):
+        return self.xp.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
+
+    def backward(self, g):
+        xs = self._inputs
+        grads = []
+        for i, spec in enumerate(self.ins):
+            if not self.needs_input_grad[i]:
+                grads.append(None)
+                continue
+            others = [(s, x) for j, (s, x) in enumerate(zip(self.ins, xs)) if j != i]
+            avail = set(self.out).union(*[set(s) for s, _ in others])
+            target = "".join(c for c in spec if c in avail)
+            gi = einsum(",".join([self.out] + [s for s, _ in others]) + "->" + target,
+                        g, *[x for _, x in others])
+            if target != spec:
+                shape = tuple(xs[i].shape[spec.index(c)] if c in target else 1 for c in spec)
+                from .shape import broadcast_to
+
+                gi = broadcast_to(reshape(gi, shape), xs[i].shape)
+            grads.append(gi)
+        return tuple(grads)
+
+
+def einsum(equation, *operands):
+    """Einstein summation, as ``torch.einsum`` (operands may also be one list).
+    Each label may appear once per operand; no ellipsis."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    xs = [as_tensor(o) for o in operands]
+    ins, out = _parse_einsum(equation, len(xs))
+    for s, x in zip(ins, xs):
+        if len(s) != x.ndim:
+            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does "
+                               f"not match the number of dimensions ({x.ndim}) for operand {s!r}")
+        if len(set(s)) != len(s):
+            raise NotImplementedError(f"einsum: a label repeated within one operand ({s!r}, a "
+                                      "diagonal) is not supported in minigan")
+    dtypes = {x.dtype for x in xs}
+    if len(dtypes) > 1:
+        raise TypeError(f"einsum(): operands have different dtypes {sorted(map(str, dtypes))}")
+    return Einsum(ins, out)(*xs)
+
+
+# ------------------------------------------------------------ comparisons of whole tensors, grids
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:  # noqa: A002
+    """|input - other| <= atol + rtol * |other| everywhere (broadcasting)."""
+    a, b = as_tensor(input), as_tensor(other)
+    xp = backend.get_array_module(a._data)
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"allclose: Float did not match Double: got dtypes {a.dtype} and {b.dtype}")
+    return bool(xp.allclose(a._data, b._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(input, other) -> bool:  # noqa: A002
+    """True when both have the same shape and the same entries."""
+    a, b = as_tensor(input), as_tensor(other)
+    if a.shape != b.shape:
+        return False
+    return bool((a._data == b._data).all())
+
+
+def meshgrid(*tensors, indexing=None):
+    """Coordinate grids from 1-D tensors: ``indexing='ij'`` (the default, as
+    PyTorch's, which warns when it is not given) or ``'xy'`` (first two
+    dimensions swapped). Differentiable (each grid is a broadcast)."""
+    from .shape import broadcast_to
+
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tuple(tensors[0])
+    indexing = "ij" if indexing is None else indexing
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    xs = [as_tensor(t) for t in tensors]
+    for t in xs:
+        if t.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {t.ndim}D")
+    xs = [reshape(t, -1) for t in xs]
+    swap = indexing == "xy" and len(xs) >= 2
+    if swap:
+        xs[0], xs[1] = xs[1], xs[0]
+    shape = tuple(t.shape[0] for t in xs)
+    grids = [broadcast_to(reshape(t, tuple(-1 if k == i else 1 for k in range(len(xs)))), shape)
+             for i, t in enumerate(xs)]
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
