@@ -238,8 +238,13 @@ def masked_fill(x, mask, value):
         if value.ndim != 0:
             raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s)")
+        if value.dtype != x.dtype:
+            from .elementwise import cast
+
+            value = cast(value, x.dtype)
     else:
-        value = as_tensor(value, like=x)
+        # as in PyTorch the value takes the tensor's dtype: 1.5 fills an int tensor with 1
+        value = constant(backend.get_array_module(x._data).asarray(value).astype(x.dtype))
     out = where(m, value, x)
     if out.shape != x.shape:
         raise ShapeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the "
@@ -404,10 +409,10 @@ def _prod_of_others(xp, a, axis):
     running products from both ends: exact with zeros, no division."""
     if axis is None:
         return _prod_of_others(xp, a.reshape(-1), 0).reshape(a.shape)
-    ones = xp.ones_like(xp.take(a, [0], axis=axis))
-    left = xp.cumprod(xp.concatenate([ones, xp.take(a, range(a.shape[axis] - 1), axis=axis)], axis), axis)
+    ones = xp.ones_like(xp.take(a, xp.arange(1), axis=axis))
+    left = xp.cumprod(xp.concatenate([ones, xp.take(a, xp.arange(a.shape[axis] - 1), axis=axis)], axis), axis)
     rev = xp.flip(a, axis)
-    right = xp.cumprod(xp.concatenate([ones, xp.take(rev, range(a.shape[axis] - 1), axis=axis)], axis), axis)
+    right = xp.cumprod(xp.concatenate([ones, xp.take(rev, xp.arange(a.shape[axis] - 1), axis=axis)], axis), axis)
     return left * xp.flip(right, axis)
 
 
@@ -505,7 +510,7 @@ def frac(x):
     """x - trunc(x); gradient 1."""
     x = as_tensor(x)
     if not is_float(x.dtype):
-        raise RuntimeError(f"frac: not implemented for integer dtype {x.dtype}")
+        raise NotImplementedError(f"frac: not implemented for integer dtype {x.dtype} (use a float tensor)")
     return x - trunc(x)
 
 
@@ -598,14 +603,15 @@ def sort(x, dim=-1, descending=False, *, stable=False):
                           Tensor._wrap(xp.zeros((), dtype=np.int64)))
     dim = _dim_index(dim, x.ndim, "sort")
     a = x._data
+    kind = {"kind": "stable"} if xp is np else {}  # CuPy's sort is always stable, takes no kind
     if descending:
         # stable descending order: sort the reversed array, then map indices back
         n = a.shape[dim]
         rev = xp.flip(a, dim)
         # ties stay in their original order; NaN (largest, as in PyTorch) comes first
-        idx = xp.flip(n - 1 - xp.argsort(rev, axis=dim, kind="stable"), dim)
+        idx = xp.flip(n - 1 - xp.argsort(rev, axis=dim, **kind), dim)
     else:
-        idx = xp.argsort(a, axis=dim, kind="stable")
+        idx = xp.argsort(a, axis=dim, **kind)
     idx = idx.astype(np.int64)
     return SortResult(gather(x, dim, idx), Tensor._wrap(idx))
 

@@ -246,6 +246,8 @@ def test_masked_fill_and_where():
     _check(lambda lib, x: x.where(x > 0, 0.0), X34)
     om = mg.tensor(X34).masked_fill(mg.tensor(mask), 2)
     assert om.dtype == np.float32
+    _check(lambda lib, x: x.long().masked_fill(lib.tensor(mask), 1.5), X34 * 3, grad=False)
+    _check(lambda lib, x, v: x.masked_fill(lib.tensor(mask), v.sum().double()), X34, np.ones(2, np.float32))
     with pytest.raises(RuntimeError, match="boolean"):
         mg.tensor(X34).masked_fill(mg.tensor([1, 0, 1, 0]), 0.0)
 
