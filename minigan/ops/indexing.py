@@ -179,6 +179,11 @@ def index_select(x, dim, index):
     if idx.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim} dims")
     dim = _int_dim(dim, x.ndim, "index_select")
+    n = x.shape[dim] if x.ndim else 1
+    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+        # NumPy would wrap a negative index; PyTorch refuses it
+        raise IndexError(f"index_select: index out of range: indices must lie in [0, {n - 1}] for "
+                         f"dimension {dim} of size {n}, got min {int(idx.min())}, max {int(idx.max())}")
     if x.ndim == 0:
         return getitem(reshape(x, 1), idx.reshape(-1))
     return getitem(x, (slice(None),) * dim + (idx.reshape(-1),))
@@ -197,6 +202,12 @@ def gather(x, dim, index):
         if d != dim and idx.shape[d] > x.shape[d]:
             raise RuntimeError(f"gather: Size does not match at dimension {d}: expected index "
                                f"{idx.shape} to be no larger than self {x.shape} apart from dimension {dim}")
+    n = x.shape[dim]
+    if idx.size:
+        lo, hi = int(idx.min()), int(idx.max())
+        if lo < 0 or hi >= n:
+            raise RuntimeError(f"gather: index {lo if lo < 0 else hi} is out of bounds for dimension "
+                               f"{dim} with size {n}")
     xp = backend.get_array_module(x._data)
     idx = xp.asarray(idx)
     grids = [xp.arange(n).reshape((-1,) + (1,) * (idx.ndim - 1 - d)) for d, n in enumerate(idx.shape)]

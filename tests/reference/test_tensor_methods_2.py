@@ -237,6 +237,17 @@ def test_gather_and_index_select():
     _check(lambda lib, x: lib.index_select(x, -1, lib.tensor([0, 0])), X234)
 
 
+def test_gather_and_index_select_refuse_out_of_range_indices():
+    for lib in (mg, torch):
+        x = lib.ones(3, 4)
+        for bad in (-1, 4):
+            with pytest.raises(RuntimeError, match="out of bounds"):
+                x.gather(1, lib.tensor([[bad]]))
+        for bad in (-1, 3):
+            with pytest.raises(IndexError, match="out of range"):
+                x.index_select(0, lib.tensor([bad]))
+
+
 def test_masked_fill_and_where():
     mask = np.array([True, False, True, False])
     _check(lambda lib, x: x.masked_fill(lib.tensor(mask), -1.5), X34)
