@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ._operands import as_tensor, constant, float_operand, is_float
@@ -382,10 +383,12 @@ def cumsum(x, dim, *, dtype=None):
 class Prod(Function):
     """y = prod x over ``axes``;  dx_i = g * prod_{j != i} x_j.
 
-    Where x_i != 0 that is g * y / x_i, written with differentiable ops (so
-    exact to every order there); at a zero the product of the others is
-    computed directly (exact, also with several zeros) but enters the graph as
-    a constant, so second derivatives are exact only away from zeros."""
+    Where x_i != 0 that is g * y / x_i, written with differentiable ops. At a
+    zero the product of the others is computed directly (exact with several
+    zeros too): from running products when no graph is recorded, and, under
+    ``create_graph``, as a product over a matrix holding x_j off its diagonal
+    and 1 on it (n times the memory of ``x`` along the reduced axis), so that
+    gradients of gradients stay exact at zeros as well."""
 
     def __init__(self, axis, keepdims):
         self.axis, self.keepdims = axis, keepdims
@@ -405,8 +408,11 @@ class Prod(Function):
         gx = g * y / safe_x
         if nonzero.all():
             return gx
-        others = _prod_of_others(xp, x._data, axis)
-        return where(nonzero, gx, g * constant(others))
+        if is_grad_enabled():  # create_graph: the others' product must be differentiable too
+            others = _prod_of_others_graph(x, axis)
+        else:
+            others = constant(_prod_of_others(xp, x._data, axis))
+        return where(nonzero, gx, g * others)
 
 
 def _unsqueeze(t, axis):
@@ -425,6 +431,21 @@ def _prod_of_others(xp, a, axis):
     rev = xp.flip(a, axis)
     right = xp.cumprod(xp.concatenate([ones, xp.take(rev, xp.arange(a.shape[axis] - 1), axis=axis)], axis), axis)
     return left * xp.flip(right, axis)
+
+
+def _prod_of_others_graph(x, axis):
+    """prod_{j != i} x_j along ``axis`` with minigan ops: the product over the
+    last axis of M[..., i, j] = (j == i ? 1 : x_j)."""
+    from .shape import broadcast_to, unsqueeze
+
+    if axis is None:
+        return reshape(_prod_of_others_graph(reshape(x, -1), 0), x.shape)
+    xm = movedim(x, axis, -1)
+    n = xm.shape[-1]
+    xp = backend.get_array_module(x._data)
+    rows = broadcast_to(unsqueeze(xm, -2), xm.shape[:-1] + (n, n))
+    m = where(xp.eye(n, dtype=bool), as_tensor(1, like=x), rows)
+    return movedim(Prod(xm.ndim, False)(m), -1, axis)
 
 
 def prod(x, dim=None, keepdim=False, *, dtype=None):

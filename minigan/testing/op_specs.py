@@ -48,6 +48,17 @@ def distinct(*shapes):
     return draw
 
 
+def _with_zeros(shape, zeros):
+    """Normal values with exact zeros at ``zeros`` (prod's special case)."""
+    def draw(rng):
+        a = rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+        for z in zeros:
+            a[z] = 0.0
+        return [a]
+
+    return draw
+
+
 def _np_logsumexp(a, axis=None, keepdims=False):
     m = np.max(a, axis=axis, keepdims=True)
     out = np.log(np.sum(np.exp(a - m), axis=axis, keepdims=True)) + m
@@ -327,6 +338,9 @@ OP_SPECS = [
     OpSpec("prod_all", lambda a: a.prod(), np.prod, away_from_zero((2, 3), margin=0.5)),
     OpSpec("prod_dim", lambda a: a.prod(1), lambda a: np.prod(a, 1), away_from_zero((3, 4), margin=0.5),
            "second derivatives are exact only away from zeros"),
+    OpSpec("prod_with_zeros", lambda a: a.prod(1) + a.prod(),
+           lambda a: np.prod(a, 1) + np.prod(a), _with_zeros((3, 4), [(0, 1), (1, 0), (1, 2)]),
+           "one zero in row 0, two in row 1: exact gradients and gradients of gradients there"),
     OpSpec("prod_keepdim", lambda a: mg.prod(a, -1, keepdim=True), lambda a: np.prod(a, -1, keepdims=True),
            away_from_zero((2, 3), margin=0.5)),
     OpSpec("flip", lambda a: a.flip(0, 2) * mg.arange(4), lambda a: a[::-1, :, ::-1] * np.arange(4.0),

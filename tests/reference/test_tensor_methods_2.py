@@ -188,6 +188,28 @@ def test_prod_gradient_with_zeros(zeros):
     _check(lambda lib, x: x.prod(), a, rtol=1e-5)
 
 
+@pytest.mark.parametrize("dim", [None, 0, 1])
+@pytest.mark.parametrize("zeros", [[(0, 1)], [(0, 1), (1, 2)], [(0, 1), (1, 0), (1, 2), (2, 2)]])
+def test_prod_second_derivative_with_zeros(dim, zeros):
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0.8, 1.6, (3, 4)) * rng.choice([-1.0, 1.0], (3, 4))
+    for z in zeros:
+        a[z] = 0.0
+    out = []
+    for lib in (mg, torch):
+        x = lib.tensor(a, requires_grad=True)
+        y = x.prod() if dim is None else x.prod(dim)
+        w = lib.tensor(np.arange(1.0, 1.0 + y.numel()).reshape(tuple(y.shape)))
+        grad = mg.grad if lib is mg else torch.autograd.grad
+        (g,) = grad((y * w).sum(), x, create_graph=True)
+        (gg,) = grad((g * lib.tensor(a + 1.0)).sum(), x)
+        out.append((np.asarray(g.detach()), np.asarray(gg)))
+    if dim is not None or len(zeros) <= 2:  # (with more zeros than 2 the full product's Hessian is 0)
+        assert np.abs(out[1][1]).max() > 0.1
+    np.testing.assert_allclose(out[0][0], out[1][0], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out[0][1], out[1][1], rtol=1e-12, atol=1e-12)
+
+
 def test_prod_integer_dtype():
     _check(lambda lib, x: x.int().prod(), np.array([2.0, 3.0]), grad=False)
     _check(lambda lib, x: x.bool().prod(0), np.array([[2.0, 3.0]]), grad=False)
