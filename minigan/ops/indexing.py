@@ -670,20 +670,56 @@ def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's argum
 
 
 # ------------------------------------------------------------ einsum
-def _parse_einsum(equation, n):
+def _parse_einsum(equation, xs):
+    """Operand and output specs with each '...' spelled out as letters the
+    equation does not use; operands whose '...' parts differ are broadcast
+    (a differentiable broadcast_to) to one shape, as PyTorch broadcasts them."""
+    import string
+
+    from .shape import broadcast_to
+
     eq = equation.replace(" ", "")
-    if "." in eq:
-        raise NotImplementedError("einsum: ellipsis ('...') is not supported in minigan")
-    if "->" in eq:
-        lhs, out = eq.split("->")
-    else:
-        lhs = eq
-        letters = [c for c in lhs if c.isalpha()]
-        out = "".join(sorted(c for c in set(letters) if letters.count(c) == 1))
+    lhs, arrow, out = eq.partition("->")
     ins = lhs.split(",")
-    if len(ins) != n:
-        raise ValueError(f"einsum(): {len(ins)} operands in the equation but {n} tensors given")
-    return ins, out
+    if len(ins) != len(xs):
+        raise ValueError(f"einsum(): {len(ins)} operands in the equation but {len(xs)} tensors given")
+    for spec in ins + [out]:
+        if not builtins.all(c.isalpha() for c in spec.replace("...", "", 1)):
+            raise ValueError(f"einsum(): invalid subscript in {spec!r}: only letters and one '...' "
+                             "per operand are allowed")
+    if not arrow:  # implicit output: the ellipsis, then labels seen once, in alphabetical order
+        letters = [c for c in lhs if c.isalpha()]
+        out = ("..." if "..." in lhs else "") + "".join(
+            sorted(c for c in set(letters) if letters.count(c) == 1))
+    if "..." not in eq and "..." not in out:
+        return ins, out, list(xs)
+    used = {c for c in eq if c.isalpha()}
+    free = [c for c in string.ascii_letters if c not in used]
+    parts = []
+    for spec, x in zip(ins, xs):
+        if "..." in spec:
+            e, p = x.ndim - (len(spec) - 3), spec.index("...")
+            if e < 0:
+                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(spec) - 3}) "
+                                   f"is more than the number of dimensions ({x.ndim}) for operand {spec!r}")
+            parts.append(x.shape[p:p + e])
+    try:
+        bshape = tuple(np.broadcast_shapes(*parts))
+    except ValueError as exc:
+        raise ShapeError(f"einsum(): the '...' dimensions {parts} do not broadcast") from exc
+    ell = "".join(free[:len(bshape)])
+    new_ins, new_xs = [], []
+    for spec, x in zip(ins, xs):
+        if "..." in spec:
+            e, p = x.ndim - (len(spec) - 3), spec.index("...")
+            shape = x.shape
+            if shape[p:p + e] != bshape:
+                x = reshape(x, shape[:p] + (1,) * (len(bshape) - e) + shape[p:p + e] + shape[p + e:])
+                x = broadcast_to(x, shape[:p] + bshape + shape[p + e:])
+            spec = spec.replace("...", ell)
+        new_ins.append(spec)
+        new_xs.append(x)
+    return new_ins, out.replace("...", ell), new_xs
 
 
 class Einsum(Function):
@@ -717,20 +753,36 @@ class Einsum(Function):
         return tuple(grads)
 
 
+def _einsum_diagonal(spec, x):
+    """A label repeated within one operand ('ii', 'bii') takes its diagonal:
+    returns the spec with each label once and ``x`` indexed accordingly (a
+    getitem, so differentiable)."""
+    labels = "".join(dict.fromkeys(spec))
+    sizes = {}
+    for c, n in zip(spec, x.shape):
+        if sizes.setdefault(c, n) != n:
+            raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {spec!r} but the "
+                               f"sizes don't match, {sizes[c]} != {n}")
+    xp = backend.get_array_module(x._data)
+    grids = {c: xp.arange(sizes[c]).reshape((-1,) + (1,) * (len(labels) - 1 - k))
+             for k, c in enumerate(labels)}
+    return labels, getitem(x, tuple(grids[c] for c in spec))
+
+
 def einsum(equation, *operands):
     """Einstein summation, as ``torch.einsum`` (operands may also be one list).
-    Each label may appear once per operand; no ellipsis."""
+    A label repeated within an operand takes its diagonal ('ii->' is the
+    trace); '...' stands for broadcast dimensions."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     xs = [as_tensor(o) for o in operands]
-    ins, out = _parse_einsum(equation, len(xs))
-    for s, x in zip(ins, xs):
+    ins, out, xs = _parse_einsum(equation, xs)
+    for k, (s, x) in enumerate(zip(ins, xs)):
         if len(s) != x.ndim:
             raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does "
                                f"not match the number of dimensions ({x.ndim}) for operand {s!r}")
         if len(set(s)) != len(s):
-            raise NotImplementedError(f"einsum: a label repeated within one operand ({s!r}, a "
-                                      "diagonal) is not supported in minigan")
+            ins[k], xs[k] = _einsum_diagonal(s, x)
     dtypes = {x.dtype for x in xs}
     if len(dtypes) > 1:
         raise TypeError(f"einsum(): operands have different dtypes {sorted(map(str, dtypes))}")

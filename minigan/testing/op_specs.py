@@ -395,6 +395,10 @@ OP_SPECS = [
            lambda a, b, c: np.einsum("bij,bj,k->bik", a, b, c), normal((2, 3, 4), (2, 4), (2,))),
     OpSpec("einsum_sum_and_implicit", lambda a, b: mg.einsum("ij,kj", a, b) + mg.einsum("ij->", a),
            lambda a, b: a @ b.T + a.sum(), normal((2, 3), (4, 3))),
+    OpSpec("einsum_trace_diagonal", lambda a, b: mg.einsum("ii", a) * mg.einsum("iij,j->i", b, a[0]),
+           lambda a, b: np.trace(a) * np.einsum("iij,j->i", b, a[0]), normal((3, 3), (3, 3, 3))),
+    OpSpec("einsum_ellipsis_broadcast", lambda a, b: mg.einsum("...ij,...jk->...ik", a, b),
+           np.matmul, normal((2, 1, 3, 4), (3, 4, 2))),
     # batch norm: one node (minigan.ops.normalization), batch or fixed statistics
     OpSpec("batch_norm_train",
            lambda x, w, b: mg.nn.functional.batch_norm(x, None, None, w, b, training=True),

@@ -301,6 +301,11 @@ def test_mm_bmm_outer():
     ("ij,jk->ik", [(3, 4), (4, 2)]), ("bij,bjk->bik", [(2, 3, 4), (2, 4, 5)]), ("i,j->ij", [(3,), (4,)]),
     ("ij->", [(3, 4)]), ("ij->j", [(3, 4)]), ("ij,ij->i", [(3, 4), (3, 4)]), ("ij,kj", [(2, 3), (4, 3)]),
     ("ij->ji", [(3, 4)]), ("abc,cd,a->bd", [(2, 3, 4), (4, 5), (2,)]),
+    ("ii->i", [(3, 3)]), ("ii", [(3, 3)]), ("iij,j->ij", [(3, 3, 2), (2,)]), ("bii->b", [(2, 3, 3)]),
+    ("iji->j", [(3, 4, 3)]),
+    ("...ij,...jk->...ik", [(2, 3, 4), (2, 4, 5)]), ("...ij,...jk", [(2, 1, 3, 4), (5, 4, 2)]),
+    ("i...->...", [(3, 2, 4)]), ("b...,b->...", [(2, 3), (2,)]), ("...", [(2, 3)]),
+    ("i...j,j", [(2, 3, 4), (4,)]), ("ij...,j...->i", [(2, 3), (3, 4)]),
 ])
 def test_einsum(eq, shapes):
     arrays = [RNG.standard_normal(s).astype(np.float32) for s in shapes]
@@ -312,6 +317,19 @@ def test_einsum_twice_differentiable():
     a = mg.tensor(RNG.standard_normal((3, 4)), requires_grad=True)
     b = mg.tensor(RNG.standard_normal((4, 2)), requires_grad=True)
     assert mg.gradgradcheck(lambda a, b: mg.einsum("ij,jk->ik", a, b) ** 2, [a, b])
+    c = mg.tensor(RNG.standard_normal((3, 3)), requires_grad=True)
+    assert mg.gradgradcheck(lambda c, b: mg.einsum("ii,ik->k", c, b[:3]) ** 2, [c, b])
+
+
+def test_einsum_errors():
+    with pytest.raises(RuntimeError, match="repeated"):
+        mg.einsum("ii->i", mg.zeros(2, 3))
+    with pytest.raises(RuntimeError, match="number of subscripts"):
+        mg.einsum("ij->i", mg.zeros(2))
+    with pytest.raises(ValueError, match="invalid subscript"):
+        mg.einsum("i.j->i", mg.zeros(2, 2))
+    with pytest.raises(RuntimeError, match="broadcast"):
+        mg.einsum("...i,...i->...", mg.zeros(2, 2), mg.zeros(3, 2))
 
 
 # ------------------------------------------------------------ rounding and elementwise
