@@ -346,7 +346,7 @@ def _install_methods():
                  "clamp_max", "chunk", "split", "repeat", "t",
                  "contiguous", "eq", "ne", "gt", "lt", "ge", "le", "any", "all", "isnan",
                  "isfinite", "nan_to_num", "cumsum", "prod", "roll", "gather", "index_select",
-                 "masked_fill", "mm", "bmm", "outer", "tile", "repeat_interleave", "unbind",
+                 "masked_fill", "mm", "bmm", "outer", "repeat_interleave", "unbind",
                  "narrow", "select", "movedim", "unflatten", "floor", "ceil", "round", "trunc",
                  "frac", "reciprocal", "sin", "cos", "sort", "topk", "tril", "triu", "diag"]:
         setattr(Tensor, name, getattr(ops, name))
@@ -459,6 +459,13 @@ def _flip(self, *dims):
     return ops.flip(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
 
 
+def _tile(self, *dims):
+    """PyTorch's ``Tensor.tile``: ``dims`` as a tuple or as several ints."""
+    from .. import ops
+
+    return ops.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims)
+
+
 def _where(self, condition, other):
     """``self`` where ``condition`` is True, ``other`` elsewhere (PyTorch's ``Tensor.where``)."""
     from .. import ops
@@ -549,7 +556,7 @@ def _register_hook(self, hook):
 
 _TORCH_METHODS = {
     "register_hook": _register_hook,
-    "flip": _flip, "where": _where, "long": _long, "int": _int, "bool": _bool, "half": _half,
+    "flip": _flip, "tile": _tile, "where": _where, "long": _long, "int": _int, "bool": _bool, "half": _half,
     "type": _type, "detach_": _detach_,
     "add": _add, "sub": _sub, "div": _div, "expand_as": _expand_as, "view_as": _view_as,
     "reshape_as": _reshape_as, "type_as": _type_as, "new_zeros": _new_zeros,

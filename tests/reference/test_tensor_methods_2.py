@@ -243,6 +243,8 @@ def test_tile_and_repeat_interleave():
     _check(lambda lib, x: x.tile((2,)), X34)
     _check(lambda lib, x: x.tile((2, 1, 3)), X34)
     _check(lambda lib, x: lib.tile(x, (1, 2)), X34)
+    _check(lambda lib, x: x.tile(2, 1, 1), X34)
+    _check(lambda lib, x: x[0].tile(3), X34)
     _check(lambda lib, x: x.repeat_interleave(2), X34)
     _check(lambda lib, x: x.repeat_interleave(3, dim=0), X34)
     _check(lambda lib, x: x.repeat_interleave(lib.tensor([1, 0, 2, 3]), dim=1), X34)
