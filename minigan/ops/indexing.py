@@ -50,8 +50,9 @@ def _index_array(index, who):
 
 
 # ------------------------------------------------------------ memory layout and casts
-def contiguous(x):
+def contiguous(input):  # noqa: A002 - torch's argument name
     """``x`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
+    x = input
     from .elementwise import clone
 
     x = as_tensor(x)
@@ -59,19 +60,19 @@ def contiguous(x):
 
 
 # ------------------------------------------------------------ rearranging
-def flip(x, dims):
+def flip(input, dims):  # noqa: A002 - torch's argument name
     """Reverse the order of entries along each of ``dims``."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     dims = _dims(dims, x.ndim, "flip")
     if x.ndim == 0:
         return getitem(x, ())
     return getitem(x, tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim)))
 
 
-def roll(x, shifts, dims=None):
+def roll(input, shifts, dims=None):  # noqa: A002 - torch's argument name
     """Shift entries cyclically by ``shifts`` along ``dims``; without ``dims``
     the flattened tensor is rolled and reshaped back, as in PyTorch."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     if dims is None:
         if not isinstance(shifts, (int, np.integer)):
             if len(shifts) != 1:
@@ -93,9 +94,9 @@ def roll(x, shifts, dims=None):
     return x
 
 
-def narrow(x, dim, start, length):
+def narrow(input, dim, start, length):  # noqa: A002 - torch's argument name
     """Entries ``start .. start+length-1`` along ``dim`` (``start`` may be negative)."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     dim = _dim_index(dim, x.ndim, "narrow")
     n = x.shape[dim]
     start = int(start)
@@ -107,9 +108,9 @@ def narrow(x, dim, start, length):
     return getitem(x, (slice(None),) * dim + (slice(start, start + int(length)),))
 
 
-def select(x, dim, index):
+def select(input, dim, index):  # noqa: A002 - torch's argument name
     """The slice at ``index`` along ``dim``, with that dimension removed."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     dim = _dim_index(dim, x.ndim, "select")
     n = x.shape[dim]
     if not -n <= int(index) < n:
@@ -118,16 +119,16 @@ def select(x, dim, index):
     return getitem(x, (slice(None),) * dim + (int(index) % n,))
 
 
-def unbind(x, dim=0):
+def unbind(input, dim=0):  # noqa: A002 - torch's argument name
     """All slices along ``dim``, as a tuple."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     dim = _dim_index(dim, x.ndim, "unbind")
     return tuple(select(x, dim, i) for i in range(x.shape[dim]))
 
 
-def movedim(x, source, destination):
+def movedim(input, source, destination):  # noqa: A002 - torch's argument name
     """Move dimensions ``source`` to positions ``destination``; the others keep their order."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     src = (source,) if isinstance(source, (int, np.integer)) else tuple(source)
     dst = (destination,) if isinstance(destination, (int, np.integer)) else tuple(destination)
     if len(src) != len(dst):
@@ -142,9 +143,9 @@ def movedim(x, source, destination):
     return permute(x, *order)
 
 
-def unflatten(x, dim, sizes):
+def unflatten(input, dim, sizes):  # noqa: A002 - torch's argument name
     """Split dimension ``dim`` into ``sizes`` (one entry may be -1)."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     dim = _dim_index(dim, x.ndim, "unflatten")
     sizes = tuple(int(s) for s in sizes)
     if not sizes:
@@ -161,9 +162,10 @@ def unflatten(x, dim, sizes):
     return reshape(x, x.shape[:dim] + sizes + x.shape[dim + 1:])
 
 
-def tile(x, dims):
+def tile(input, dims):  # noqa: A002 - torch's argument name
     """``x`` repeated ``dims[i]`` times along dimension i; a short ``dims`` is
     padded with leading ones (unlike ``repeat``, which refuses it)."""
+    x = input
     from .shape import repeat
 
     x = as_tensor(x)
@@ -173,9 +175,9 @@ def tile(x, dims):
 
 
 # ------------------------------------------------------------ gathering
-def index_select(x, dim, index):
+def index_select(input, dim, index):  # noqa: A002 - torch's argument name
     """Entries at the 1-D integer ``index`` along ``dim`` (repeats allowed; gradients add up)."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     idx = _index_array(index, "index_select")
     if idx.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim} dims")
@@ -190,10 +192,10 @@ def index_select(x, dim, index):
     return getitem(x, (slice(None),) * dim + (idx.reshape(-1),))
 
 
-def gather(x, dim, index):
+def gather(input, dim, index):  # noqa: A002 - torch's argument name
     """out[i][j][k] = x[index[i][j][k]][j][k] (for dim=0): ``index`` has ``x``'s
     number of dimensions and the output its shape. The gradient scatter-adds."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     idx = _index_array(index, "gather")
     if idx.ndim != x.ndim:
         raise RuntimeError(f"gather: Index tensor must have the same number of dimensions as input "
@@ -215,10 +217,15 @@ def gather(x, dim, index):
     return getitem(x, tuple(idx if d == dim else grids[d] for d in range(x.ndim)))
 
 
-def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):  # noqa: A002 - torch's argument name
     """Each entry repeated ``repeats`` times (an int, or one count per entry)
-    along ``dim``; without ``dim`` the flattened tensor is used."""
-    x = as_tensor(x)
+    along ``dim``; without ``dim`` the flattened tensor is used. With one
+    integer tensor only, index i repeated input[i] times (int64)."""
+    x = as_tensor(input)
+    if repeats is None:  # repeat_interleave(repeats): each index i repeated repeats[i] times
+        from ..factories import arange
+
+        return repeat_interleave(arange(x.shape[0] if x.ndim else 1, device=x.device), x, 0)
     if dim is None:
         x, dim = reshape(x, -1), 0
     dim = _dim_index(dim, x.ndim, "repeat_interleave")
@@ -238,10 +245,10 @@ def repeat_interleave(x, repeats=None, dim=None, *, output_size=None):
     return index_select(x, dim, backend.to_device(index, x.device))
 
 
-def masked_fill(x, mask, value):
+def masked_fill(input, mask, value):  # noqa: A002 - torch's argument name
     """``value`` where ``mask`` is True, ``x`` elsewhere; the gradient of ``x``
     is zero at the filled places (a tensor ``value`` must be 0-d and also gets one)."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     m = mask._data if isinstance(mask, Tensor) else mask
     if getattr(m, "dtype", None) != np.bool_:
         raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
@@ -264,8 +271,9 @@ def masked_fill(x, mask, value):
     return out
 
 
-def tensor_where(x, condition, other):
+def tensor_where(input, condition, other):  # noqa: A002 - torch's argument name
     """``Tensor.where(condition, y)``: ``x`` where ``condition``, else ``y``."""
+    x = input
     return where(condition, x, other)
 
 
@@ -281,20 +289,22 @@ def _tri(x, diagonal, lower, who):
     return where(keep, x, as_tensor(0, like=x))
 
 
-def tril(x, diagonal=0):
+def tril(input, diagonal=0):  # noqa: A002 - torch's argument name
     """Entries on and below the ``diagonal``-th diagonal; the rest zero."""
+    x = input
     return _tri(x, diagonal, True, "tril")
 
 
-def triu(x, diagonal=0):
+def triu(input, diagonal=0):  # noqa: A002 - torch's argument name
     """Entries on and above the ``diagonal``-th diagonal; the rest zero."""
+    x = input
     return _tri(x, diagonal, False, "triu")
 
 
-def diag(x, diagonal=0):
+def diag(input, diagonal=0):  # noqa: A002 - torch's argument name
     """1-D input: a square matrix with ``x`` on the ``diagonal``-th diagonal.
     2-D input: that diagonal as a 1-D tensor."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     k = int(diagonal)
     xp = backend.get_array_module(x._data)
     if x.ndim == 1:
@@ -314,17 +324,17 @@ def diag(x, diagonal=0):
 
 
 # ------------------------------------------------------------ products
-def mm(a, b):
+def mm(input, mat2):  # noqa: A002 - torch's argument name
     """Matrix product of two 2-D tensors."""
-    a, b = as_tensor(a), as_tensor(b)
+    a, b = as_tensor(input), as_tensor(mat2)
     if a.ndim != 2 or b.ndim != 2:
         raise RuntimeError(f"mm: expected 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
     return matmul(a, b)
 
 
-def bmm(a, b):
+def bmm(input, mat2):  # noqa: A002 - torch's argument name
     """Batched matrix product of two 3-D tensors with the same batch size."""
-    a, b = as_tensor(a), as_tensor(b)
+    a, b = as_tensor(input), as_tensor(mat2)
     if a.ndim != 3 or b.ndim != 3:
         raise RuntimeError(f"bmm: expected 3-D tensors, got {a.ndim}-D and {b.ndim}-D")
     if a.shape[0] != b.shape[0]:
@@ -332,11 +342,11 @@ def bmm(a, b):
     return matmul(a, b)
 
 
-def outer(a, b):
-    """out[i, j] = a[i] * b[j] for 1-D tensors."""
+def outer(input, vec2):  # noqa: A002 - torch's argument name
+    """out[i, j] = input[i] * vec2[j] for 1-D tensors."""
     from .arithmetic import mul
 
-    a, b = as_tensor(a), as_tensor(b)
+    a, b = as_tensor(input), as_tensor(vec2)
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"outer: expected 1-D tensors, got {a.ndim}-D and {b.ndim}-D")
     return mul(reshape(a, -1, 1), reshape(b, 1, -1))
@@ -364,9 +374,9 @@ def _cast_grad(g, dtype):
     return cast(g, dtype)
 
 
-def cumsum(x, dim, *, dtype=None):
+def cumsum(input, dim, *, dtype=None):  # noqa: A002 - torch's argument name
     """Running sums along ``dim``. Integer and bool inputs give int64, as in PyTorch."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     dim = _int_dim(dim, x.ndim, "cumsum")
     if dtype is None and not is_float(x.dtype):
         dtype = np.int64
@@ -448,8 +458,9 @@ def _prod_of_others_graph(x, axis):
     return movedim(Prod(xm.ndim, False)(m), -1, axis)
 
 
-def prod(x, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - torch's argument name
     """Product of all entries, or along ``dim``. Integer and bool inputs give int64."""
+    x = input
     from .elementwise import cast
 
     x = as_tensor(x)
@@ -490,11 +501,13 @@ class Cos(Function):
         return -(g * sin(x))
 
 
-def sin(x):
+def sin(input):  # noqa: A002 - torch's argument name
+    x = input
     return Sin()(float_operand("sin", x))
 
 
-def cos(x):
+def cos(input):  # noqa: A002 - torch's argument name
+    x = input
     return Cos()(float_operand("cos", x))
 
 
@@ -521,44 +534,49 @@ def _rounding(name, x, decimals=0):
     return _Rounding(name, decimals)(x)
 
 
-def floor(x):
+def floor(input):  # noqa: A002 - torch's argument name
+    x = input
     return _rounding("floor", x)
 
 
-def ceil(x):
+def ceil(input):  # noqa: A002 - torch's argument name
+    x = input
     return _rounding("ceil", x)
 
 
-def round(x, *, decimals=0):  # noqa: A001 - same name as torch.round
+def round(input, *, decimals=0):  # noqa: A001, A002 - same name as torch.round
     """Round half to even, as PyTorch; ``decimals`` digits after the point."""
+    x = input
     return _rounding("round", x, int(decimals))
 
 
-def trunc(x):
+def trunc(input):  # noqa: A002 - torch's argument name
+    x = input
     return _rounding("trunc", x)
 
 
-def frac(x):
+def frac(input):  # noqa: A002 - torch's argument name
     """x - trunc(x); gradient 1."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     if not is_float(x.dtype):
         raise NotImplementedError(f"frac: not implemented for integer dtype {x.dtype} (use a float tensor)")
     return x - trunc(x)
 
 
-def reciprocal(x):
+def reciprocal(input):  # noqa: A002 - torch's argument name
     """1 / x (integer inputs become float32)."""
+    x = input
     from .arithmetic import div
 
     x = float_operand("reciprocal", x)
     return div(as_tensor(1.0, like=x), x)
 
 
-def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002 - torch's argument name
     """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf``
     (default: the dtype's largest and smallest finite values); the gradient
     is zero at replaced entries, as in PyTorch."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     if not is_float(x.dtype):
         return Tensor._wrap(x._data.copy())
     xp = backend.get_array_module(x._data)
@@ -567,13 +585,13 @@ def nan_to_num(x, nan=0.0, posinf=None, neginf=None):
 
 
 # ------------------------------------------------------------ tests (boolean results)
-def isnan(x):
-    x = as_tensor(x)
+def isnan(input):  # noqa: A002 - torch's argument name
+    x = as_tensor(input)
     return Tensor._wrap(backend.get_array_module(x._data).isnan(x._data))
 
 
-def isfinite(x):
-    x = as_tensor(x)
+def isfinite(input):  # noqa: A002 - torch's argument name
+    x = as_tensor(input)
     return Tensor._wrap(backend.get_array_module(x._data).isfinite(x._data))
 
 
@@ -585,19 +603,21 @@ def _bool_reduce(name, x, dim, keepdim):
     return Tensor._wrap(xp.asarray(getattr(xp, name)(x._data, axis=dim, keepdims=bool(keepdim))))
 
 
-def any(x, dim=None, keepdim=False):  # noqa: A001 - same name as torch.any
+def any(input, dim=None, keepdim=False):  # noqa: A001, A002 - same name as torch.any
     """Whether any entry (along ``dim``) is nonzero: a bool tensor."""
+    x = input
     return _bool_reduce("any", x, dim, keepdim)
 
 
-def all(x, dim=None, keepdim=False):  # noqa: A001 - same name as torch.all
+def all(input, dim=None, keepdim=False):  # noqa: A001, A002 - same name as torch.all
     """Whether every entry (along ``dim``) is nonzero: a bool tensor."""
+    x = input
     return _bool_reduce("all", x, dim, keepdim)
 
 
 def _cmp(name):
-    def compare(x, other):
-        x = as_tensor(x)
+    def compare(input, other):  # noqa: A002 - torch's argument name
+        x = as_tensor(input)
         other = other._data if isinstance(other, Tensor) else other
         return Tensor._wrap(getattr(backend.get_array_module(x._data), name)(x._data, other))
 
@@ -608,27 +628,27 @@ eq, ne = _cmp("equal"), _cmp("not_equal")
 gt, lt, ge, le = _cmp("greater"), _cmp("less"), _cmp("greater_equal"), _cmp("less_equal")
 
 
-def argmax(x, dim=None, keepdim=False):
+def argmax(input, dim=None, keepdim=False):  # noqa: A002 - torch's argument name
     """Index of the largest entry (of the flattened tensor without ``dim``): int64."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     xp = backend.get_array_module(x._data)
     keep = bool(keepdim) if dim is not None else False
     return Tensor._wrap(xp.asarray(xp.argmax(x._data, axis=dim, keepdims=keep)).astype(np.int64))
 
 
-def argmin(x, dim=None, keepdim=False):
+def argmin(input, dim=None, keepdim=False):  # noqa: A002 - torch's argument name
     """Index of the smallest entry (of the flattened tensor without ``dim``): int64."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     xp = backend.get_array_module(x._data)
     keep = bool(keepdim) if dim is not None else False
     return Tensor._wrap(xp.asarray(xp.argmin(x._data, axis=dim, keepdims=keep)).astype(np.int64))
 
 
 # ------------------------------------------------------------ ordering
-def sort(x, dim=-1, descending=False, *, stable=False):
+def sort(input, dim=-1, descending=False, *, stable=False):  # noqa: A002 - torch's argument name
     """(values, indices) sorted along ``dim``; values are differentiable
     (a gather), indices int64. Ties keep their order (always stable here)."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     xp = backend.get_array_module(x._data)
     if x.ndim == 0:
         return SortResult(gather(reshape(x, 1), 0, xp.zeros(1, dtype=np.int64)).reshape(()),
@@ -648,10 +668,10 @@ def sort(x, dim=-1, descending=False, *, stable=False):
     return SortResult(gather(x, dim, idx), Tensor._wrap(idx))
 
 
-def topk(x, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's argument name
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's argument name
     """The ``k`` largest (or smallest) entries along ``dim`` and their int64
     indices; values are differentiable (a gather)."""
-    x = as_tensor(x)
+    x = as_tensor(input)
     if x.ndim == 0:
         dim = 0
         x1 = reshape(x, 1)

@@ -249,6 +249,26 @@ def test_tile_and_repeat_interleave():
     _check(lambda lib, x: x.repeat_interleave(3, dim=0), X34)
     _check(lambda lib, x: x.repeat_interleave(lib.tensor([1, 0, 2, 3]), dim=1), X34)
     _check(lambda lib, x: lib.repeat_interleave(x, lib.tensor([2]), dim=-1), X34)
+    for lib in (mg, torch):
+        r = lib.repeat_interleave(lib.tensor([1, 0, 3]))
+        assert r.tolist() == [0, 2, 2, 2] and str(r.dtype).endswith("int64")
+
+
+def test_functions_take_torchs_keyword_names():
+    outs = {}
+    for lib in (mg, torch):
+        x, y = lib.tensor(X34), lib.tensor(X34.T.copy())
+        outs[lib] = [
+            lib.gather(input=x, dim=1, index=lib.tensor([[0], [1], [2]])),
+            lib.index_select(input=x, dim=0, index=lib.tensor([1])), lib.mm(input=x, mat2=y),
+            lib.outer(input=x[0], vec2=x[1]), lib.cumsum(input=x, dim=0), lib.flip(input=x, dims=(0,)),
+            lib.roll(input=x, shifts=1, dims=0), lib.narrow(input=x, dim=1, start=1, length=2),
+            lib.tril(input=x, diagonal=1), lib.sort(input=x, dim=0, descending=True).values,
+            lib.topk(input=x, k=2, dim=1, largest=False).values, lib.eq(input=x, other=x),
+            lib.nan_to_num(input=x, nan=0.0), lib.movedim(input=x, source=0, destination=1),
+            lib.masked_fill(input=x, mask=x > 0, value=0.0), lib.prod(input=x, dim=1)]
+    for m, t in zip(outs[mg], outs[torch]):
+        np.testing.assert_allclose(np.asarray(m), t.numpy(), rtol=1e-5)
 
 
 # ------------------------------------------------------------ gathering
