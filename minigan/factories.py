@@ -170,7 +170,12 @@ def randperm(n, *, dtype=None, device=None, requires_grad=False) -> Tensor:
     from .random import generator
 
     dev = backend.normalize_device(device)
-    array = generator(dev).permutation(int(n)).astype(np.dtype(dtype or np.int64))
+    gen = generator(dev)
+    if dev == "cpu":
+        array = gen.permutation(int(n))
+    else:  # CuPy's Generator has no permutation: order of uniform draws
+        array = backend.xp_for(dev).argsort(gen.random(int(n)))
+    array = array.astype(np.dtype(dtype or np.int64))
     return _finish(array, dev, requires_grad)
 
 
@@ -201,7 +206,7 @@ def bernoulli(input, p=None) -> Tensor:  # noqa: A002 - torch's argument name
     Not differentiable: the gradient is zero, as in PyTorch."""
     from . import ops
 
-    probs = input._data if p is None else np.full(input.shape, p, dtype=input.dtype)
+    probs = input._data if p is None else backend.xp_for(input.device).full(input.shape, p, dtype=input.dtype)
     if (probs < 0).any() or (probs > 1).any():
         raise RuntimeError("bernoulli: expected probabilities in [0, 1]")
     draw = uniform_array(input.shape, input.dtype if np.issubdtype(input.dtype, np.floating)
