@@ -51,11 +51,10 @@ def _index_array(index, who):
 
 # ------------------------------------------------------------ memory layout and casts
 def contiguous(input):  # noqa: A002 - torch's argument name
-    """``x`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
-    x = input
+    """``input`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
     from .elementwise import clone
 
-    x = as_tensor(x)
+    x = as_tensor(input)
     return x if x._data.flags.c_contiguous else clone(x)
 
 
