@@ -48,6 +48,26 @@ def _check_dtype(name, x, t, what):
         )
 
 
+def _check_per_channel(who, input, **tensors):
+    """Each given (C,) tensor matches the input's C channels and dtype."""
+    c = input.shape[1]
+    for what, t in tensors.items():
+        if t is not None and tuple(t.shape) != (c,):
+            raise ShapeError(f"{who}: {what} has shape {tuple(t.shape)} but the input has "
+                             f"{c} channels (shape {input.shape}); expected shape ({c},)")
+        _check_dtype(who, input, t, what)
+
+
+def _scale_shift(out, weight, bias):
+    """out * weight[c] + bias[c] along axis 1 of (N, C, *); either may be None."""
+    stat_shape = (1, out.shape[1]) + (1,) * (out.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(stat_shape)
+    if bias is not None:
+        out = out + bias.reshape(stat_shape)
+    return out
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Batch normalisation of an (N, C, *) input, per channel C.
@@ -73,12 +93,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError(f"batch_norm: expected an input of shape (N, C, *) with at least 2 "
                          f"dimensions, got shape {input.shape}")
     c = input.shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ShapeError(f"batch_norm: {what} has shape {tuple(t.shape)} but the input has "
-                             f"{c} channels (shape {input.shape}); expected shape ({c},)")
-        _check_dtype("batch_norm", input, t, what)
+    _check_per_channel("batch_norm", input, running_mean=running_mean, running_var=running_var,
+                       weight=weight, bias=bias)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
     if not training and running_mean is None:
@@ -176,12 +192,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise ShapeError(f"instance_norm: expected an input of shape (N, C, *) with at least one "
                          f"spatial axis, got shape {input.shape}")
     c = input.shape[1]
-    for what, t in (("running_mean", running_mean), ("running_var", running_var),
-                    ("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ShapeError(f"instance_norm: {what} has shape {tuple(t.shape)} but the input has "
-                             f"{c} channels (shape {input.shape}); expected shape ({c},)")
-        _check_dtype("instance_norm", input, t, what)
+    _check_per_channel("instance_norm", input, running_mean=running_mean, running_var=running_var,
+                       weight=weight, bias=bias)
     stat_shape = (1, c) + (1,) * (input.ndim - 2)
     if use_input_stats:
         axes = tuple(range(2, input.ndim))
@@ -202,11 +214,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                              "running_var")
         out = ((input - running_mean.detach().reshape(stat_shape))
                * (1.0 / ops.sqrt(running_var.detach().reshape(stat_shape) + eps)))
-    if weight is not None:
-        out = out * weight.reshape(stat_shape)
-    if bias is not None:
-        out = out + bias.reshape(stat_shape)
-    return out
+    return _scale_shift(out, weight, bias)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -221,18 +229,34 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if not isinstance(num_groups, numbers.Integral) or num_groups <= 0 or c % num_groups:
         raise ShapeError(f"group_norm: the input's {c} channels must split into num_groups="
                          f"{num_groups!r} equal groups")
-    for what, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ShapeError(f"group_norm: {what} has shape {tuple(t.shape)}, expected ({c},)")
-        _check_dtype("group_norm", input, t, what)
+    _check_per_channel("group_norm", input, weight=weight, bias=bias)
     grouped = input.reshape(n, num_groups, -1)
-    out = _standardise(grouped, (2,), eps)[0].reshape(input.shape)
-    stat_shape = (1, c) + (1,) * (input.ndim - 2)
-    if weight is not None:
-        out = out * weight.reshape(stat_shape)
-    if bias is not None:
-        out = out + bias.reshape(stat_shape)
-    return out
+    return _scale_shift(_standardise(grouped, (2,), eps)[0].reshape(input.shape), weight, bias)
+
+
+def _affine_parameters(module, affine, bias, c, dtype, device):
+    """``weight`` (ones) and, unless ``bias=False``, ``bias`` (zeros), (C,)."""
+    if affine:
+        module.weight = Parameter(factories.ones(c, dtype=dtype, device=device))
+    else:
+        module.register_parameter("weight", None)
+    if affine and bias:
+        module.bias = Parameter(factories.zeros(c, dtype=dtype, device=device))
+    else:
+        module.register_parameter("bias", None)
+
+
+def _running_buffers(module, track, c, dtype, device):
+    """``running_mean`` (zeros), ``running_var`` (ones), (C,), and
+    ``num_batches_tracked`` if ``track``; else the three registered as None."""
+    if track:
+        module.register_buffer("running_mean", factories.zeros(c, dtype=dtype, device=device))
+        module.register_buffer("running_var", factories.ones(c, dtype=dtype, device=device))
+        module.register_buffer("num_batches_tracked",
+                               factories.tensor(0, dtype=np.int64, device=device))
+    else:
+        for name in ("running_mean", "running_var", "num_batches_tracked"):
+            module.register_buffer(name, None)
 
 
 class _BatchNorm(Module):
@@ -256,28 +280,10 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        # PyTorch 2.13's keyword-only bias: affine=True, bias=False learns a scale only
-        self.use_bias = bool(bias)
         dtype = _float_dtype(dtype, type(self).__name__)
-        if affine:
-            self.weight = Parameter(factories.ones(self.num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("weight", None)
-        if affine and self.use_bias:
-            self.bias = Parameter(factories.zeros(self.num_features, dtype=dtype, device=device))
-        else:
-            self.register_parameter("bias", None)
-        if track_running_stats:
-            self.register_buffer("running_mean", factories.zeros(self.num_features, dtype=dtype,
-                                                                 device=device))
-            self.register_buffer("running_var", factories.ones(self.num_features, dtype=dtype,
-                                                               device=device))
-            self.register_buffer("num_batches_tracked", factories.tensor(0, dtype=np.int64,
-                                                                         device=device))
-        else:
-            self.register_buffer("running_mean", None)
-            self.register_buffer("running_var", None)
-            self.register_buffer("num_batches_tracked", None)
+        # PyTorch 2.13's keyword-only bias: affine=True, bias=False learns a scale only
+        _affine_parameters(self, affine, bias, self.num_features, dtype, device)
+        _running_buffers(self, track_running_stats, self.num_features, dtype, device)
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
@@ -365,7 +371,6 @@ class LayerNorm(Module):
                              f"tuple of positive ints, got {normalized_shape!r}")
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        self.use_bias = bool(bias)
         dtype = _float_dtype(dtype, "LayerNorm")
         if elementwise_affine:
             self.weight = Parameter(factories.ones(self.normalized_shape, dtype=dtype, device=device))
@@ -393,18 +398,6 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-def _affine_parameters(module, affine, bias, c, dtype, device):
-    """``weight`` (ones) and, unless ``bias=False``, ``bias`` (zeros), (C,)."""
-    if affine:
-        module.weight = Parameter(factories.ones(c, dtype=dtype, device=device))
-    else:
-        module.register_parameter("weight", None)
-    if affine and bias:
-        module.bias = Parameter(factories.zeros(c, dtype=dtype, device=device))
-    else:
-        module.register_parameter("bias", None)
-
-
 class _InstanceNorm(Module):
     """What InstanceNorm1d and InstanceNorm2d share (see :func:`instance_norm`).
 
@@ -427,16 +420,7 @@ class _InstanceNorm(Module):
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = _float_dtype(dtype, name)
         _affine_parameters(self, affine, bias, self.num_features, dtype, device)
-        if track_running_stats:
-            self.register_buffer("running_mean", factories.zeros(self.num_features, dtype=dtype,
-                                                                 device=device))
-            self.register_buffer("running_var", factories.ones(self.num_features, dtype=dtype,
-                                                               device=device))
-            self.register_buffer("num_batches_tracked", factories.tensor(0, dtype=np.int64,
-                                                                         device=device))
-        else:
-            for b in ("running_mean", "running_var", "num_batches_tracked"):
-                self.register_buffer(b, None)
+        _running_buffers(self, track_running_stats, self.num_features, dtype, device)
 
     def forward(self, x):
         name = type(self).__name__
