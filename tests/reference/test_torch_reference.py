@@ -800,19 +800,25 @@ def test_max_min_positional_dim_and_other_tensor_like_torch():
 
 
 # ================================================================ functional
-@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2),
-                                dict(padding=(0, 2), stride=(1, 3)), dict(padding="same"),
-                                dict(padding="valid")], ids=str)
-def test_functional_conv2d(kw):
-    x, w, b = randn(2, 4, 7, 8), randn(6, 4 // kw.get("groups", 1), 3, 3, seed=1), randn(6, seed=2)
-    ms, ts = [mg(a, True) for a in (x, w, b)], [tt(a, True) for a in (x, w, b)]
-    ym, yt = F.conv2d(*ms, **kw), TF.conv2d(*ts, **kw)
+def _same_outputs_and_grads(fn_m, fn_t, *arrays):
+    """fn_m on minigan tensors and fn_t on torch ones: the same output, and
+    the same gradient of every input for one random upstream gradient."""
+    ms, ts = [mg(a, True) for a in arrays], [tt(a, True) for a in arrays]
+    ym, yt = fn_m(*ms), fn_t(*ts)
     close(ym, yt)
     g = randn(*yt.shape, seed=3)
     ym.backward(mg(g))
     yt.backward(tt(g))
     for a, b_ in zip(ms, ts):
         close(a.grad, b_.grad)
+
+
+@pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1), dict(dilation=2, groups=2),
+                                dict(padding=(0, 2), stride=(1, 3)), dict(padding="same"),
+                                dict(padding="valid")], ids=str)
+def test_functional_conv2d(kw):
+    x, w, b = randn(2, 4, 7, 8), randn(6, 4 // kw.get("groups", 1), 3, 3, seed=1), randn(6, seed=2)
+    _same_outputs_and_grads(lambda *a: F.conv2d(*a, **kw), lambda *a: TF.conv2d(*a, **kw), x, w, b)
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(stride=2, padding=1, output_padding=1),
@@ -821,14 +827,8 @@ def test_functional_conv2d(kw):
                          ids=str)
 def test_functional_conv_transpose2d(kw):
     x, w, b = randn(2, 4, 4, 5), randn(4, 3, 3, 3, seed=1), randn(3 * kw.get("groups", 1), seed=2)
-    ms, ts = [mg(a, True) for a in (x, w, b)], [tt(a, True) for a in (x, w, b)]
-    ym, yt = F.conv_transpose2d(*ms, **kw), TF.conv_transpose2d(*ts, **kw)
-    close(ym, yt)
-    g = randn(*yt.shape, seed=3)
-    ym.backward(mg(g))
-    yt.backward(tt(g))
-    for a, b_ in zip(ms, ts):
-        close(a.grad, b_.grad)
+    _same_outputs_and_grads(lambda *a: F.conv_transpose2d(*a, **kw),
+                            lambda *a: TF.conv_transpose2d(*a, **kw), x, w, b)
 
 
 def test_functional_linear_and_avg_pool():
