@@ -323,19 +323,23 @@ def diag(input, diagonal=0):  # noqa: A002 - torch's argument name
 
 
 # ------------------------------------------------------------ products
+def _operands_of_ndim(who, ndim, *tensors):
+    """The tensors as Tensors, each required to have ``ndim`` axes (torch's RuntimeError)."""
+    ts = [as_tensor(t) for t in tensors]
+    if builtins.any(t.ndim != ndim for t in ts):  # `any` here is the tensor op
+        raise RuntimeError(f"{who}: expected {ndim}-D tensors, got "
+                           + " and ".join(f"{t.ndim}-D" for t in ts))
+    return ts
+
+
 def mm(input, mat2):  # noqa: A002 - torch's argument name
     """Matrix product of two 2-D tensors."""
-    a, b = as_tensor(input), as_tensor(mat2)
-    if a.ndim != 2 or b.ndim != 2:
-        raise RuntimeError(f"mm: expected 2-D tensors, got {a.ndim}-D and {b.ndim}-D")
-    return matmul(a, b)
+    return matmul(*_operands_of_ndim("mm", 2, input, mat2))
 
 
 def bmm(input, mat2):  # noqa: A002 - torch's argument name
     """Batched matrix product of two 3-D tensors with the same batch size."""
-    a, b = as_tensor(input), as_tensor(mat2)
-    if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError(f"bmm: expected 3-D tensors, got {a.ndim}-D and {b.ndim}-D")
+    a, b = _operands_of_ndim("bmm", 3, input, mat2)
     if a.shape[0] != b.shape[0]:
         raise ShapeError(f"bmm: batch sizes differ, got {a.shape} and {b.shape}")
     return matmul(a, b)
@@ -345,9 +349,7 @@ def outer(input, vec2):  # noqa: A002 - torch's argument name
     """out[i, j] = input[i] * vec2[j] for 1-D tensors."""
     from .arithmetic import mul
 
-    a, b = as_tensor(input), as_tensor(vec2)
-    if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"outer: expected 1-D tensors, got {a.ndim}-D and {b.ndim}-D")
+    a, b = _operands_of_ndim("outer", 1, input, vec2)
     return mul(reshape(a, -1, 1), reshape(b, 1, -1))
 
 
