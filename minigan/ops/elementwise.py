@@ -403,3 +403,132 @@ def div_rounded(a, b, rounding_mode):
         return RoundedDiv(rounding_mode)(a, b)
     with np.errstate(divide="ignore", invalid="ignore"):  # x / 0 is +-inf or nan, as in PyTorch
         return RoundedDiv(rounding_mode)(a, b)
+
+
+# ------------------------------------------------------------ PyTorch's trigonometry, rounding and tests
+class Sin(Function):
+    """y = sin x;  dx = g cos x."""
+
+    def forward(self, x):
+        return self.xp.sin(x)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return g * cos(x)
+
+
+class Cos(Function):
+    """y = cos x;  dx = -g sin x."""
+
+    def forward(self, x):
+        return self.xp.cos(x)
+
+    def backward(self, g):
+        (x,) = self._inputs
+        return -(g * sin(x))
+
+
+def sin(input):  # noqa: A002 - torch's argument name
+    x = input
+    return Sin()(float_operand("sin", x))
+
+
+def cos(input):  # noqa: A002 - torch's argument name
+    x = input
+    return Cos()(float_operand("cos", x))
+
+
+class _Rounding(Function):
+    """y = floor/ceil/round/trunc of x;  dx = 0 (piecewise constant, as in PyTorch)."""
+
+    def __init__(self, name, decimals=0):
+        self.name, self.decimals = name, decimals
+
+    def forward(self, x):
+        if self.name == "round":
+            return self.xp.round(x, self.decimals)
+        return getattr(self.xp, self.name)(x)
+
+    def backward(self, g):
+        return g * 0.0
+
+
+def _rounding(name, x, decimals=0):
+    x = as_tensor(x)
+    if not is_float(x.dtype):
+        # integers are already whole: PyTorch returns a copy with the same dtype
+        return Tensor._wrap(x._data.copy())
+    return _Rounding(name, decimals)(x)
+
+
+def floor(input):  # noqa: A002 - torch's argument name
+    x = input
+    return _rounding("floor", x)
+
+
+def ceil(input):  # noqa: A002 - torch's argument name
+    x = input
+    return _rounding("ceil", x)
+
+
+def round(input, *, decimals=0):  # noqa: A001, A002 - same name as torch.round
+    """Round half to even, as PyTorch; ``decimals`` digits after the point."""
+    x = input
+    return _rounding("round", x, int(decimals))
+
+
+def trunc(input):  # noqa: A002 - torch's argument name
+    x = input
+    return _rounding("trunc", x)
+
+
+def frac(input):  # noqa: A002 - torch's argument name
+    """x - trunc(x); gradient 1."""
+    x = as_tensor(input)
+    if not is_float(x.dtype):
+        raise NotImplementedError(f"frac: not implemented for integer dtype {x.dtype} (use a float tensor)")
+    return x - trunc(x)
+
+
+def reciprocal(input):  # noqa: A002 - torch's argument name
+    """1 / x (integer inputs become float32)."""
+    x = input
+    from .arithmetic import div
+
+    x = float_operand("reciprocal", x)
+    return div(as_tensor(1.0, like=x), x)
+
+
+def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002 - torch's argument name
+    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf``
+    (default: the dtype's largest and smallest finite values); the gradient
+    is zero at replaced entries, as in PyTorch."""
+    x = as_tensor(input)
+    if not is_float(x.dtype):
+        return Tensor._wrap(x._data.copy())
+    xp = backend.get_array_module(x._data)
+    filled = xp.nan_to_num(x._data, nan=nan, posinf=posinf, neginf=neginf)
+    return where(xp.isfinite(x._data), x, constant(filled))
+
+
+def isnan(input):  # noqa: A002 - torch's argument name
+    x = as_tensor(input)
+    return Tensor._wrap(backend.get_array_module(x._data).isnan(x._data))
+
+
+def isfinite(input):  # noqa: A002 - torch's argument name
+    x = as_tensor(input)
+    return Tensor._wrap(backend.get_array_module(x._data).isfinite(x._data))
+
+
+def _cmp(name):
+    def compare(input, other):  # noqa: A002 - torch's argument name
+        x = as_tensor(input)
+        other = other._data if isinstance(other, Tensor) else other
+        return Tensor._wrap(getattr(backend.get_array_module(x._data), name)(x._data, other))
+
+    return compare
+
+
+eq, ne = _cmp("equal"), _cmp("not_equal")
+gt, lt, ge, le = _cmp("greater"), _cmp("less"), _cmp("greater_equal"), _cmp("less_equal")

@@ -1,10 +1,11 @@
-"""PyTorch's indexing, ordering and small elementwise ops, with torch 2.13's semantics.
+"""PyTorch's indexing, ordering, scan and boolean-reduction ops, with torch
+2.13's semantics (its elementwise additions are in ``elementwise.py``, its
+products mm / bmm / outer / einsum in ``linalg.py``).
 
-Most are compositions of getitem / concatenate / where / matmul, so their
-gradients (and gradients of gradients) come from those primitives: flip, roll,
-narrow, select, unbind, gather, index_select, repeat_interleave, masked_fill,
-tril/triu, sort/topk values. New primitives here: cumsum, prod, sin, cos, the
-rounding functions (zero gradient, as in PyTorch) and einsum.
+Most are compositions of getitem / concatenate / where, so their gradients
+(and gradients of gradients) come from those primitives: flip, roll, narrow,
+select, unbind, gather, index_select, repeat_interleave, masked_fill,
+tril/triu, sort/topk values. New primitives here: cumsum and prod.
 """
 from __future__ import annotations
 
@@ -19,9 +20,8 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from ._operands import as_tensor, constant, float_operand, is_float
+from ._operands import as_tensor, constant, is_float
 from .elementwise import where
-from .linalg import matmul
 from .shape import GetItemGrad, _dim_index, _shape_arg, concatenate, getitem, permute, reshape
 
 SortResult = collections.namedtuple("sort", ["values", "indices"])
@@ -322,37 +322,6 @@ def diag(input, diagonal=0):  # noqa: A002 - torch's argument name
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {x.ndim}D")
 
 
-# ------------------------------------------------------------ products
-def _operands_of_ndim(who, ndim, *tensors):
-    """The tensors as Tensors, each required to have ``ndim`` axes (torch's RuntimeError)."""
-    ts = [as_tensor(t) for t in tensors]
-    if builtins.any(t.ndim != ndim for t in ts):  # `any` here is the tensor op
-        raise RuntimeError(f"{who}: expected {ndim}-D tensors, got "
-                           + " and ".join(f"{t.ndim}-D" for t in ts))
-    return ts
-
-
-def mm(input, mat2):  # noqa: A002 - torch's argument name
-    """Matrix product of two 2-D tensors."""
-    return matmul(*_operands_of_ndim("mm", 2, input, mat2))
-
-
-def bmm(input, mat2):  # noqa: A002 - torch's argument name
-    """Batched matrix product of two 3-D tensors with the same batch size."""
-    a, b = _operands_of_ndim("bmm", 3, input, mat2)
-    if a.shape[0] != b.shape[0]:
-        raise ShapeError(f"bmm: batch sizes differ, got {a.shape} and {b.shape}")
-    return matmul(a, b)
-
-
-def outer(input, vec2):  # noqa: A002 - torch's argument name
-    """out[i, j] = input[i] * vec2[j] for 1-D tensors."""
-    from .arithmetic import mul
-
-    a, b = _operands_of_ndim("outer", 1, input, vec2)
-    return mul(reshape(a, -1, 1), reshape(b, 1, -1))
-
-
 # ------------------------------------------------------------ scans and products
 class Cumsum(Function):
     """y_i = sum_{j<=i} x_j along ``axis``;  dx = reverse cumulative sum of g."""
@@ -479,123 +448,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - torch's
     return Prod(dim, bool(keepdim and dim is not None))(x)
 
 
-# ------------------------------------------------------------ elementwise
-class Sin(Function):
-    """y = sin x;  dx = g cos x."""
-
-    def forward(self, x):
-        return self.xp.sin(x)
-
-    def backward(self, g):
-        (x,) = self._inputs
-        return g * cos(x)
-
-
-class Cos(Function):
-    """y = cos x;  dx = -g sin x."""
-
-    def forward(self, x):
-        return self.xp.cos(x)
-
-    def backward(self, g):
-        (x,) = self._inputs
-        return -(g * sin(x))
-
-
-def sin(input):  # noqa: A002 - torch's argument name
-    x = input
-    return Sin()(float_operand("sin", x))
-
-
-def cos(input):  # noqa: A002 - torch's argument name
-    x = input
-    return Cos()(float_operand("cos", x))
-
-
-class _Rounding(Function):
-    """y = floor/ceil/round/trunc of x;  dx = 0 (piecewise constant, as in PyTorch)."""
-
-    def __init__(self, name, decimals=0):
-        self.name, self.decimals = name, decimals
-
-    def forward(self, x):
-        if self.name == "round":
-            return self.xp.round(x, self.decimals)
-        return getattr(self.xp, self.name)(x)
-
-    def backward(self, g):
-        return g * 0.0
-
-
-def _rounding(name, x, decimals=0):
-    x = as_tensor(x)
-    if not is_float(x.dtype):
-        # integers are already whole: PyTorch returns a copy with the same dtype
-        return Tensor._wrap(x._data.copy())
-    return _Rounding(name, decimals)(x)
-
-
-def floor(input):  # noqa: A002 - torch's argument name
-    x = input
-    return _rounding("floor", x)
-
-
-def ceil(input):  # noqa: A002 - torch's argument name
-    x = input
-    return _rounding("ceil", x)
-
-
-def round(input, *, decimals=0):  # noqa: A001, A002 - same name as torch.round
-    """Round half to even, as PyTorch; ``decimals`` digits after the point."""
-    x = input
-    return _rounding("round", x, int(decimals))
-
-
-def trunc(input):  # noqa: A002 - torch's argument name
-    x = input
-    return _rounding("trunc", x)
-
-
-def frac(input):  # noqa: A002 - torch's argument name
-    """x - trunc(x); gradient 1."""
-    x = as_tensor(input)
-    if not is_float(x.dtype):
-        raise NotImplementedError(f"frac: not implemented for integer dtype {x.dtype} (use a float tensor)")
-    return x - trunc(x)
-
-
-def reciprocal(input):  # noqa: A002 - torch's argument name
-    """1 / x (integer inputs become float32)."""
-    x = input
-    from .arithmetic import div
-
-    x = float_operand("reciprocal", x)
-    return div(as_tensor(1.0, like=x), x)
-
-
-def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002 - torch's argument name
-    """NaN, +inf and -inf replaced by ``nan``, ``posinf`` and ``neginf``
-    (default: the dtype's largest and smallest finite values); the gradient
-    is zero at replaced entries, as in PyTorch."""
-    x = as_tensor(input)
-    if not is_float(x.dtype):
-        return Tensor._wrap(x._data.copy())
-    xp = backend.get_array_module(x._data)
-    filled = xp.nan_to_num(x._data, nan=nan, posinf=posinf, neginf=neginf)
-    return where(xp.isfinite(x._data), x, constant(filled))
-
-
-# ------------------------------------------------------------ tests (boolean results)
-def isnan(input):  # noqa: A002 - torch's argument name
-    x = as_tensor(input)
-    return Tensor._wrap(backend.get_array_module(x._data).isnan(x._data))
-
-
-def isfinite(input):  # noqa: A002 - torch's argument name
-    x = as_tensor(input)
-    return Tensor._wrap(backend.get_array_module(x._data).isfinite(x._data))
-
-
+# ------------------------------------------------------------ boolean reductions, argmax
 def _bool_reduce(name, x, dim, keepdim):
     x = as_tensor(x)
     xp = backend.get_array_module(x._data)
@@ -614,19 +467,6 @@ def all(input, dim=None, keepdim=False):  # noqa: A001, A002 - same name as torc
     """Whether every entry (along ``dim``) is nonzero: a bool tensor."""
     x = input
     return _bool_reduce("all", x, dim, keepdim)
-
-
-def _cmp(name):
-    def compare(input, other):  # noqa: A002 - torch's argument name
-        x = as_tensor(input)
-        other = other._data if isinstance(other, Tensor) else other
-        return Tensor._wrap(getattr(backend.get_array_module(x._data), name)(x._data, other))
-
-    return compare
-
-
-eq, ne = _cmp("equal"), _cmp("not_equal")
-gt, lt, ge, le = _cmp("greater"), _cmp("less"), _cmp("greater_equal"), _cmp("less_equal")
 
 
 def argmax(input, dim=None, keepdim=False):  # noqa: A002 - torch's argument name
@@ -688,126 +528,6 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's a
     if x.ndim == 0:
         return TopkResult(reshape(values, ()), reshape(idx, ()))
     return TopkResult(values, idx)
-
-
-# ------------------------------------------------------------ einsum
-def _parse_einsum(equation, xs):
-    """Operand and output specs with each '...' spelled out as letters the
-    equation does not use; operands whose '...' parts differ are broadcast
-    (a differentiable broadcast_to) to one shape, as PyTorch broadcasts them."""
-    import string
-
-    from .shape import broadcast_to
-
-    eq = equation.replace(" ", "")
-    lhs, arrow, out = eq.partition("->")
-    ins = lhs.split(",")
-    if len(ins) != len(xs):
-        raise ValueError(f"einsum(): {len(ins)} operands in the equation but {len(xs)} tensors given")
-    for spec in ins + [out]:
-        if not builtins.all(c.isalpha() for c in spec.replace("...", "", 1)):
-            raise ValueError(f"einsum(): invalid subscript in {spec!r}: only letters and one '...' "
-                             "per operand are allowed")
-    if not arrow:  # implicit output: the ellipsis, then labels seen once, in alphabetical order
-        letters = [c for c in lhs if c.isalpha()]
-        out = ("..." if "..." in lhs else "") + "".join(
-            sorted(c for c in set(letters) if letters.count(c) == 1))
-    if "..." not in eq and "..." not in out:
-        return ins, out, list(xs)
-    used = {c for c in eq if c.isalpha()}
-    free = [c for c in string.ascii_letters if c not in used]
-    parts = []
-    for spec, x in zip(ins, xs):
-        if "..." in spec:
-            e, p = x.ndim - (len(spec) - 3), spec.index("...")
-            if e < 0:
-                raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(spec) - 3}) "
-                                   f"is more than the number of dimensions ({x.ndim}) for operand {spec!r}")
-            parts.append(x.shape[p:p + e])
-    try:
-        bshape = tuple(np.broadcast_shapes(*parts))
-    except ValueError as exc:
-        raise ShapeError(f"einsum(): the '...' dimensions {parts} do not broadcast") from exc
-    ell = "".join(free[:len(bshape)])
-    new_ins, new_xs = [], []
-    for spec, x in zip(ins, xs):
-        if "..." in spec:
-            e, p = x.ndim - (len(spec) - 3), spec.index("...")
-            shape = x.shape
-            if shape[p:p + e] != bshape:
-                x = reshape(x, shape[:p] + (1,) * (len(bshape) - e) + shape[p:p + e] + shape[p + e:])
-                x = broadcast_to(x, shape[:p] + bshape + shape[p + e:])
-            spec = spec.replace("...", ell)
-        new_ins.append(spec)
-        new_xs.append(x)
-    return new_ins, out.replace("...", ell), new_xs
-
-
-class Einsum(Function):
-    """y = einsum(equation, *xs);  dx_i = einsum(out, others -> in_i) of g
-    (labels only in x_i are broadcast back), itself an einsum: twice differentiable."""
-
-    def __init__(self, ins, out):
-        self.ins, self.out = ins, out
-
-    def forward(self, *xs):
-        return self.xp.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
-
-    def backward(self, g):
-        xs = self._inputs
-        grads = []
-        for i, spec in enumerate(self.ins):
-            if not self.needs_input_grad[i]:
-                grads.append(None)
-                continue
-            others = [(s, x) for j, (s, x) in enumerate(zip(self.ins, xs)) if j != i]
-            avail = set(self.out).union(*[set(s) for s, _ in others])
-            target = "".join(c for c in spec if c in avail)
-            gi = einsum(",".join([self.out] + [s for s, _ in others]) + "->" + target,
-                        g, *[x for _, x in others])
-            if target != spec:
-                shape = tuple(xs[i].shape[spec.index(c)] if c in target else 1 for c in spec)
-                from .shape import broadcast_to
-
-                gi = broadcast_to(reshape(gi, shape), xs[i].shape)
-            grads.append(gi)
-        return tuple(grads)
-
-
-def _einsum_diagonal(spec, x):
-    """A label repeated within one operand ('ii', 'bii') takes its diagonal:
-    returns the spec with each label once and ``x`` indexed accordingly (a
-    getitem, so differentiable)."""
-    labels = "".join(dict.fromkeys(spec))
-    sizes = {}
-    for c, n in zip(spec, x.shape):
-        if sizes.setdefault(c, n) != n:
-            raise RuntimeError(f"einsum(): subscript {c} is repeated for operand {spec!r} but the "
-                               f"sizes don't match, {sizes[c]} != {n}")
-    xp = backend.get_array_module(x._data)
-    grids = {c: xp.arange(sizes[c]).reshape((-1,) + (1,) * (len(labels) - 1 - k))
-             for k, c in enumerate(labels)}
-    return labels, getitem(x, tuple(grids[c] for c in spec))
-
-
-def einsum(equation, *operands):
-    """Einstein summation, as ``torch.einsum`` (operands may also be one list).
-    A label repeated within an operand takes its diagonal ('ii->' is the
-    trace); '...' stands for broadcast dimensions."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    xs = [as_tensor(o) for o in operands]
-    ins, out, xs = _parse_einsum(equation, xs)
-    for k, (s, x) in enumerate(zip(ins, xs)):
-        if len(s) != x.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) does "
-                               f"not match the number of dimensions ({x.ndim}) for operand {s!r}")
-        if len(set(s)) != len(s):
-            ins[k], xs[k] = _einsum_diagonal(s, x)
-    dtypes = {x.dtype for x in xs}
-    if len(dtypes) > 1:
-        raise TypeError(f"einsum(): operands have different dtypes {sorted(map(str, dtypes))}")
-    return Einsum(ins, out)(*xs)
 
 
 # ------------------------------------------------------------ comparisons of whole tensors, grids
