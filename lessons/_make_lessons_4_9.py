@@ -1255,9 +1255,9 @@ LESSON_6 = [
     md(r"""
     Read the list from the top: it is the critic's **backward pass** turned
     into a forward computation. Starting from the upstream gradient of the
-    output, it multiplies by the transposed weight matrices (`Permute` is
-    the transpose, the `MatMul`s with shapes like `(8, 16) x (16, 16)` go
-    from the output back to the input) and by the ReLU masks, then squares,
+    output, it multiplies by the weight matrices (each `Linear` layer's
+    backward is $g W$: the `MatMul`s with shapes like `(8, 16) x (16, 16)`
+    go from the output back to the input) and by the ReLU masks, then squares,
     sums, takes the square root ($\|\nabla f\|$) and the penalty. The ReLU
     masks are constants ($\mathrm{ReLU}'' = 0$), so the forward pass itself
     does not appear, but every weight matrix does: the penalty depends on

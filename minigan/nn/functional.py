@@ -32,6 +32,7 @@ from ..errors import ShapeError
 from ..ops._operands import as_tensor, constant
 from ..ops import activation as act_ops
 from ..ops import conv as conv_ops
+from ..ops import linalg as linalg_ops
 from ..ops.conv import _check_fits, _pair, conv_output_size
 from ..random import uniform_array
 
@@ -96,10 +97,13 @@ def linear(input, weight, bias=None):
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:
         raise ShapeError(f"linear: expected input with last dimension {w.shape[1]} (in_features), "
                          f"got input shape {tuple(x.shape)}")
-    y = ops.matmul(x, ops.transpose(w, 0, 1))
-    if bias is not None:
-        y = y + bias
-    return y
+    if bias is None:
+        return linalg_ops.linear(x, w)
+    b = as_tensor(bias)
+    if b.shape == w.shape[:1] and b.dtype == x.dtype:
+        return linalg_ops.linear(x, w, b)
+    # any other bias broadcasts against the product (torch's addmm rule)
+    return ops.matmul(x, ops.transpose(w, 0, 1)) + b
 
 
 # --------------------------------------------------------------------- convolution

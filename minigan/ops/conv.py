@@ -31,6 +31,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ._operands import as_tensor
+from .linalg import gemm as _gemm
 
 
 def _pair(v, name):
@@ -214,12 +215,6 @@ def conv_layout(n, ow):
     ow pixels: batch innermost ("cln") when that gives col2im's strided adds
     the longer contiguous rows, else output rows innermost ("cnl")."""
     return "cln" if n >= ow else "cnl"
-
-
-def _gemm(xp, a, b):
-    """a @ b; an outer product when the inner dimension is 1 (one input
-    channel), which OpenBLAS runs at ~1 GFLOP/s and broadcasting at memory speed."""
-    return xp.multiply(a, b) if a.shape[-1] == 1 else xp.matmul(a, b)
 
 
 #: "cln" columns are built a band of output rows at a time, at most this many

@@ -7,10 +7,20 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
+from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ._operands import as_tensor, binary_operands
+from .reduce import sum as _sum
 from .reduce import vector_norm  # noqa: F401 - minigan.linalg.vector_norm, as torch.linalg
 from .shape import getitem, reshape, sum_to, swapaxes
+
+
+def gemm(xp, a, b):
+    """a @ b on arrays; an outer product by broadcasting when the inner
+    dimension is 1 (the backward of a Linear(., 1) head, or of a 1-channel
+    conv), which OpenBLAS runs at ~1 GFLOP/s and broadcasting at memory speed."""
+    return xp.multiply(a, b) if a.shape[-1] == 1 else xp.matmul(a, b)
 
 
 class MatMul(Function):
@@ -20,10 +30,7 @@ class MatMul(Function):
     def forward(self, a, b):
         xp = self.xp
         if a.shape[-1] == 1:
-            # an outer product (the backward of a Linear(., 1) head, or of a
-            # 1-channel conv): OpenBLAS runs inner dimension 1 at ~1 GFLOP/s,
-            # broadcasting runs it at memory speed
-            return xp.multiply(a, b)
+            return xp.multiply(a, b)  # see gemm()
         if (a.ndim > 2 or b.ndim > 2) and all(s == 1 for s in a.shape[:-2] + b.shape[:-2]):
             # a single product in a stack of one: plain 2-D BLAS, which takes
             # transposed operands for free
@@ -54,6 +61,55 @@ class MatMul(Function):
             else:
                 gb = sum_to(matmul(swapaxes(a, -1, -2), g), b.shape)
         return ga, gb
+
+
+class Linear(Function):
+    """y = x W^T + b: x (*, in), W (out, in), b (out,) or no bias -> (*, out).
+    One node where ``x @ W.t() + b`` would be three (transpose, matmul,
+    add): one GEMM on x seen as (M, in), M = prod(*), the bias added in place.
+    With g seen as (M, out):
+
+        dx = g W,    dW = g^T x,    db = sum over the M rows of g
+
+    dW comes out (out, in) and contiguous, as W is, for the optimizer.
+    Written with ops when a graph is recorded (create_graph), so it stays
+    differentiable to any order; on arrays otherwise."""
+
+    def forward(self, x, w, *bias):
+        y = gemm(self.xp, x.reshape(-1, x.shape[-1]), w.T)
+        if bias:
+            y += bias[0]
+        return y.reshape(x.shape[:-1] + w.shape[:1])
+
+    def backward(self, g):
+        x, w = self.inputs[:2]
+        need_x, need_w = self.needs_input_grad[:2]
+        need_b = len(self.needs_input_grad) == 3 and self.needs_input_grad[2]
+        out, inp = w.shape
+        gx = gw = gb = None
+        if not is_grad_enabled():
+            xp, g2 = self.xp, g._data.reshape(-1, out)
+            if need_x:
+                gx = Tensor._wrap(gemm(xp, g2, w._data).reshape(x.shape))
+            if need_w:
+                gw = Tensor._wrap(gemm(xp, g2.T, x._data.reshape(-1, inp)))
+            if need_b:
+                gb = Tensor._wrap(g2.sum(axis=0))
+        else:
+            g2 = reshape(g, -1, out)
+            if need_x:
+                gx = reshape(matmul(g2, w), x.shape)
+            if need_w:
+                gw = matmul(swapaxes(g2, 0, 1), reshape(x, -1, inp))
+            if need_b:
+                gb = _sum(g2, axis=0)
+        return (gx, gw) + ((gb,) if len(self.needs_input_grad) == 3 else ())
+
+
+def linear(x, w, b=None):
+    """x W^T + b as one node (:class:`Linear`); ``nn.functional.linear``
+    checks the arguments."""
+    return Linear()(x, w) if b is None else Linear()(x, w, b)
 
 
 def _transposed_2d(m, other):

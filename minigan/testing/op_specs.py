@@ -223,6 +223,15 @@ OP_SPECS = [
     OpSpec("matmul_broadcast", lambda a, b: mg.matmul(a, b), np.matmul, normal((2, 1, 3, 4), (3, 4, 2))),
     # inner dimension 1 takes the broadcasting (outer product) path
     OpSpec("matmul_inner_dim_1", lambda a, b: mg.matmul(a, b), np.matmul, normal((2, 3, 1), (1, 4))),
+    # linear (one node: x W^T + b), every batch layout and the inner-dimension-1 cases
+    OpSpec("linear", _F.linear, lambda x, w, b: x @ w.T + b, normal((3, 4), (5, 4), (5,))),
+    OpSpec("linear_no_bias", _F.linear, lambda x, w: x @ w.T, normal((3, 4), (5, 4))),
+    OpSpec("linear_1d_input", _F.linear, lambda x, w, b: w @ x + b, normal((4,), (5, 4), (5,))),
+    OpSpec("linear_3d_input", _F.linear, lambda x, w, b: x @ w.T + b, normal((2, 3, 4), (5, 4), (5,))),
+    OpSpec("linear_one_input_feature", _F.linear, lambda x, w, b: x @ w.T + b,
+           normal((3, 1), (5, 1), (5,))),
+    OpSpec("linear_one_output", _F.linear, lambda x, w, b: x @ w.T + b, normal((3, 4), (1, 4), (1,))),
+    OpSpec("linear_one_row", _F.linear, lambda x, w, b: x @ w.T + b, normal((1, 4), (5, 4), (5,))),
     # reductions
     OpSpec("sum_all", lambda a: a.sum(), np.sum, normal((2, 3))),
     OpSpec("sum_axis_keepdims", lambda a: a.sum(axis=1, keepdims=True),

@@ -65,6 +65,31 @@ def test_linear_errors_and_float32():
     assert x.grad.dtype == m.weight.grad.dtype == m.bias.grad.dtype == np.float32
 
 
+def test_linear_is_one_node_with_a_contiguous_weight_gradient():
+    """x W^T + b records one Linear node (not transpose, matmul and add), and
+    W's gradient arrives (out, in) and C-contiguous, as W is."""
+    from minigan.ops.linalg import Linear
+
+    m = nn.Linear(4, 3)
+    y = m(mg.randn(5, 4, requires_grad=True))
+    assert isinstance(y.grad_fn, Linear) and all(t.grad_fn is None for t in y.grad_fn._inputs)
+    y.sum().backward()
+    assert m.weight.grad.shape == (3, 4) and m.weight.grad._data.flags.c_contiguous
+    np.testing.assert_allclose(arr(m.bias.grad), [5.0, 5.0, 5.0])
+
+
+@pytest.mark.parametrize("bias_shape", [(), (1, 3), (5, 3)])
+def test_linear_bias_broadcasts_as_in_torch(bias_shape):
+    """A bias that is not (out_features,) broadcasts against x W^T (torch's
+    addmm rule), with its gradient summed back to its own shape."""
+    rng = np.random.default_rng(1)
+    x, w, b = t64(rng, 5, 4), t64(rng, 3, 4), t64(rng, *bias_shape)
+    np.testing.assert_allclose(arr(F.linear(x, w, b)), arr(x) @ arr(w).T + arr(b), rtol=1e-12)
+    assert mg.gradcheck(F.linear, (x, w, b))
+    with pytest.raises(ValueError, match="could not be broadcast"):
+        F.linear(x, w, t64(rng, 4))
+
+
 def test_linear_state_dict_round_trip():
     a, b = nn.Linear(3, 2), nn.Linear(3, 2)
     b.load_state_dict(a.state_dict())
