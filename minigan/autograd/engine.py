@@ -114,16 +114,18 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     mode = enable_grad() if create_graph else no_grad()
     with mode:
         for fn in order:
-            n_out = len(fn._outputs)
-            grads = [node_grads.pop((id(fn), i), None) for i in range(n_out)]
+            grads = [node_grads.pop((id(fn), i), None) for i in range(len(fn._outputs))]
             for i, g in enumerate(grads):
+                if g is None:
+                    continue
                 out = fn._outputs[i]()
-                if g is not None and out is not None:
-                    g = grads[i] = _run_hooks(out, g)
-                if g is not None and (id(fn), i) in capture_slots:
+                if out is not None:
+                    if out._backward_hooks:
+                        g = grads[i] = _run_hooks(out, g)
+                    if capture is None and out._retains_grad:
+                        out.grad = g if out.grad is None else out.grad + g
+                if capture_slots and (id(fn), i) in capture_slots:
                     _accumulate(captured, id(capture_slots[(id(fn), i)]), g)
-                if capture is None and out is not None and out._retains_grad and g is not None:
-                    out.grad = g if out.grad is None else out.grad + g
             if all(g is None for g in grads):
                 continue
             mask = wanted[id(fn)] if wanted is not None else None
@@ -200,7 +202,7 @@ def _wanted_inputs(order, capture_ids):
 def _run_hooks(t, g):
     """``Tensor.register_hook`` hooks see the tensor's summed gradient in
     registration order; one that returns a tensor replaces it for the rest."""
-    hooks = getattr(t, "_backward_hooks", None)
+    hooks = t._backward_hooks
     if hooks:
         for hook in list(hooks.values()):
             out = hook(g)

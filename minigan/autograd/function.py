@@ -28,24 +28,30 @@ from . import anomaly
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
+_ndarray = backend.np.ndarray
+
 
 class Function:
     #: set by detect_anomaly(): where in user code this node was created
     creation_trace: list | None = None
 
     def __call__(self, *inputs):
+        # one pass over the inputs: this runs for every op, so it is kept lean
+        arrays, record = [], False
         for x in inputs:
             if not isinstance(x, Tensor):
                 raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
-        if inputs:
-            kind = type(inputs[0]._data)
-            if any(type(x._data) is not kind for x in inputs):  # only then can devices differ
-                _check_same_device(type(self).__name__, inputs)
-            self.xp = backend.np if kind is backend.np.ndarray else backend.get_array_module(inputs[0]._data)
-        else:
+            arrays.append(x._data)
+            record = record or x.requires_grad
+        kind = type(arrays[0]) if arrays else _ndarray
+        if kind is _ndarray:
             self.xp = backend.np
+        else:
+            self.xp = backend.get_array_module(arrays[0])
+        if any(type(a) is not kind for a in arrays):  # only then can devices differ
+            _check_same_device(type(self).__name__, inputs)
         try:
-            outs = self.forward(*[x._data for x in inputs])
+            outs = self.forward(*arrays)
         except ValueError as exc:
             # NumPy's own message (e.g. "operands could not be broadcast") names
             # neither the op nor the tensors: add both
@@ -56,28 +62,28 @@ class Function:
         single = not isinstance(outs, tuple)
         if single:
             outs = (outs,)
-        record = is_grad_enabled() and any(t.requires_grad for t in inputs)
         # NumPy reductions return scalars, not 0-d arrays: keep every result an array
         xp = self.xp
-        results = tuple(Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o)) for o in outs)
-        if anomaly.is_enabled():
+        results = [Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o)) for o in outs]
+        anomalies = anomaly.is_enabled()
+        if anomalies:
             anomaly.check_forward(self, results)
-        if record:
+        if record and is_grad_enabled():
             self._inputs = list(inputs)
             self._versions = [t._version for t in inputs]
             # backward may skip work for inputs that need no gradient (frozen weights, data)
-            self.needs_input_grad = tuple(t.requires_grad for t in inputs)
+            self.needs_input_grad = tuple([t.requires_grad for t in inputs])
             self._outputs = [weakref.ref(r) for r in results]
-            self._out_versions = [r._version for r in results]
-            self._out_meta = [(r.shape, r.dtype) for r in results]
+            self._out_versions = [0] * len(results)
+            self._out_meta = [(r._data.shape, r._data.dtype) for r in results]
             self._freed = False
-            if anomaly.is_enabled():
+            if anomalies:
                 self.creation_trace = traceback.extract_stack()[:-2]
             for i, r in enumerate(results):
                 r.requires_grad = True
                 r.grad_fn = self
                 r._output_index = i
-        return results[0] if single else results
+        return results[0] if single else tuple(results)
 
     # -- the contract -------------------------------------------------------
     def forward(self, *arrays):

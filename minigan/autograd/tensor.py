@@ -25,6 +25,7 @@ def _is_float(dtype) -> bool:
 class Tensor:
     __array_priority__ = 1000  # make ndarray + Tensor call Tensor.__radd__
     __hash__ = object.__hash__
+    _backward_hooks: dict | None = None  # register_hook() gives a tensor its own
 
     def __init__(self, data, requires_grad: bool = False):
         if isinstance(data, Tensor):

@@ -199,7 +199,7 @@ def reshape(x, *shape):
     if shape == x.shape:
         return x
     target = _resolve_shape(x.shape, shape)
-    return Reshape(target)(x)
+    return x if target == x.shape else Reshape(target)(x)
 
 
 view = reshape
@@ -262,12 +262,11 @@ def broadcast_to(x, *shape):
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
-    try:
-        np.broadcast_shapes(x.shape, shape)
-        if np.broadcast_shapes(x.shape, shape) != shape:
-            raise ValueError
-    except ValueError:
-        raise ShapeError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}") from None
+    lead = len(shape) - x.ndim
+    # NumPy's rule, written out: np.broadcast_shapes costs ~7 us a call, and
+    # every sum's and mean's backward comes through here
+    if lead < 0 or any(s != 1 and s != t for s, t in zip(x.shape, shape[lead:])):
+        raise ShapeError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}")
     return BroadcastTo(shape)(x)
 
 
