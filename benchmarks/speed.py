@@ -19,6 +19,10 @@ parameter shapes in the same order):
 * ``wgan-gp``: the same G and critic without BN; 5 critic steps, each with
   the gradient penalty (weight 10, ``create_graph=True``), then one G step;
   Adam(1e-4, (0, 0.9)).
+* ``gan-2d``: the toy GAN of the mode-coverage rows, on 2-D data: G
+  8-128-128-128-2 (ReLU), D 2-128-128-128-1 (LeakyReLU 0.2), as ``mlp-gan``
+  otherwise. Its products are tiny, so it measures the Python overhead per
+  op, not arithmetic.
 * ``sagan``: ``minigan.gan.models.build("sagan", "image", image_size=28)``
   (spectral norm on every conv / linear layer of G and D, one self-attention
   block in each at 14x14) and the same network written with ``torch.nn``;
@@ -31,7 +35,9 @@ WGAN-GP critic steps draw their fakes under ``no_grad``.
 
 Timing: 3 warm-up iterations, then ``--iters`` timed iterations, minigan and
 torch alternating in blocks of ``BLOCK`` iterations (in the order A B B A
-...), with a pause of ``SETTLE_S`` before each block; the table gives the
+...), with a pause of ``SETTLE_S`` and one untimed iteration before each
+block (the first iteration after a pause runs on cold caches, which made
+the 2-D toy GAN's iterations up to 1.6x slower); the table gives the
 median. The pause matters with 2 threads: after a parallel region,
 OpenBLAS's and OpenMP's worker threads keep spinning on the cores for tens
 of milliseconds, and iteration-by-iteration alternation (this script until
@@ -165,6 +171,11 @@ DCGAN_D = [("conv", 1, 64, 4, 2, 1, True), ("lrelu", 0.2),
            ("conv", 64, 128, 4, 2, 1, True), ("bn", 128), ("lrelu", 0.2),
            ("flatten",), ("linear", 128 * 7 * 7, 1, True)]
 WGAN_CRITIC = [layer for layer in DCGAN_D if layer[0] != "bn"]
+# the 2-D toy GAN of the mode-coverage benchmarks (minigan.gan.models "gan", data "2d")
+TOY_G = [("linear", 8, 128, True), ("relu",), ("linear", 128, 128, True), ("relu",),
+         ("linear", 128, 128, True), ("relu",), ("linear", 128, 2, True)]
+TOY_D = [("linear", 2, 128, True), ("lrelu", 0.2), ("linear", 128, 128, True), ("lrelu", 0.2),
+         ("linear", 128, 128, True), ("lrelu", 0.2), ("linear", 128, 1, True)]
 # minigan.gan.models.sagan at image_size=28, ngf = ndf = 32 (checked against build())
 SAGAN_G = [("linear", 128, 128 * 7 * 7, False), ("unflatten", (128, 7, 7)), ("bn", 128), ("relu",),
            ("convT", 128, 64, 4, 2, 1, False), ("bn", 64), ("relu",), ("attn", 64, 8),
@@ -198,6 +209,7 @@ WORKLOADS = {
                       (0.5, 0.999)),
     "wgan-gp": Workload("wgan-gp", DCGAN_G, WGAN_CRITIC, 100, (1, 28, 28), "wasserstein", 1e-4,
                         1e-4, (0.0, 0.9), n_critic=5),
+    "gan-2d": Workload("gan-2d", TOY_G, TOY_D, 8, (2,), "nonsaturating", 1e-4, 1e-4, (0.5, 0.999)),
     "sagan": Workload("sagan", SAGAN_G, SAGAN_D, 128, (1, 28, 28), "hinge", 1e-4, 4e-4, (0.0, 0.9),
                       spectral_norm=True, minigan_build="sagan"),
 }
@@ -776,6 +788,7 @@ def main(argv=None) -> int:
             for fw in (frameworks if b % 2 == 0 else frameworks[::-1]):
                 probe.run()
                 time.sleep(SETTLE_S)  # the last library's idle threads stop spinning
+                steps[fw.name]()  # untimed: after the pause, caches and clocks are cold
                 for _ in range(min(BLOCK, args.iters - b * BLOCK)):
                     t0 = time.perf_counter()
                     steps[fw.name]()

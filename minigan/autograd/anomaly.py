@@ -16,8 +16,13 @@ from .. import backend
 _state = threading.local()
 
 
+#: whether any thread ever entered detect_anomaly(): until then every op
+#: skips the thread-local lookup (it runs twice per op, forward and backward)
+_ever_enabled = False
+
+
 def is_enabled() -> bool:
-    return getattr(_state, "enabled", False)
+    return _ever_enabled and getattr(_state, "enabled", False)
 
 
 class detect_anomaly:
@@ -27,8 +32,10 @@ class detect_anomaly:
         self.check_nan = check_nan
 
     def __enter__(self):
+        global _ever_enabled
         self._prev = is_enabled()
         _state.enabled = self.check_nan
+        _ever_enabled = _ever_enabled or self.check_nan
         return self
 
     def __exit__(self, *exc):
