@@ -71,9 +71,12 @@ class Linear(Function):
 
         dx = g W,    dW = g^T x,    db = sum over the M rows of g
 
-    dW comes out (out, in) and contiguous, as W is, for the optimizer.
-    Written with ops when a graph is recorded (create_graph), so it stays
-    differentiable to any order; on arrays otherwise."""
+    dW comes out (out, in) and contiguous, as W is, for the optimizer, and
+    dx in x's own layout: a 2-D x that is a transposed view (a flattened
+    batch-innermost conv output) gets dx = (W^T g^T)^T, so the layers before
+    it keep their fast memory order in backward. Written with ops when a
+    graph is recorded (create_graph), so it stays differentiable to any
+    order; on arrays otherwise."""
 
     def forward(self, x, w, *bias):
         y = gemm(self.xp, x.reshape(-1, x.shape[-1]), w.T)
@@ -89,7 +92,9 @@ class Linear(Function):
         gx = gw = gb = None
         if not is_grad_enabled():
             xp, g2 = self.xp, g._data.reshape(-1, out)
-            if need_x:
+            if need_x and _column_major(x._data):
+                gx = Tensor._wrap(gemm(xp, w._data.T, g2.T).T)
+            elif need_x:
                 gx = Tensor._wrap(gemm(xp, g2, w._data).reshape(x.shape))
             if need_w:
                 gw = Tensor._wrap(gemm(xp, g2.T, x._data.reshape(-1, inp)))
@@ -97,7 +102,9 @@ class Linear(Function):
                 gb = Tensor._wrap(g2.sum(axis=0))
         else:
             g2 = reshape(g, -1, out)
-            if need_x:
+            if need_x and _column_major(x._data):
+                gx = swapaxes(matmul(swapaxes(w, 0, 1), swapaxes(g2, 0, 1)), 0, 1)
+            elif need_x:
                 gx = reshape(matmul(g2, w), x.shape)
             if need_w:
                 gw = matmul(swapaxes(g2, 0, 1), reshape(x, -1, inp))
@@ -112,10 +119,13 @@ def linear(x, w, b=None):
     return Linear()(x, w) if b is None else Linear()(x, w, b)
 
 
+def _column_major(arr):
+    """Whether a 2-D array is a transposed view (F- but not C-contiguous)."""
+    return arr.ndim == 2 and arr.flags.f_contiguous and not arr.flags.c_contiguous
+
+
 def _transposed_2d(m, other):
-    arr = m._data
-    return (arr.ndim == 2 and other.ndim == 2 and arr.flags.f_contiguous
-            and not arr.flags.c_contiguous)
+    return other.ndim == 2 and _column_major(m._data)
 
 
 def _blas_ready(xp, m):

@@ -78,6 +78,20 @@ def test_linear_is_one_node_with_a_contiguous_weight_gradient():
     np.testing.assert_allclose(arr(m.bias.grad), [5.0, 5.0, 5.0])
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_linear_input_gradient_keeps_a_transposed_inputs_layout(create_graph):
+    """A DCGAN critic's head reads the flattened batch-innermost conv output,
+    a column-major view; its gradient must come back column-major too, or
+    every layer before it works on mismatched layouts in backward."""
+    rng = np.random.default_rng(2)
+    m = nn.Linear(5, 3).double()
+    x = mg.Tensor(np.asfortranarray(rng.standard_normal((6, 5))), requires_grad=True)
+    (gx,) = mg.grad((m(x) * mg.tensor(np.arange(18.0).reshape(6, 3))).sum(), x,
+                    create_graph=create_graph)
+    assert gx._data.flags.f_contiguous and not gx._data.flags.c_contiguous
+    np.testing.assert_allclose(arr(gx), np.arange(18.0).reshape(6, 3) @ arr(m.weight), rtol=1e-12)
+
+
 @pytest.mark.parametrize("bias_shape", [(), (1, 3), (5, 3)])
 def test_linear_bias_broadcasts_as_in_torch(bias_shape):
     """A bias that is not (out_features,) broadcasts against x W^T (torch's
