@@ -111,26 +111,38 @@ def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
     return xp.ascontiguousarray(view)
 
 
-def _scatter_add_cln(out, cols, r0, kernel, stride, dilation):
+def _scatter_add_cln(out, cols, r0, kernel, stride, padding, dilation):
     """Add "cln" columns (C, kh, kw, rows, OW, N) of output rows r0.. into the
-    padded (C, H, W, N) image ``out``, where their receptive fields lie."""
-    (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    (C, H, W, N) image ``out``, where their receptive fields lie. What falls
+    on the zero padding is dropped rather than added to a padded border and
+    cropped: ``out`` stays compact, and the elementwise layers after a
+    transposed conv run ~3x faster on it than on a cropped view."""
+    (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     rows, ow = cols.shape[3], cols.shape[4]
     for i in range(kh):
+        r, (a, b) = r0 * sh + i * dh - ph, _inside(r0 * sh + i * dh - ph, sh, rows, out.shape[1])
         for j in range(kw):
-            r, q = r0 * sh + i * dh, j * dw
-            out[:, r:r + sh * (rows - 1) + 1:sh, q:q + sw * (ow - 1) + 1:sw] += cols[:, i, j]
+            q, (c, d) = j * dw - pw, _inside(j * dw - pw, sw, ow, out.shape[2])
+            if a < b and c < d:
+                out[:, r + a * sh:r + (b - 1) * sh + 1:sh, q + c * sw:q + (d - 1) * sw + 1:sw] += \
+                    cols[:, i, j, a:b, c:d]
+
+
+def _inside(start, step, count, size):
+    """The range [a, b) of the t in [0, count) with 0 <= start + step t < size."""
+    a = 0 if start >= 0 else -(start // step)
+    return a, max(a, min(count, (size - 1 - start) // step + 1))
 
 
 def _col2im_array(xp, cols, shape, kernel, stride, padding, dilation, layout):
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = shape
     if layout == "cln":
-        out = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=cols.dtype)
-        _scatter_add_cln(out, cols, 0, kernel, stride, dilation)
+        out = xp.zeros((c, h, w, n), dtype=cols.dtype)
+        _scatter_add_cln(out, cols, 0, kernel, stride, padding, dilation)
         # an (N, C, H, W) view of the (C, H, W, N) sums: the next
         # convolution's im2col reads this order without a transposing copy
-        return out[:, ph:ph + h, pw:pw + w].transpose(3, 0, 1, 2)
+        return out.transpose(3, 0, 1, 2)
     oh, ow = cols.shape[4], cols.shape[5]
     if layout == "ncl":
         out = xp.zeros((n, c, h + 2 * ph, w + 2 * pw), dtype=cols.dtype)
@@ -423,14 +435,13 @@ class ConvTranspose2d(Function):
         w2t = w.reshape(cin, cout * kh * kw).T
         bands = _row_bands(h, cout * kh * kw * wd * n * x.itemsize)
         if layout == "cln" and len(bands) > 1:  # columns a band of input rows at a time
-            (ph, pw) = self.padding
             xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0)).reshape(cin, h * wd * n)
-            outp = xp.zeros((cout, out[0] + 2 * ph, out[1] + 2 * pw, n), dtype=x.dtype)
+            y = xp.zeros((cout, out[0], out[1], n), dtype=x.dtype)
             for r0, r1 in bands:
                 cols = _gemm(xp, w2t, xs[:, r0 * wd * n:r1 * wd * n])
-                _scatter_add_cln(outp, cols.reshape(cout, kh, kw, r1 - r0, wd, n), r0, (kh, kw),
-                                 self.stride, self.dilation)
-            return outp[:, ph:ph + out[0], pw:pw + out[1]].transpose(3, 0, 1, 2)
+                _scatter_add_cln(y, cols.reshape(cout, kh, kw, r1 - r0, wd, n), r0, (kh, kw),
+                                 self.stride, self.padding, self.dilation)
+            return y.transpose(3, 0, 1, 2)
         xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3))
         cols = _gemm(xp, w2t, xs.reshape(cin, n * h * wd))
         cols = cols.reshape((cout, kh, kw, h, wd, n) if layout == "cln" else (cout, kh, kw, n, h, wd))
