@@ -389,7 +389,7 @@ class Conv2d(Function):
             # the output_padding that makes conv_t's output exactly x's size
             extra = tuple(x.shape[2 + a] - _transposed_size(g.shape[2 + a], k, s[a], p[a], 0, d[a])
                           for a, k in enumerate((kh, kw)))
-            gx = conv_transpose2d(g, w, s, p, extra, d)
+            gx = _in_order_of(self.xp, x, conv_transpose2d(g, w, s, p, extra, d))
         layout = conv_layout(x.shape[0], g.shape[3])
         if need_w and layout == "cln" and not is_grad_enabled():
             # no graph to record: columns built and consumed band by band
@@ -453,7 +453,7 @@ class ConvTranspose2d(Function):
         need_x, need_w = self.needs_input_grad
         kh, kw = w.shape[2:]
         s, p, d = self.stride, self.padding, self.dilation
-        gx = conv2d(g, w, s, p, d) if need_x else None
+        gx = _in_order_of(self.xp, x, conv2d(g, w, s, p, d)) if need_x else None
         gw = None
         layout = conv_layout(x.shape[0], x.shape[3])
         if need_w and layout == "cln" and not is_grad_enabled():
@@ -468,6 +468,16 @@ class ConvTranspose2d(Function):
             k = w.shape[1] * kh * kw
             gw = reshape(matmul(_channels_first(x, layout), transpose(reshape(cols, k, -1))), w.shape)
         return gx, gw
+
+
+def _in_order_of(xp, x, gx):
+    """gx, copied into C order if x is C-ordered and gx (batch innermost) is
+    not, when no graph is recorded. The elementwise backward ops before a
+    conv (activation masks, batch norm) combine gx with arrays laid out like
+    x, and NumPy runs mixed orders ~3x slower than one copy costs."""
+    if is_grad_enabled() or not x._data.flags.c_contiguous or gx._data.flags.c_contiguous:
+        return gx
+    return Tensor._wrap(xp.ascontiguousarray(gx._data))
 
 
 def _transposed_size(size, kernel, stride, padding, output_padding, dilation):

@@ -297,6 +297,17 @@ def test_float32_is_preserved_through_forward_and_backward():
         assert t.grad.dtype == np.float32
 
 
+def test_input_gradients_come_back_in_the_inputs_memory_order():
+    """Convs compute with the batch innermost; a C-ordered input still gets a
+    C-ordered gradient (no graph recorded), so the activation and batch-norm
+    backward before the conv combine arrays of one order."""
+    x = mg.randn(16, 4, 8, 8, requires_grad=True)
+    for layer in (nn.Conv2d(4, 6, 4, 2, 1), nn.ConvTranspose2d(4, 6, 4, 2, 1)):
+        x.grad = None
+        (layer(x) * mg.randn(*layer(x).shape)).sum().backward()
+        assert x.grad._data.flags.c_contiguous, type(layer).__name__
+
+
 def test_zero_padding_bias_free_conv_is_linear_in_the_input():
     conv = nn.Conv2d(2, 2, 3, bias=False)
     a, b = mg.randn(1, 2, 5, 5), mg.randn(1, 2, 5, 5)
