@@ -37,19 +37,19 @@ class Function:
 
     def __call__(self, *inputs):
         # one pass over the inputs: this runs for every op, so it is kept lean
-        arrays, record = [], False
+        arrays, kinds, record = [], set(), False
         for x in inputs:
             if not isinstance(x, Tensor):
                 raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
             arrays.append(x._data)
+            kinds.add(type(x._data))
             record = record or x.requires_grad
-        kind = type(arrays[0]) if arrays else _ndarray
-        if kind is _ndarray:
+        if len(kinds) > 1:  # only then can devices differ
+            _check_same_device(type(self).__name__, inputs)
+        if not arrays or type(arrays[0]) is _ndarray:
             self.xp = backend.np
         else:
             self.xp = backend.get_array_module(arrays[0])
-        if any(type(a) is not kind for a in arrays):  # only then can devices differ
-            _check_same_device(type(self).__name__, inputs)
         try:
             outs = self.forward(*arrays)
         except ValueError as exc:
