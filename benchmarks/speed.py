@@ -127,12 +127,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+# minigan before NumPy, as in a user's script: importing it sets OpenBLAS's
+# idle-thread spin time (minigan.blas.SPIN_TIMEOUT) before OpenBLAS loads
 import minigan
+import numpy as np
 from minigan.autograd.function import Function
 from minigan.gan import losses as mg_losses
 from minigan.gan.models import apply_spectral_norm, build

@@ -4,6 +4,7 @@ whose every op is twice differentiable.
 ``import minigan`` imports NumPy only; SciPy, matplotlib and CuPy load where
 they are used.
 """
+from . import blas  # noqa: I001 - first: it sets OpenBLAS's spin time before NumPy loads
 from . import cuda, memory, ops
 from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)

@@ -14,6 +14,14 @@ fight it for every product; one test step went from 7.6 s to 207 s that way.
 Only OpenBLAS (NumPy's wheels) is handled; with another BLAS (MKL,
 Accelerate) :func:`set_num_threads` raises and names the environment
 variable to use instead.
+
+How long the idle threads spin is set here too, when minigan is imported
+before NumPy: ``OPENBLAS_THREAD_TIMEOUT`` defaults to ``SPIN_TIMEOUT`` (2^18
+cycles, about 0.1 ms, against OpenBLAS's 2^28, about 0.1 s). Back-to-back
+products still find their threads awake, but a second core held by a
+spinning thread after the last product is soon free again, for the
+optimizer's own second thread (:func:`minigan.optim.optimizer.elementwise_update`)
+or another job. A value set in the environment beforehand wins.
 """
 from __future__ import annotations
 
@@ -22,6 +30,12 @@ import glob
 import os
 
 __all__ = ["get_num_threads", "set_num_threads"]
+
+#: log2 of the cycles an idle OpenBLAS thread spins before it sleeps (4-30)
+SPIN_TIMEOUT = 18
+# read by OpenBLAS once, when NumPy loads it: minigan/__init__ imports this
+# module before anything imports NumPy
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", str(SPIN_TIMEOUT))
 
 # symbol names across builds: NumPy 2 wheels (scipy-openblas, 64-bit ints),
 # NumPy 1.2x wheels, and a system OpenBLAS

@@ -4,7 +4,8 @@ from __future__ import annotations
 import math
 
 from .. import backend
-from .optimizer import Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp_
+from .optimizer import (Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp_,
+                        elementwise_update)
 
 
 class Adam(Optimizer):
@@ -94,24 +95,28 @@ class Adam(Optimizer):
                         theta *= 1.0 - lr * wd
                     else:
                         g = g + wd * theta
-
                 work, denom = self._work(theta, 0), self._work(theta, 1)
-                _lerp_(m, g, 1.0 - beta1, work)
-                v *= beta2
-                xp.multiply(g, 1.0 - beta2, out=work)
-                work *= g
-                v += work
-                if amsgrad:
-                    xp.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-                    v = state["max_exp_avg_sq"]
-
+                amax = state.get("max_exp_avg_sq") if amsgrad else None
                 step_size = lr / (1.0 - beta1 ** t)
-                xp.sqrt(v, out=denom)
-                denom /= math.sqrt(1.0 - beta2 ** t)
-                denom += eps
-                xp.multiply(m, -step_size, out=work)
-                work /= denom
-                theta += work
+                bias2_sqrt = math.sqrt(1.0 - beta2 ** t)
+
+                def update(theta, g, m, v, work, denom, amax):
+                    _lerp_(m, g, 1.0 - beta1, work)
+                    v *= beta2
+                    xp.multiply(g, 1.0 - beta2, out=work)
+                    work *= g
+                    v += work
+                    if amax is not None:
+                        xp.maximum(amax, v, out=amax)
+                        v = amax
+                    xp.sqrt(v, out=denom)
+                    denom /= bias2_sqrt
+                    denom += eps
+                    xp.multiply(m, -step_size, out=work)
+                    work /= denom
+                    theta += work
+
+                elementwise_update(update, (theta, g, m, v, work, denom, amax), xp)
                 p._version += 1
         return loss
 
