@@ -20,14 +20,12 @@ strings, tuples, lists and NumPy arrays (copies, on the CPU): ``pickle`` or
 from __future__ import annotations
 
 import copy
-import os
 import warnings
 from collections import defaultdict
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from .. import backend, blas
+from .. import backend, parallel
 from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor
 
@@ -298,43 +296,24 @@ def _grad_array(p: Tensor):
     return g
 
 
-#: parameters with fewer elements are updated on one thread: handing half
-#: of the work to the second costs about as much as updating 64K numbers
-PARALLEL_MIN_SIZE = 1 << 16
-
-_pool = None  # (pid, executor): one worker thread, made on first use
-
-
 def elementwise_update(fn, arrays, xp=np) -> None:
     """Run ``fn(*arrays)``, an elementwise in-place update of same-shaped
     arrays (``None`` entries are passed through), as two calls on the two
-    halves of the flattened arrays, one on a second thread at once, when
-    that pays: NumPy arrays, all C-contiguous, at least
-    ``PARALLEL_MIN_SIZE`` elements, and BLAS allowed two or more threads
-    (:func:`minigan.set_num_threads`). Otherwise one call on the whole.
-
-    NumPy's ufuncs run on one core but release the GIL, so two threads can
-    each update half of a parameter, with exactly the numbers one thread
-    gives. On a 2-core machine Adam's step on the MLP GAN's generator took
-    2.0 ms instead of 3.3; right after a matrix product it gains only once
-    OpenBLAS's idle thread stops spinning on the second core (see
-    :mod:`minigan.blas`)."""
-    global _pool
+    halves of the flattened arrays, on two threads at once, when
+    :func:`minigan.parallel.in_halves` finds it pays and every array is
+    C-contiguous (so flattening is free). The numbers are exactly one
+    call's."""
     present = [a for a in arrays if a is not None]
-    size = present[0].size
-    if (size < PARALLEL_MIN_SIZE or xp is not np or blas.get_num_threads() < 2
-            or not all(a.flags.c_contiguous for a in present)):
+    if not all(a.flags.c_contiguous for a in present):
         fn(*arrays)
         return
-    if _pool is None or _pool[0] != os.getpid():  # a forked child has no worker thread
-        _pool = (os.getpid(), ThreadPoolExecutor(1, thread_name_prefix="minigan-optim"))
     flat = [None if a is None else a.reshape(-1) for a in arrays]
-    mid = size // 2
-    other = _pool[1].submit(fn, *[None if a is None else a[mid:] for a in flat])
-    try:
-        fn(*[None if a is None else a[:mid] for a in flat])
-    finally:
-        other.result()
+    size = present[0].size
+
+    def part(lo, hi):
+        fn(*[None if a is None else a[lo:hi] for a in flat])
+
+    parallel.in_halves(part, size, size, xp)
 
 
 def _lerp_(start, end, weight: float, work=None):

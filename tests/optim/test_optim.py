@@ -286,7 +286,7 @@ def test_adam_split_over_two_threads_gives_the_same_numbers(cls, kwargs, monkeyp
     from minigan.optim import adam, optimizer
 
     rng = np.random.default_rng(0)
-    shapes = [(400, 300), (300, 400), (7,)]  # 120K elements each: above PARALLEL_MIN_SIZE
+    shapes = [(400, 300), (300, 400), (7,)]  # 120K elements each: above parallel.MIN_ELEMENTS
     grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(4)]
     threads = set()
     split = optimizer.elementwise_update
@@ -300,7 +300,7 @@ def test_adam_split_over_two_threads_gives_the_same_numbers(cls, kwargs, monkeyp
     monkeypatch.setattr(adam, "elementwise_update", recording)
     results = {}
     for n_threads in (1, 2):
-        monkeypatch.setattr(optimizer.blas, "get_num_threads", lambda n=n_threads: n)
+        monkeypatch.setattr(minigan.blas, "get_num_threads", lambda n=n_threads: n)
         start = [rng.standard_normal(s).astype(np.float32) for s in shapes] if n_threads == 1 \
             else [p.copy() for p in results["start"]]
         results.setdefault("start", [p.copy() for p in start])
