@@ -33,6 +33,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
+from ..parallel import in_halves
 
 
 class BatchNorm(Function):
@@ -55,24 +56,33 @@ class BatchNorm(Function):
     def forward(self, x, *affine):
         xp = self.xp
         stat_shape, axes = self._shape(x)
+        eps = x.dtype.type(self.eps)
+        y = xp.empty_like(x)  # x's memory order
+        self.mean = xp.empty(stat_shape, dtype=x.dtype)
+        self.invstd = xp.empty(stat_shape, dtype=x.dtype)
+        var = xp.empty(stat_shape, dtype=x.dtype)
+        w = affine[0].reshape(stat_shape) if self.affine_weight else None
+        b = affine[-1].reshape(stat_shape) if self.affine_bias else None
+
+        def channels(lo, hi):  # the pass for channels [lo, hi): they are independent
+            c = slice(lo, hi)
+            xs, ys, mean = x[:, c], y[:, c], self.mean[:, c]
+            if self.stats is None:
+                mean[...] = xs.mean(axis=axes, keepdims=True)
+                xp.subtract(xs, mean, out=ys)
+                var[:, c] = (ys * ys).mean(axis=axes, keepdims=True)
+            else:
+                mean[...] = self.stats[0].reshape(stat_shape)[:, c]
+                var[:, c] = self.stats[1].reshape(stat_shape)[:, c]
+                xp.subtract(xs, mean, out=ys)
+            self.invstd[:, c] = 1.0 / xp.sqrt(var[:, c] + eps)
+            ys *= self.invstd[:, c] if w is None else self.invstd[:, c] * w[:, c]
+            if b is not None:
+                ys += b[:, c]
+
+        in_halves(channels, x.shape[1], x.size, xp)
         if self.stats is None:
-            mean = x.mean(axis=axes, keepdims=True)
-            y = x - mean
-            sq = y * y
-            var = sq.mean(axis=axes, keepdims=True)
-            del sq
-            self.batch_mean, self.batch_var = mean.reshape(-1), var.reshape(-1)
-        else:
-            mean, var = (s.reshape(stat_shape) for s in self.stats)
-            y = x - mean
-        self.mean = mean
-        self.invstd = (1.0 / xp.sqrt(var + x.dtype.type(self.eps))).astype(x.dtype, copy=False)
-        scale = self.invstd
-        if self.affine_weight:
-            scale = scale * affine[0].reshape(stat_shape)
-        y *= scale
-        if self.affine_bias:
-            y += affine[-1].reshape(stat_shape)
+            self.batch_mean, self.batch_var = self.mean.reshape(-1), var.reshape(-1)
         return y
 
     def backward(self, g):
@@ -89,26 +99,36 @@ class BatchNorm(Function):
         return (gx,) + ((gw,) if self.affine_weight else ()) + ((gb,) if self.affine_bias else ())
 
     def _backward_arrays(self, x, w, g, need_x, need_w, need_b):
+        xp = self.xp
         stat_shape, axes = self._shape(x)
         m = x.size // x.shape[1]
-        xhat = x - self.mean
-        xhat *= self.invstd
-        t = g * xhat
-        gw_c = t.sum(axis=axes)  # (C,)
-        gb_c = g.sum(axis=axes)
-        gx = None
-        if need_x:
-            scale = self.invstd if w is None else self.invstd * w.reshape(stat_shape)
-            if self.stats is None:
-                # t becomes dx: t = scale * (g - db / m - xhat * dw / m)
-                self.xp.multiply(xhat, (gw_c / m).reshape(stat_shape), out=t)
-                self.xp.subtract(g, t, out=t)
-                t -= (gb_c / m).reshape(stat_shape)
-                t *= scale
-            else:
-                self.xp.multiply(g, scale, out=t)
-            gx = Tensor._wrap(t)
-        return (gx, Tensor._wrap(gw_c) if need_w else None, Tensor._wrap(gb_c) if need_b else None)
+        gw_c = xp.empty(x.shape[1], dtype=x.dtype)
+        gb_c = xp.empty(x.shape[1], dtype=x.dtype)
+        t = xp.empty_like(g) if need_x else None
+
+        def channels(lo, hi):  # the pass for channels [lo, hi): they are independent
+            c = slice(lo, hi)
+            xhat = x[:, c] - self.mean[:, c]
+            xhat *= self.invstd[:, c]
+            gs = g[:, c]
+            gw_c[c] = (gs * xhat).sum(axis=axes)
+            gb_c[c] = gs.sum(axis=axes)
+            if need_x:
+                ts = t[:, c]
+                scale = self.invstd[:, c] if w is None else self.invstd[:, c] * \
+                    w.reshape(stat_shape)[:, c]
+                if self.stats is None:
+                    # dx = scale * (g - db / m - xhat * dw / m)
+                    xp.multiply(xhat, (gw_c[c] / m).reshape(1, -1, *stat_shape[2:]), out=ts)
+                    xp.subtract(gs, ts, out=ts)
+                    ts -= (gb_c[c] / m).reshape(1, -1, *stat_shape[2:])
+                    ts *= scale
+                else:
+                    xp.multiply(gs, scale, out=ts)
+
+        in_halves(channels, x.shape[1], x.size, xp)
+        return (Tensor._wrap(t) if need_x else None, Tensor._wrap(gw_c) if need_w else None,
+                Tensor._wrap(gb_c) if need_b else None)
 
     def _backward_graph(self, x, w, g, need_x, need_w, need_b):
         from .elementwise import sqrt
