@@ -5,6 +5,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..errors import DimensionError
+from ..parallel import in_halves
 from ._operands import as_tensor, constant, float_operand
 from .elementwise import where
 from .reduce import logsumexp
@@ -156,11 +157,19 @@ class Softmax(Function):
 
     def forward(self, x):
         xp = self.xp
-        m = xp.max(x, axis=self.axis, keepdims=True) if x.size else xp.zeros_like(x)
-        m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype)
-        e = xp.subtract(x, m)
-        xp.exp(e, out=e)
-        e /= e.sum(axis=self.axis, keepdims=True)
+        if not x.size:
+            return xp.empty_like(x)
+        e = xp.empty_like(x)
+
+        def rows(index):  # the pass for a block of rows: each is normalised alone
+            xs, es = x[index], e[index]
+            m = xp.max(xs, axis=self.axis, keepdims=True)
+            m = xp.where(xp.isfinite(m), m, 0).astype(x.dtype)
+            xp.subtract(xs, m, out=es)
+            xp.exp(es, out=es)
+            es /= es.sum(axis=self.axis, keepdims=True)
+
+        _by_rows(xp, rows, x, self.axis)
         return e
 
     def backward(self, g):
@@ -169,13 +178,32 @@ class Softmax(Function):
         y = self.output(0)
         if not is_grad_enabled():
             # no graph to record: the same formula in three passes and one buffer
-            xp = self.xp
-            t = xp.multiply(g._data, y._data)
-            s = t.sum(axis=self.axis, keepdims=True)
-            xp.subtract(g._data, s, out=t)
-            t *= y._data
+            xp, ga, ya = self.xp, g._data, y._data
+            t = xp.empty_like(ya)
+
+            def rows(index):
+                ts = t[index]
+                xp.multiply(ga[index], ya[index], out=ts)
+                s = ts.sum(axis=self.axis, keepdims=True)
+                xp.subtract(ga[index], s, out=ts)
+                ts *= ya[index]
+
+            _by_rows(xp, rows, ya, self.axis)
             return Tensor._wrap(t)
         return y * (g - sum(g * y, self.axis, keepdims=True))
+
+
+def _by_rows(xp, fn, x, axis):
+    """``fn(index)`` over all of ``x``, or over two halves on two threads
+    (:func:`minigan.parallel.in_halves`) split along the axis of largest
+    stride other than ``axis``, which each call reduces over whole."""
+    others = [a for a in range(x.ndim) if a != axis % x.ndim and x.shape[a] > 1]
+    if not others:
+        fn(Ellipsis)
+        return
+    split = max(others, key=lambda a: abs(x.strides[a]))
+    head = (slice(None),) * split
+    in_halves(lambda lo, hi: fn(head + (slice(lo, hi),)), x.shape[split], x.size, xp)
 
 
 def softmax(x, axis=-1, *, dim=None):

@@ -105,3 +105,40 @@ def test_conv_transpose_in_row_bands_matches_one_pass(config, monkeypatch):
 def test_conv_kernel_larger_than_input_is_refused():
     with pytest.raises(ValueError, match="kernel"):
         mg.im2col(mg.zeros(1, 1, 2, 2), 5)
+
+
+@pytest.mark.parametrize("axis", [-1, 1, 0])
+def test_softmax_two_threads_give_the_numbers_of_one(axis, monkeypatch):
+    """Softmax's passes (SAGAN's attention maps) split their rows over two
+    threads when BLAS may use two: bitwise one thread's numbers, forward and
+    backward, whichever axis is normalised."""
+    import threading
+
+    from minigan import blas, parallel
+    from minigan.ops import activation
+
+    seen = set()
+    split = parallel.in_halves
+
+    def recording(fn, n, elements, xp):
+        def traced(lo, hi):
+            seen.add(threading.current_thread().name)
+            return fn(lo, hi)
+        return split(traced, n, elements, xp)
+
+    monkeypatch.setattr(activation, "in_halves", recording)
+    rng = np.random.default_rng(9)
+    x = (rng.standard_normal((16, 96, 50)) * 4).astype(np.float32)
+    g = rng.standard_normal(x.shape).astype(np.float32)
+    results = []
+    for n_threads in (1, 2):
+        monkeypatch.setattr(blas, "get_num_threads", lambda n=n_threads: n)
+        seen.clear()
+        xt = mg.tensor(x, requires_grad=True)
+        y = mg.softmax(xt, axis=axis)
+        (y * mg.tensor(g)).sum().backward()
+        results.append((y.detach().numpy().copy(), xt.grad.numpy().copy()))
+        assert any(name.startswith("minigan-pass") for name in seen) == (n_threads == 2)
+    np.testing.assert_array_equal(results[0][0], results[1][0])
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+    np.testing.assert_allclose(results[0][0].sum(axis=axis), 1.0, rtol=1e-5)
