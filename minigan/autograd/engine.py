@@ -109,6 +109,8 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     # captured tensor. The rest (say, a critic's weights when the penalty
     # asks for d/dx only) are never computed.
     wanted = _wanted_inputs(order, capture_ids) if capture is not None else None
+    if capture is not None:  # what the graph holds, before backward may free it
+        in_graph = {id(x) for fn in order for x in fn._inputs} | {id(fn) for fn in order}
     from . import anomaly
 
     mode = enable_grad() if create_graph else no_grad()
@@ -178,6 +180,12 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             if id(leaf) in capture_ids:
                 with mode:
                     captured[id(leaf)] = _run_hooks(leaf, g)
+        # an input in the graph that no gradient reached (every path to it
+        # has derivative 0: ReLU's mask under a second derivative) gets
+        # zeros, as PyTorch's materialised zero gradients give it
+        for t in capture:
+            if id(t) not in captured and (id(t) in in_graph or id(t.grad_fn) in in_graph):
+                captured[id(t)] = Tensor._wrap(backend.get_array_module(t._data).zeros_like(t._data))
         return captured
     for leaf, g in leaf_grads.values():
         with mode:

@@ -6,8 +6,8 @@ from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..errors import DimensionError
 from ..parallel import in_halves
-from ._operands import as_tensor, constant, float_operand
-from .elementwise import where
+from ._operands import as_tensor, float_operand
+from .elementwise import times_derivative, where
 from .reduce import logsumexp
 
 
@@ -19,7 +19,7 @@ class ReLU(Function):
 
     def backward(self, g):
         (x,) = self.inputs
-        return g * _slope(x, g, 0.0)
+        return _times_slope(g, x, 0.0)
 
 
 class LeakyReLU(Function):
@@ -37,18 +37,23 @@ class LeakyReLU(Function):
 
     def backward(self, g):
         (x,) = self.inputs
-        return g * _slope(x, g, self.slope)
+        return _times_slope(g, x, self.slope)
 
 
-def _slope(x, g, slope):
-    """ReLU's / LeakyReLU's derivative at x, for backward's g * s(x): a node
-    of x (:class:`Slope`) when g is a constant, else the array alone. With a
-    recorded g the product is in the graph already, and the node's zero
-    derivative would cost WGAN-GP's double backward four extra passes per
-    activation (15% of its step)."""
+def _times_slope(g, x, slope):
+    """ReLU's / LeakyReLU's backward, g * s(x). When the gradient's graph is
+    recorded, x stays in it either way, so that differentiating it again
+    with respect to x gives zeros, as in PyTorch:
+
+    * g a constant (the first backward of a double backward): s(x) as a node
+      of x (:class:`Slope`), whose own derivative is 0;
+    * g recorded: one :class:`~minigan.ops.elementwise.TimesDerivative` node
+      of g and x, which sends nothing to x. A Slope node there would make
+      WGAN-GP's double backward push zeros back through the critic (four
+      extra passes per activation, 15% of its step)."""
     if is_grad_enabled() and not g.requires_grad:
-        return Slope(slope)(x)
-    return constant(Slope(slope).forward(x._data))
+        return g * Slope(slope)(x)
+    return times_derivative(g, x, Slope(slope).forward(x._data))
 
 
 class Slope(Function):

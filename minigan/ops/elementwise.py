@@ -65,7 +65,33 @@ class Abs(Function):
         # the gradient's graph, so a second derivative is zeros, as in PyTorch
         if is_grad_enabled() and not g.requires_grad:
             return g * sign(x)
-        return g * constant(self.xp.sign(x._data))
+        return times_derivative(g, x, self.xp.sign(x._data))
+
+
+class TimesDerivative(Function):
+    """y = g * m, m = s(x) a piecewise-constant derivative (ReLU's mask,
+    LeakyReLU's slopes, abs's sign) computed from x: one node of g *and* x,
+    like PyTorch's threshold_backward. dg = u * m; dx = 0 almost everywhere,
+    so nothing is sent to x, yet x stays in the gradient's graph:
+    differentiating that gradient with respect to x gives zeros (see
+    :func:`minigan.grad`), not "x was not used"."""
+
+    def __init__(self, m):
+        self.m = m
+
+    def forward(self, g, x):
+        return g * self.m
+
+    def backward(self, u):
+        return (u * constant(self.m) if self.needs_input_grad[0] else None), None
+
+
+def times_derivative(g, x, m):
+    """g * m for a backward: a :class:`TimesDerivative` node when a graph of
+    the gradient is being recorded, else the plain product."""
+    if is_grad_enabled() and g.requires_grad:
+        return TimesDerivative(m)(g, x)
+    return g * constant(m)
 
 
 class Maximum(Function):

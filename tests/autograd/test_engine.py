@@ -341,3 +341,24 @@ def test_piecewise_linear_gradients_stay_in_the_graph(name):
     np.testing.assert_allclose(g.detach().numpy(), expected)
     (h,) = mg.grad((g * g).sum(), x)
     np.testing.assert_array_equal(h.numpy(), np.zeros(4, np.float32))
+
+
+@pytest.mark.parametrize("name", ["relu", "leaky_relu", "abs"])
+def test_piecewise_linear_gradients_under_a_recorded_upstream_gradient(name):
+    """f(x) * w: the upstream gradient w is itself recorded. PyTorch keeps x
+    in the gradient's graph there too (threshold_backward), so d/dx of the
+    gradient is zeros; d/dw is the mask. A tensor that is not in the graph
+    at all still raises."""
+    f = {"relu": mg.relu, "abs": mg.abs,
+         "leaky_relu": lambda x: mg.nn.functional.leaky_relu(x, 0.2)}[name]
+    xs = np.array([1.5, -0.7, 0.5, -2.0], dtype=np.float32)
+    x, w = mg.tensor(xs, requires_grad=True), mg.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    (g,) = mg.grad((f(x) * w).sum(), x, create_graph=True)
+    mask = {"relu": (xs > 0) * 1.0, "abs": np.sign(xs), "leaky_relu": np.where(xs > 0, 1.0, 0.2)}[name]
+    np.testing.assert_allclose(g.detach().numpy(), mask * [1.0, 2.0, 3.0, 4.0], rtol=1e-6)
+    hx, hw = mg.grad(g.sum(), (x, w))
+    np.testing.assert_array_equal(hx.numpy(), np.zeros(4, np.float32))
+    assert hx.dtype == mg.float32
+    np.testing.assert_allclose(hw.numpy(), mask, rtol=1e-6)
+    with pytest.raises(RuntimeError, match="was not used to compute the outputs"):
+        mg.grad((x * 2.0).sum(), mg.zeros(3, requires_grad=True))
