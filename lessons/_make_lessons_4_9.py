@@ -1253,17 +1253,23 @@ LESSON_6 = [
         print(f"{type(node).__name__:9s} inputs {str(shapes):28s}" + (f" <- uses {uses}" if uses else ""))
     '''),
     md(r"""
-    Read the list from the top: it is the critic's **backward pass** turned
-    into a forward computation. Starting from the upstream gradient of the
-    output, it multiplies by the weight matrices (each `Linear` layer's
-    backward is $g W$: the `MatMul`s with shapes like `(8, 16) x (16, 16)`
-    go from the output back to the input) and by the ReLU masks, then squares,
-    sums, takes the square root ($\|\nabla f\|$) and the penalty. The ReLU
-    masks are constants ($\mathrm{ReLU}'' = 0$), so the forward pass itself
-    does not appear, but every weight matrix does: the penalty depends on
-    $w$, and `penalty.backward()` differentiates through this whole graph.
-    The biases are absent: the input gradient of a ReLU network does not
-    depend on them, except through which units are active.
+    Read the list from the `MatMul` of shape `(8, 1) x (1, 16)` on: it is
+    the critic's **backward pass** turned into a forward computation.
+    Starting from the upstream gradient of the output, it multiplies by the
+    weight matrices (each `Linear` layer's backward is $g W$: the `MatMul`s
+    go from the output back to the input) and by the ReLU masks (the
+    `TimesDerivative` nodes), then squares, sums, takes the square root
+    ($\|\nabla f\|$) and the penalty. Every weight matrix appears: the
+    penalty depends on $w$, and `penalty.backward()` differentiates through
+    this whole graph.
+
+    The first lines are the critic's forward pass, up to the last hidden
+    layer. A mask node keeps the ReLU's input among its inputs, as PyTorch's
+    `threshold_backward` does, so the forward layers that made that input
+    hang off the graph. But the mask's derivative is zero
+    ($\mathrm{ReLU}'' = 0$), so `penalty.backward()` sends nothing down that
+    branch. The biases sit only there: the input gradient of a ReLU network
+    does not depend on them, except through which units are active.
 
     Without `create_graph=True` the gradient would be a constant with no
     graph behind it, and the penalty could not train the critic:
