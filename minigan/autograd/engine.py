@@ -110,7 +110,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
     # asks for d/dx only) are never computed.
     wanted = _wanted_inputs(order, capture_ids) if capture is not None else None
     if capture is not None:  # what the graph holds, before backward may free it
-        in_graph = {id(x) for fn in order for x in fn._inputs} | {id(fn) for fn in order}
+        in_graph = {id(x) for fn in order for x in fn._inputs}
     from . import anomaly
 
     mode = enable_grad() if create_graph else no_grad()
@@ -184,7 +184,7 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
         # has derivative 0: ReLU's mask under a second derivative) gets
         # zeros, as PyTorch's materialised zero gradients give it
         for t in capture:
-            if id(t) not in captured and (id(t) in in_graph or id(t.grad_fn) in in_graph):
+            if id(t) not in captured and id(t) in in_graph:
                 captured[id(t)] = Tensor._wrap(backend.get_array_module(t._data).zeros_like(t._data))
         return captured
     for leaf, g in leaf_grads.values():
