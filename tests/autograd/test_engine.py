@@ -362,3 +362,6 @@ def test_piecewise_linear_gradients_under_a_recorded_upstream_gradient(name):
     np.testing.assert_allclose(hw.numpy(), mask, rtol=1e-6)
     with pytest.raises(RuntimeError, match="was not used to compute the outputs"):
         mg.grad((x * 2.0).sum(), mg.zeros(3, requires_grad=True))
+    a, b = mg.chunk(x * 2.0, 2)  # b: another output of the node that made a
+    with pytest.raises(RuntimeError, match="was not used to compute the outputs"):
+        mg.grad(a.sum(), b)
