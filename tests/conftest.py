@@ -41,3 +41,41 @@ def mnist_dir():
     if not (path / "t10k-images-idx3-ubyte.gz").exists():
         pytest.skip(f"MNIST test split not found at {path}")
     return path
+
+
+class _ThreadNames(set):
+    """Names of the threads that ran split work."""
+
+    @property
+    def second_thread_ran(self):
+        return any(name.startswith("minigan-pass") for name in self)
+
+
+@pytest.fixture
+def pass_threads(monkeypatch):
+    """``use(n)`` makes minigan's NumPy passes behave as if BLAS had ``n``
+    threads (:mod:`minigan.parallel` splits only from 2 on) and returns the
+    set of names of the threads that will run split work, emptied at each
+    call: a test of a split checks its numbers against one thread's, and
+    ``.second_thread_ran`` that the second thread really worked."""
+    import threading
+
+    from minigan import blas, parallel
+
+    names = _ThreadNames()
+    split = parallel.in_halves
+
+    def recording(fn, n, elements, xp=np):
+        def traced(lo, hi):
+            names.add(threading.current_thread().name)
+            return fn(lo, hi)
+        return split(traced, n, elements, xp)
+
+    monkeypatch.setattr(parallel, "in_halves", recording)
+
+    def use(n):
+        monkeypatch.setattr(blas, "get_num_threads", lambda: n)
+        names.clear()
+        return names
+
+    return use

@@ -5,7 +5,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..errors import DimensionError
-from ..parallel import in_halves
+from .. import parallel
 from ._operands import as_tensor, float_operand
 from .elementwise import times_derivative, where
 from .reduce import logsumexp
@@ -154,8 +154,9 @@ def log_softmax(x, axis=-1, *, dim=None):
 class Softmax(Function):
     """y_i = e^(x_i - m) / sum_j e^(x_j - m) along ``axis`` (m = max x, which
     cancels);  dx = y * (g - sum(g * y)), written with ops when a graph is
-    being recorded (so it is itself differentiable) and on arrays otherwise. One node instead of the seven of exp(x - logsumexp(x)):
-    attention maps are the largest tensors in SAGAN."""
+    being recorded (so it is itself differentiable) and on arrays otherwise.
+    One node instead of the seven of exp(x - logsumexp(x)): attention maps
+    are the largest tensors in SAGAN."""
 
     def __init__(self, axis):
         self.axis = axis
@@ -208,7 +209,7 @@ def _by_rows(xp, fn, x, axis):
         return
     split = max(others, key=lambda a: abs(x.strides[a]))
     head = (slice(None),) * split
-    in_halves(lambda lo, hi: fn(head + (slice(lo, hi),)), x.shape[split], x.size, xp)
+    parallel.in_halves(lambda lo, hi: fn(head + (slice(lo, hi),)), x.shape[split], x.size, xp)
 
 
 def softmax(x, axis=-1, *, dim=None):

@@ -30,7 +30,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
-from ..parallel import in_halves
+from .. import parallel
 from ._operands import as_tensor
 from .linalg import gemm as _gemm
 
@@ -119,9 +119,10 @@ def _scatter_add_cln(xp, out, cols, r0, kernel, stride, padding, dilation):
     cropped: ``out`` stays compact, and the elementwise layers after a
     transposed conv run ~3x faster on it than on a cropped view. Channels
     are independent: two threads may take half each."""
-    in_halves(lambda lo, hi: _scatter_add_channels(out[lo:hi], cols[lo:hi], r0, kernel, stride,
-                                                   padding, dilation),
-              out.shape[0], cols.size, xp)
+    def channels(lo, hi):
+        _scatter_add_channels(out[lo:hi], cols[lo:hi], r0, kernel, stride, padding, dilation)
+
+    parallel.in_halves(channels, out.shape[0], cols.size, xp)
 
 
 def _scatter_add_channels(out, cols, r0, kernel, stride, padding, dilation):
@@ -253,7 +254,7 @@ def _padded_cln(xp, x, padding):
     def copy(lo, hi):
         inner[lo:hi] = xt[lo:hi]
 
-    in_halves(copy, c, x.size, xp)
+    parallel.in_halves(copy, c, x.size, xp)
     return xpad
 
 
@@ -265,7 +266,7 @@ def _copy_by_channel(xp, view):
     def copy(lo, hi):
         out[lo:hi] = view[lo:hi]
 
-    in_halves(copy, view.shape[0], view.size, xp)
+    parallel.in_halves(copy, view.shape[0], view.size, xp)
     return out
 
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
-from ..parallel import in_halves
+from .. import parallel
 
 
 class BatchNorm(Function):
@@ -80,7 +80,7 @@ class BatchNorm(Function):
             if b is not None:
                 ys += b[:, c]
 
-        in_halves(channels, x.shape[1], x.size, xp)
+        parallel.in_halves(channels, x.shape[1], x.size, xp)
         if self.stats is None:
             self.batch_mean, self.batch_var = self.mean.reshape(-1), var.reshape(-1)
         return y
@@ -126,7 +126,7 @@ class BatchNorm(Function):
                 else:
                     xp.multiply(gs, scale, out=ts)
 
-        in_halves(channels, x.shape[1], x.size, xp)
+        parallel.in_halves(channels, x.shape[1], x.size, xp)
         return (Tensor._wrap(t) if need_x else None, Tensor._wrap(gw_c) if need_w else None,
                 Tensor._wrap(gb_c) if need_b else None)
 

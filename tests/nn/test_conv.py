@@ -298,26 +298,11 @@ def test_float32_is_preserved_through_forward_and_backward():
 
 
 @pytest.mark.parametrize("layer", ["conv", "conv_transpose"])
-def test_two_threads_give_the_numbers_of_one(layer, monkeypatch):
+def test_two_threads_give_the_numbers_of_one(layer, pass_threads):
     """With two BLAS threads allowed, im2col's gathers, col2im's scatters and
     the padding copies split their channels over two threads: forward and
     both gradients must be bitwise those of one thread, and the second
     thread must really have worked."""
-    import threading
-
-    from minigan import blas, parallel
-    from minigan.ops import conv
-
-    calls = []
-    split = parallel.in_halves
-
-    def recording(fn, n, elements, xp):
-        def traced(lo, hi):
-            calls.append((threading.current_thread().name, lo))
-            return fn(lo, hi)
-        return split(traced, n, elements, xp)
-
-    monkeypatch.setattr(conv, "in_halves", recording)
     rng = np.random.default_rng(0)
     if layer == "conv":
         x, w = rng.standard_normal((64, 32, 14, 14)), rng.standard_normal((48, 32, 4, 4))
@@ -327,16 +312,13 @@ def test_two_threads_give_the_numbers_of_one(layer, monkeypatch):
         f = lambda x, w: F.conv_transpose2d(x, w, stride=2, padding=1)  # noqa: E731
     results = []
     for n_threads in (1, 2):
-        monkeypatch.setattr(blas, "get_num_threads", lambda n=n_threads: n)
-        calls.clear()
+        threads = pass_threads(n_threads)
         xt, wt = (mg.tensor(a.astype(np.float32), requires_grad=True) for a in (x, w))
         y = f(xt, wt)
         (y * mg.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(np.float32))).sum() \
             .backward()
         results.append([a.detach().numpy().copy() for a in (y, xt.grad, wt.grad)])
-        second = [name for name, lo in calls if lo > 0]
-        assert bool(second) == (n_threads == 2)
-        assert all(name.startswith("minigan-pass") for name in second)
+        assert threads.second_thread_ran == (n_threads == 2)
     for one, two in zip(*results):
         np.testing.assert_array_equal(one, two)
 

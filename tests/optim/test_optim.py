@@ -277,44 +277,27 @@ def test_adam_step_count_is_per_parameter():
 @pytest.mark.parametrize("kwargs", [{}, {"amsgrad": True, "weight_decay": 0.1},
                                     {"maximize": True, "betas": (0.0, 0.9)}])
 @pytest.mark.parametrize("cls", [Adam, AdamW])
-def test_adam_split_over_two_threads_gives_the_same_numbers(cls, kwargs, monkeypatch):
+def test_adam_split_over_two_threads_gives_the_same_numbers(cls, kwargs, pass_threads):
     """A large parameter's update runs as two halves on two threads when BLAS
     may use two: the numbers must be exactly one thread's, and the second
     thread must really have run. A non-contiguous parameter stays on one."""
-    import threading
-
-    from minigan.optim import adam, optimizer
-
     rng = np.random.default_rng(0)
     shapes = [(400, 300), (300, 400), (7,)]  # 120K elements each: above parallel.MIN_ELEMENTS
     grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(4)]
-    threads = set()
-    split = optimizer.elementwise_update
-
-    def recording(fn, arrays, xp):
-        def traced(*a):
-            threads.add(threading.get_ident())
-            return fn(*a)
-        return split(traced, arrays, xp)
-
-    monkeypatch.setattr(adam, "elementwise_update", recording)
-    results = {}
+    start = [rng.standard_normal(s).astype(np.float32) for s in shapes]
+    results = []
     for n_threads in (1, 2):
-        monkeypatch.setattr(minigan.blas, "get_num_threads", lambda n=n_threads: n)
-        start = [rng.standard_normal(s).astype(np.float32) for s in shapes] if n_threads == 1 \
-            else [p.copy() for p in results["start"]]
-        results.setdefault("start", [p.copy() for p in start])
-        params = [Parameter(minigan.tensor(a)) for a in start]
+        threads = pass_threads(n_threads)
+        params = [Parameter(minigan.tensor(a.copy())) for a in start]
         params[1] = Parameter(minigan.Tensor(np.asfortranarray(start[1])))  # F-ordered
         opt = cls(params, lr=0.01, **kwargs)
-        threads.clear()
         for step in grads:
             for p, g in zip(params, step):
                 p.grad = minigan.tensor(g)
             opt.step()
-        results[n_threads] = [p._data.copy() for p in params]
-        assert len(threads) == n_threads
-    for one, two in zip(results[1], results[2]):
+        results.append([p._data.copy() for p in params])
+        assert threads.second_thread_ran == (n_threads == 2)
+    for one, two in zip(*results):
         np.testing.assert_array_equal(one, two)
 
 
