@@ -442,10 +442,7 @@ class _InstanceNorm(Module):
         return instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                              use_input_stats, factor, self.eps)
 
-    def extra_repr(self):
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.bias is not None}, "
-                f"track_running_stats={self.track_running_stats}")
+    extra_repr = _BatchNorm.extra_repr  # the same fields, in PyTorch's order
 
 
 class InstanceNorm1d(_InstanceNorm):
