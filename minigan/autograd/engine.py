@@ -139,12 +139,19 @@ def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
             if mask is not None:
                 needs = fn.needs_input_grad
                 fn.needs_input_grad = tuple(a and b for a, b in zip(needs, mask))
+            # the fast layer's backward only when no graph is recorded
+            fast_op = fn._fast
+            if not create_graph and fast_op is not None and fast_op.backward is not None:
+                def backward(*g, fn=fn, impl=fast_op.backward):
+                    return impl(fn, *g)
+            else:
+                backward = fn.backward
             try:
                 if anomaly.is_enabled():
                     with anomaly.backward_scope():
-                        in_grads = fn.backward(*grads)
+                        in_grads = backward(*grads)
                 else:
-                    in_grads = fn.backward(*grads)
+                    in_grads = backward(*grads)
             finally:
                 if mask is not None:
                     fn.needs_input_grad = needs

@@ -22,7 +22,7 @@ from __future__ import annotations
 import traceback
 import weakref
 
-from .. import backend
+from .. import backend, fast
 from ..errors import ShapeError
 from . import anomaly
 from .grad_mode import is_grad_enabled
@@ -34,6 +34,8 @@ _ndarray = backend.np.ndarray
 class Function:
     #: set by detect_anomaly(): where in user code this node was created
     creation_trace: list | None = None
+    #: the fast layer's override used at forward time (see minigan.fast)
+    _fast = None
 
     def __call__(self, *inputs):
         # one pass over the inputs: this runs for every op, so it is kept lean
@@ -50,8 +52,13 @@ class Function:
             self.xp = backend.np
         else:
             self.xp = backend.get_array_module(arrays[0])
+        # the fast layer's forward for this op, if it has one and is on
+        fast_op = fast.override(type(self))
         try:
-            outs = self.forward(*arrays)
+            if fast_op is not None and fast_op.forward is not None:
+                outs = fast_op.forward(self, *arrays)
+            else:
+                outs = self.forward(*arrays)
         except ValueError as exc:
             # NumPy's own message (e.g. "operands could not be broadcast") names
             # neither the op nor the tensors: add both
@@ -77,6 +84,7 @@ class Function:
             self._out_versions = [0] * len(results)
             self._out_meta = [(r._data.shape, r._data.dtype) for r in results]
             self._freed = False
+            self._fast = fast_op
             if anomalies:
                 self.creation_trace = traceback.extract_stack()[:-2]
             for i, r in enumerate(results):

@@ -56,6 +56,23 @@ class Tensor:
         t.requires_grad = False
         return t
 
+    @classmethod
+    def from_array(cls, array) -> "Tensor":
+        """A tensor over ``array`` (a NumPy or CuPy array), sharing its memory:
+        the public way for code outside ``autograd/`` and ``ops/`` to wrap an
+        array it computed (``minigan.tensor`` copies)."""
+        xp = backend.get_array_module(array)
+        if not isinstance(array, xp.ndarray):
+            raise TypeError(f"from_array: expected a NumPy or CuPy array, got {type(array).__name__}")
+        return cls._wrap(array)
+
+    @property
+    def array(self):
+        """The backing array (NumPy or CuPy), shared, not copied: read it
+        freely; to change a tensor, use its in-place methods (``copy_``,
+        ``add_``, ...), which keep autograd's version counter right."""
+        return self._data
+
     # ------------------------------------------------------------ metadata
     @property
     def shape(self) -> tuple:
