@@ -107,6 +107,10 @@ def _set_threads_before_numpy() -> None:
     stale = [v for v in THREAD_VARS if os.environ.get(v) != threads]
     for var in THREAD_VARS:
         os.environ[var] = threads
+    # OpenBLAS's idle-thread spin time, read when NumPy loads it: the short
+    # spin (minigan.fast.blas.SPIN_TIMEOUT) frees the second core for the fast
+    # layer's second thread; a value already in the environment wins
+    os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "18")
     if stale and "numpy" in sys.modules:
         # the BLAS thread pool is sized when NumPy loads: too late, start again
         os.execv(sys.executable, list(getattr(sys, "orig_argv", [sys.executable] + sys.argv)))
@@ -130,8 +134,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-# minigan before NumPy, as in a user's script: importing it sets OpenBLAS's
-# idle-thread spin time (minigan.blas.SPIN_TIMEOUT) before OpenBLAS loads
 import minigan
 import numpy as np
 from minigan.autograd.function import Function
@@ -726,6 +728,7 @@ def parse_args(argv=None):
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    minigan.fast.tune_process()  # as minigan's CLI and Trainer do
     if args._memory_child:
         memory_child(*args._memory_child, args.threads)
         return 0

@@ -4,8 +4,7 @@ whose every op is twice differentiable.
 ``import minigan`` imports NumPy only; SciPy, matplotlib and CuPy load where
 they are used.
 """
-from . import blas  # noqa: I001 - first: it sets OpenBLAS's spin time before NumPy loads
-from . import cuda, memory, ops
+from . import cuda, fast, ops
 from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)
 from .autograd.grad_mode import inference_mode
@@ -16,7 +15,7 @@ from .factories import (arange, as_tensor, bernoulli, bool_, empty, eye, float16
                         randperm, tensor, uint8, zeros, zeros_like)
 from .ops import *  # noqa: F403 - the functional ops: minigan.exp, minigan.matmul, ...
 from .ops.indexing import allclose, equal, meshgrid
-from .blas import get_num_threads, set_num_threads
+from .fast.blas import get_num_threads, set_num_threads
 from .errors import DimensionError, ShapeError
 from .random import manual_seed
 from .testing import GradcheckError, gradcheck, gradgradcheck
@@ -24,7 +23,6 @@ from .testing import GradcheckError, gradcheck, gradgradcheck
 from .autograd.tensor import _install_methods  # noqa: E402 - needs ops loaded
 
 _install_methods()
-memory.tune_malloc()  # keep freed step-sized blocks for reuse (MINIGAN_MALLOC_TUNING=0: off)
 
 __version__ = "0.1.0"
 from .serialization import CheckpointError, load, save  # noqa: E402

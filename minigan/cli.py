@@ -241,7 +241,7 @@ def main(argv=None) -> int:
         return homework_main(argv[1:])
     args = _build_parser().parse_args(argv)
     if getattr(args, "threads", None) is not None:
-        from . import blas
+        from .fast import blas
 
         try:
             blas.set_num_threads(args.threads)

@@ -54,13 +54,13 @@ class _ThreadNames(set):
 @pytest.fixture
 def pass_threads(monkeypatch):
     """``use(n)`` makes minigan's NumPy passes behave as if BLAS had ``n``
-    threads (:mod:`minigan.parallel` splits only from 2 on) and returns the
+    threads (:mod:`minigan.fast.parallel` splits only from 2 on) and returns the
     set of names of the threads that will run split work, emptied at each
     call: a test of a split checks its numbers against one thread's, and
     ``.second_thread_ran`` that the second thread really worked."""
     import threading
 
-    from minigan import blas, parallel
+    from minigan.fast import blas, parallel
 
     names = _ThreadNames()
     split = parallel.in_halves

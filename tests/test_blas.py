@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import minigan as mg
-from minigan import blas
+from minigan.fast import blas
 
 has_openblas = pytest.mark.skipif(not blas._find_api(), reason="NumPy's BLAS is not OpenBLAS")
 
@@ -53,20 +53,3 @@ def test_cli_threads_flag(tmp_path, restore_threads):
     assert mg.get_num_threads() == 1
     with pytest.raises(SystemExit):
         main(["train", "gan", "--threads", "0"])
-
-
-@pytest.mark.parametrize("preset", [None, "25"])
-def test_importing_minigan_first_shortens_openblas_spinning(preset):
-    """minigan, imported before NumPy, sets OPENBLAS_THREAD_TIMEOUT (read once,
-    when OpenBLAS loads) unless the environment already chose a value."""
-    import os
-    import subprocess
-    import sys
-
-    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_THREAD_TIMEOUT"}
-    if preset is not None:
-        env["OPENBLAS_THREAD_TIMEOUT"] = preset
-    out = subprocess.run([sys.executable, "-c", "import minigan, os; "
-                          "print(os.environ['OPENBLAS_THREAD_TIMEOUT'])"],
-                         env=env, capture_output=True, text=True, check=True).stdout.strip()
-    assert out == (preset or str(blas.SPIN_TIMEOUT))

@@ -1,4 +1,4 @@
-"""minigan.parallel.in_halves: when it splits, that both halves run, that a
+"""minigan.fast.parallel.in_halves: when it splits, that both halves run, that a
 failure on the second thread reaches the caller, and that it never splits
 inside its own worker (which would wait on itself)."""
 import threading
@@ -6,7 +6,7 @@ import threading
 import numpy as np
 import pytest
 
-from minigan import blas, parallel
+from minigan.fast import blas, parallel
 
 
 @pytest.fixture

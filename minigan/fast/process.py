@@ -4,6 +4,6 @@ from __future__ import annotations
 
 def tune() -> dict:
     """Keep freed step-sized blocks for reuse (glibc's ``mallopt``)."""
-    from .. import memory
+    from . import memory
 
     return {"malloc": memory.tune_malloc()}

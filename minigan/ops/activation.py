@@ -5,7 +5,7 @@ from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..errors import DimensionError
-from .. import parallel
+from ..fast import parallel
 from ._operands import as_tensor, float_operand
 from .elementwise import times_derivative, where
 from .reduce import logsumexp
@@ -201,7 +201,7 @@ class Softmax(Function):
 
 def _by_rows(xp, fn, x, axis):
     """``fn(index)`` over all of ``x``, or over two halves on two threads
-    (:func:`minigan.parallel.in_halves`) split along the axis of largest
+    (:func:`minigan.fast.parallel.in_halves`) split along the axis of largest
     stride other than ``axis``, which each call reduces over whole."""
     others = [a for a in range(x.ndim) if a != axis % x.ndim and x.shape[a] > 1]
     if not others:

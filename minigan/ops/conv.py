@@ -30,7 +30,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
-from .. import parallel
+from ..fast import parallel
 from ._operands import as_tensor
 from .linalg import gemm as _gemm
 

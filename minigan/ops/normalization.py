@@ -33,7 +33,7 @@ from __future__ import annotations
 from ..autograd.function import Function
 from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
-from .. import parallel
+from ..fast import parallel
 
 
 class BatchNorm(Function):

@@ -25,7 +25,8 @@ from collections import defaultdict
 
 import numpy as np
 
-from .. import backend, parallel
+from .. import backend
+from ..fast import parallel
 from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor
 
@@ -300,7 +301,7 @@ def elementwise_update(fn, arrays, xp=np) -> None:
     """Run ``fn(*arrays)``, an elementwise in-place update of same-shaped
     arrays (``None`` entries are passed through), as two calls on the two
     halves of the flattened arrays, on two threads at once, when
-    :func:`minigan.parallel.in_halves` finds it pays and every array is
+    :func:`minigan.fast.parallel.in_halves` finds it pays and every array is
     C-contiguous (so flattening is free). The numbers are exactly one
     call's."""
     present = [a for a in arrays if a is not None]

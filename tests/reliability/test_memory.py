@@ -1,4 +1,4 @@
-"""Allocator tuning (minigan/memory.py): on by default on glibc, off on request."""
+"""Allocator tuning (minigan/fast/memory.py): applied by tune_process, never at import."""
 import os
 import platform
 import subprocess
@@ -6,19 +6,15 @@ import sys
 
 import pytest
 
-import minigan
-
 GLIBC = sys.platform.startswith("linux") and platform.libc_ver()[0] == "glibc"
+SCRIPT = ("import minigan.fast as f; from minigan.fast import memory; before = memory.malloc_tuned(); "
+          "applied = f.tune_process(); print(before, applied['malloc'], memory.malloc_tuned())")
 
 
-@pytest.mark.skipif(not GLIBC, reason="mallopt is glibc's")
-def test_import_tunes_malloc_on_glibc():
-    assert minigan.memory.malloc_tuned()
-
-
-@pytest.mark.parametrize("setting, expected", [("0", "False"), ("1", str(GLIBC))])
-def test_environment_variable_switches_it(setting, expected):
+@pytest.mark.parametrize("setting, expected", [("0", "False False False"),
+                                               ("1", f"False {GLIBC} {GLIBC}")])
+def test_tune_process_applies_it_and_the_environment_variable_switches_it_off(setting, expected):
     env = dict(os.environ, MINIGAN_MALLOC_TUNING=setting)
-    out = subprocess.run([sys.executable, "-c", "import minigan; print(minigan.memory.malloc_tuned())"],
-                         env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True,
+                         check=True)
     assert out.stdout.strip() == expected

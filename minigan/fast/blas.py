@@ -15,13 +15,14 @@ Only OpenBLAS (NumPy's wheels) is handled; with another BLAS (MKL,
 Accelerate) :func:`set_num_threads` raises and names the environment
 variable to use instead.
 
-How long the idle threads spin is set here too, when minigan is imported
-before NumPy: ``OPENBLAS_THREAD_TIMEOUT`` defaults to ``SPIN_TIMEOUT`` (2^18
-cycles, about 0.1 ms, against OpenBLAS's 2^28, about 0.1 s). Back-to-back
-products still find their threads awake, but a second core held by a
-spinning thread after the last product is soon free again, for the
-optimizer's own second thread (:func:`minigan.optim.optimizer.elementwise_update`)
-or another job. A value set in the environment beforehand wins.
+How long the idle threads spin is OpenBLAS's ``OPENBLAS_THREAD_TIMEOUT``,
+read once, when NumPy loads OpenBLAS, so minigan cannot set it for the
+process it runs in (``import minigan`` changes nothing in the process). On
+a 2-core machine, ``OPENBLAS_THREAD_TIMEOUT=18`` (``SPIN_TIMEOUT``: 2^18
+cycles, about 0.1 ms, against OpenBLAS's 2^28, about 0.1 s) in the
+environment before Python starts frees the second core soon after the last
+product, for the fast layer's second thread (:mod:`minigan.fast.parallel`)
+or another job; ``benchmarks/speed.py`` sets it that way.
 """
 from __future__ import annotations
 
@@ -33,9 +34,6 @@ __all__ = ["get_num_threads", "set_num_threads"]
 
 #: log2 of the cycles an idle OpenBLAS thread spins before it sleeps (4-30)
 SPIN_TIMEOUT = 18
-# read by OpenBLAS once, when NumPy loads it: minigan/__init__ imports this
-# module before anything imports NumPy
-os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", str(SPIN_TIMEOUT))
 
 # symbol names across builds: NumPy 2 wheels (scipy-openblas, 64-bit ints),
 # NumPy 1.2x wheels, and a system OpenBLAS

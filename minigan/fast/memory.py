@@ -8,11 +8,11 @@ the next step touches fresh pages again and pays a page fault per 4 KiB:
 about 13% of a DCGAN step on a laptop CPU. PyTorch avoids this with its own
 caching allocator; NumPy has none for large arrays.
 
-``tune_malloc()`` (run once when minigan is imported, on Linux with glibc)
-raises those thresholds, so that up to 256 MiB of freed memory is kept for
-reuse. Set ``MINIGAN_MALLOC_TUNING=0`` before importing minigan to keep the
-C library's defaults (for example in a long-lived process that must hand
-memory back between steps).
+``tune_malloc()`` (called by :func:`minigan.fast.tune_process`, which the
+CLI and the Trainer call; never at import) raises those thresholds on Linux
+with glibc, so that up to 256 MiB of freed memory is kept for reuse. Set
+``MINIGAN_MALLOC_TUNING=0`` to keep the C library's defaults (for example
+in a long-lived process that must hand memory back between steps).
 """
 from __future__ import annotations
 

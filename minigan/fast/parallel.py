@@ -7,15 +7,15 @@ at once. Three kinds of pass are split this way, each along an axis the pass
 does not sum over, so the numbers are bitwise those of one thread:
 
 * the convolutions' gathers (im2col), scatters (col2im) and padding copies,
-  split by channel (:mod:`minigan.ops.conv`);
+  split by channel (:mod:`minigan.fast.conv`);
 * the optimizers' elementwise updates, split by halves of each flattened
-  parameter (:mod:`minigan.optim.optimizer`).
+  parameter (:mod:`minigan.fast.optim`).
 
 Measured on a 2-core machine, right after a matrix product: col2im's scatter
 for a DCGAN layer took 1.7 ms instead of 3.3, im2col's gather 0.77 instead
 of 1.03, and Adam's step on the MLP GAN's generator 2.0 ms instead of 3.3.
-The second core is free at that point only because minigan shortens
-OpenBLAS's idle spinning (:data:`minigan.blas.SPIN_TIMEOUT`).
+The second core is free at that point only when OpenBLAS's idle spinning
+is short (:data:`minigan.fast.blas.SPIN_TIMEOUT`).
 
 Two threads run only when BLAS may use two or more
 (:func:`minigan.set_num_threads`, so ``minigan train --threads 1`` keeps a
