@@ -347,7 +347,7 @@ def _sample(args):
     if trainer.num_classes is not None:  # row i = class i, the same z down each column
         nrow = max(1, args.n // trainer.num_classes)
         z = np.tile(z[:nrow], (trainer.num_classes, 1))
-        y = Tensor._wrap(backend.to_device(np.repeat(np.arange(trainer.num_classes), nrow), trainer.device))
+        y = Tensor.from_array(backend.to_device(np.repeat(np.arange(trainer.num_classes), nrow), trainer.device))
     with _preserved_state(G):
         if args.standing_stats:
             try:
@@ -356,8 +356,8 @@ def _sample(args):
             except ValueError as exc:
                 raise SystemExit(f"minigan: --standing-stats: {exc}") from None
         with no_grad():
-            zt = Tensor._wrap(backend.to_device(z.astype(np.float32), trainer.device))
-            x = backend.to_device((G(zt) if y is None else G(zt, y))._data, "cpu")
+            zt = Tensor.from_array(backend.to_device(z.astype(np.float32), trainer.device))
+            x = backend.to_device((G(zt) if y is None else G(zt, y)).array, "cpu")
     out = args.out or os.path.join(run, "sampled.png")
     if trainer.kind == "image":
         plots.save_image_grid(x, out, nrow=nrow)

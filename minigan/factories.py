@@ -25,7 +25,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor from data. Python floats and lists become float32; a NumPy
     array keeps its dtype (float64 stays float64); ``dtype=`` overrides."""
     if isinstance(data, Tensor):
-        data = data._data
+        data = data.array
     if hasattr(data, "__cuda_array_interface__") and device is None:
         device = "cuda"
     is_array = hasattr(data, "dtype") and hasattr(data, "shape")
@@ -185,19 +185,18 @@ def normal(mean=0.0, std=1.0, size=None, *, dtype=None, device=None, requires_gr
     both, as in PyTorch); with floats, ``size`` gives the shape (float32)."""
     if isinstance(mean, Tensor) or isinstance(std, Tensor):
         ref = mean if isinstance(mean, Tensor) else std
-        if isinstance(std, Tensor) and (std._data < 0).any():
+        if isinstance(std, Tensor) and (std.array < 0).any():
             raise RuntimeError("normal expects all elements of std >= 0.0")
-        shape = np.broadcast_shapes(np.shape(mean._data if isinstance(mean, Tensor) else mean),
-                                    np.shape(std._data if isinstance(std, Tensor) else std))
-        eps = Tensor._wrap(normal_array(shape, ref.dtype, ref.device))
+        shape = np.broadcast_shapes(np.shape(mean.array if isinstance(mean, Tensor) else mean),
+                                    np.shape(std.array if isinstance(std, Tensor) else std))
+        eps = Tensor.from_array(normal_array(shape, ref.dtype, ref.device))
         return mean + std * eps
     if size is None:
         raise TypeError("normal() with float mean and std needs a size")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     out = randn(*(size if isinstance(size, (tuple, list)) else (size,)), dtype=dtype, device=device)
-    out._data *= std
-    out._data += mean
+    out.mul_(std).add_(mean)
     return out.requires_grad_(requires_grad) if requires_grad else out
 
 
@@ -206,12 +205,12 @@ def bernoulli(input, p=None) -> Tensor:  # noqa: A002 - torch's argument name
     Not differentiable: the gradient is zero, as in PyTorch."""
     from . import ops
 
-    probs = input._data if p is None else backend.xp_for(input.device).full(input.shape, p, dtype=input.dtype)
+    probs = input.array if p is None else backend.xp_for(input.device).full(input.shape, p, dtype=input.dtype)
     if (probs < 0).any() or (probs > 1).any():
         raise RuntimeError("bernoulli: expected probabilities in [0, 1]")
     draw = uniform_array(input.shape, input.dtype if np.issubdtype(input.dtype, np.floating)
                          else DEFAULT_DTYPE, input.device)
-    sample = Tensor._wrap((draw < probs).astype(input.dtype))
+    sample = Tensor.from_array((draw < probs).astype(input.dtype))
     from .autograd.grad_mode import is_grad_enabled
 
     if input.requires_grad and is_grad_enabled():

@@ -32,7 +32,7 @@ class CheckpointError(RuntimeError):
 
 def _encode(obj, arrays):
     if isinstance(obj, Tensor):
-        arrays.append(backend.to_device(obj._data, "cpu"))
+        arrays.append(backend.to_device(obj.array, "cpu"))
         return {"__array__": len(arrays) - 1, "tensor": True}
     if isinstance(obj, np.ndarray) or hasattr(obj, "__cuda_array_interface__"):
         arrays.append(backend.to_device(obj, "cpu"))

@@ -15,7 +15,7 @@ def unwrap(x):
     """The array inside a :class:`minigan.Tensor` (detached), else ``x`` itself."""
     from ..autograd.tensor import Tensor  # noqa: PLC0415 - avoid a cycle at import time
 
-    return x._data if isinstance(x, Tensor) else x
+    return x.array if isinstance(x, Tensor) else x
 
 
 def as_float64(x, name: str, xp=None):

@@ -163,13 +163,13 @@ def _batched(images, model, batch_size, device):
         model = _shared_classifier(backend.normalize_device(device))
     if model.training:
         raise ValueError("the classifier is in training mode (dropout on); call model.eval() first")
-    device = backend.device_of(next(model.parameters())._data)
+    device = backend.device_of(next(model.parameters()).array)
     feats, logits_ = [], []
     with no_grad():
         for start in range(0, len(x), batch_size):
-            f = model.features(Tensor._wrap(backend.to_device(x[start:start + batch_size], device)))
-            feats.append(backend.to_device(f._data, "cpu"))
-            logits_.append(backend.to_device(model.head(f)._data, "cpu"))
+            f = model.features(Tensor.from_array(backend.to_device(x[start:start + batch_size], device)))
+            feats.append(backend.to_device(f.array, "cpu"))
+            logits_.append(backend.to_device(model.head(f).array, "cpu"))
     return np.concatenate(feats), np.concatenate(logits_)
 
 

@@ -107,8 +107,8 @@ class AdaIN(Module):
         self.affine = Linear(self.style_dim, 2 * self.num_features)
         init.normal_(self.affine.weight, 0.0, self.style_dim ** -0.5)
         with no_grad():
-            self.affine.bias._data[:self.num_features] = 1.0
-            self.affine.bias._data[self.num_features:] = 0.0
+            self.affine.bias[:self.num_features] = 1.0
+            self.affine.bias[self.num_features:] = 0.0
 
     def forward(self, x, w):
         if not isinstance(x, Tensor) or x.ndim != 4 or x.shape[1] != self.num_features:

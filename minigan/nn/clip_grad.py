@@ -34,11 +34,12 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     clipping) as a 0-d Tensor. Parameters without a gradient are skipped;
     with none at all the norm is 0. ``foreach`` is accepted for PyTorch
     compatibility and ignored."""
-    grads = [p.grad._data for p in _as_list(parameters) if p.grad is not None]
+    grad_tensors = [p.grad for p in _as_list(parameters) if p.grad is not None]
+    grads = [g.array for g in grad_tensors]
     norm_type = float(norm_type)
     max_norm = float(max_norm)
     if not grads:
-        return Tensor._wrap(np.zeros((), dtype=np.float32))
+        return Tensor.from_array(np.zeros((), dtype=np.float32))
     xp = backend.get_array_module(grads[0])
     dtype = grads[0].dtype
     if math.isinf(norm_type):
@@ -53,18 +54,19 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
                            "this error and scale the gradients by the non-finite norm anyway, "
                            "set `error_if_nonfinite=False`")
     coef = xp.minimum(dtype.type(max_norm) / (total + dtype.type(1e-6)), dtype.type(1.0))
-    for g in grads:
-        g *= coef.astype(g.dtype)
-    return Tensor._wrap(xp.asarray(total, dtype=dtype))
+    with no_grad():
+        for g in grad_tensors:
+            g.mul_(coef.astype(g.dtype))
+    return Tensor.from_array(xp.asarray(total, dtype=dtype))
 
 
 def clip_grad_value_(parameters, clip_value, foreach=None):
     """Clamp every gradient of ``parameters`` into [-clip_value, clip_value] in place."""
     clip_value = float(clip_value)
-    for p in _as_list(parameters):
-        if p.grad is not None:
-            g = p.grad._data
-            backend.get_array_module(g).clip(g, -clip_value, clip_value, out=g)
+    with no_grad():
+        for p in _as_list(parameters):
+            if p.grad is not None:
+                p.grad.clamp_(-clip_value, clip_value)
 
 
 def parameters_to_vector(parameters):
@@ -86,5 +88,5 @@ def vector_to_parameters(vec, parameters):
     with no_grad():
         for p in params:
             n = p.numel()
-            p.copy_(Tensor._wrap(vec._data[offset:offset + n].reshape(p.shape)))
+            p.copy_(Tensor.from_array(vec.array[offset:offset + n].reshape(p.shape)))
             offset += n

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend, ops
+from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..ops._operands import constant
 from . import init
@@ -31,7 +32,7 @@ def check_labels(input, num_classes: int, who: str) -> Tensor:
                         f"dtype=np.int64)), got {type(input).__name__}")
     if input.dtype.kind not in "iu":
         raise TypeError(f"{who}: indices must have an integer dtype (int64), got {input.dtype}")
-    data = input._data
+    data = input.array
     if data.size and (int(data.min()) < 0 or int(data.max()) >= num_classes):
         raise IndexError(f"{who}: indices must lie in 0..{num_classes - 1}, got values in "
                          f"{int(data.min())}..{int(data.max())}")
@@ -41,15 +42,15 @@ def check_labels(input, num_classes: int, who: str) -> Tensor:
 def _renorm_rows_(weight, indices, max_norm, norm_type):
     """PyTorch's ``embedding_renorm_``: each looked-up row whose norm exceeds
     ``max_norm`` is scaled in place (no gradient) by max_norm / (norm + 1e-7)."""
-    xp = backend.get_array_module(weight._data)
-    rows = xp.unique(xp.asarray(indices._data).reshape(-1))
-    w = weight._data
+    xp = backend.get_array_module(weight.array)
+    rows = xp.unique(xp.asarray(indices.array).reshape(-1))
+    w = weight.array
     norms = xp.linalg.norm(w[rows], ord=norm_type, axis=1)
     over = norms > max_norm
     if bool(over.any()):
         scale = (max_norm / (norms[over] + 1e-7)).astype(w.dtype)
-        w[rows[over]] *= scale[:, None]
-        weight._version += 1
+        with no_grad():  # PyTorch's renorm is not part of the graph either
+            weight[rows[over]] = w[rows[over]] * scale[:, None]
 
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
@@ -78,7 +79,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if max_norm is not None:
         _renorm_rows_(weight, input, float(max_norm), float(norm_type))
     if padding_idx is not None:
-        xp = backend.get_array_module(weight._data)
+        xp = backend.get_array_module(weight.array)
         keep = xp.ones((weight.shape[0], 1), dtype=weight.dtype)
         keep[padding_idx] = 0.0
         # the padding row keeps its value (zero unless set by hand) but gets
@@ -87,8 +88,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         weight = weight * keep + weight.detach() * (1.0 - keep)
     out = ops.getitem(weight, input)
     if scale_grad_by_freq:
-        xp = backend.get_array_module(weight._data)
-        idx = xp.asarray(input._data)
+        xp = backend.get_array_module(weight.array)
+        idx = xp.asarray(input.array)
         _, inverse, counts = xp.unique(idx.reshape(-1), return_inverse=True, return_counts=True)
         scale = (1.0 / counts[inverse]).reshape(idx.shape + (1,)).astype(weight.dtype)
         # the value is out exactly; the gradient is scaled by 1 / count
@@ -160,7 +161,8 @@ class Embedding(Module):
     def reset_parameters(self):
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight._data[self.padding_idx] = 0.0
+            with no_grad():
+                self.weight[self.padding_idx] = 0.0
 
     def forward(self, input):
         return embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,

@@ -318,7 +318,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         else:
             dh, dw = (_pool_divisors(sizes[a], k[a], s[a], p[a], outs[a], count_include_pad)
                       for a in range(2))
-            xp = backend.get_array_module(x._data)
+            xp = backend.get_array_module(x.array)
             y = y / constant(xp.asarray(np.outer(dh, dw), dtype=x.dtype))
     return ops.squeeze(y, 0) if unbatched else y
 
@@ -380,7 +380,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if len(sizes) != nsp or min(sizes) < 1:
         raise ValueError(f"interpolate: input {tuple(x.shape)} has {nsp} spatial axes, but the "
                          f"requested output size is {tuple(sizes)}")
-    xp = backend.get_array_module(x._data)
+    xp = backend.get_array_module(x.array)
     for a, (out, sc) in enumerate(zip(sizes, scales)):
         axis, n_in = a + 2, x.shape[a + 2]
         idx = _nearest_index(n_in, out, sc)
@@ -443,7 +443,7 @@ def pad(input, pad, mode="constant", value=None):
             x = ops.getitem(x, tuple(crop))
         widths = [tuple(max(v, 0) for v in pairs.get(a, (0, 0))) for a in range(x.ndim)]
         return ops.pad(x, widths, value=value) if any(map(any, widths)) else x
-    xp = backend.get_array_module(x._data)
+    xp = backend.get_array_module(x.array)
     for a, (b, e) in sorted(pairs.items()):
         n = x.shape[a]
         if b < 0 or e < 0:
@@ -522,7 +522,7 @@ def elu(input, alpha=1.0, inplace=False):
     negative = ops.expm1(ops.clamp_max(x, 0.0))
     if alpha != 1.0:
         negative = negative * alpha
-    return ops.where(x._data > 0, x, negative)
+    return ops.where(x.array > 0, x, negative)
 
 
 def silu(input, inplace=False):
@@ -646,7 +646,7 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     nowhere."""
     who = "nll_loss"
     x = as_tensor(input)
-    t = target if isinstance(target, Tensor) else Tensor._wrap(np.asarray(target))
+    t = target if isinstance(target, Tensor) else Tensor.from_array(np.asarray(target))
     _check_float(x, who)
     if t.dtype.kind not in "iu":
         raise TypeError(f"{who}: target must hold integer class indices (e.g. dtype int64), "
@@ -659,8 +659,8 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
                          f"{1 if x.ndim >= 2 else 0}) expected target of shape {expect}, "
                          f"got {tuple(t.shape)}")
     n_classes = x.shape[1] if x.ndim >= 2 else x.shape[0]
-    xp = backend.get_array_module(x._data)
-    labels = xp.asarray(t._data).reshape(-1)
+    xp = backend.get_array_module(x.array)
+    labels = xp.asarray(t.array).reshape(-1)
     valid = labels != ignore_index
     bad = labels[valid & ((labels < 0) | (labels >= n_classes))]
     if bad.size:
@@ -728,13 +728,13 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     loss = nll_loss(logp, t, weight, ignore_index=ignore_index, reduction=reduction)
     if not label_smoothing:
         return loss
-    xp = backend.get_array_module(x._data)
-    valid = xp.asarray(t._data) != ignore_index
+    xp = backend.get_array_module(x.array)
+    valid = xp.asarray(t.array) != ignore_index
     smooth = -ops.sum(logp * w_view if w_view is not None else logp, axis=class_dim)
     smooth = smooth * constant(valid.astype(x.dtype))
     if reduction == "mean":
         if weight is not None:
-            labels = xp.where(valid, xp.asarray(t._data), 0).reshape(-1)
+            labels = xp.where(valid, xp.asarray(t.array), 0).reshape(-1)
             count = ops.sum(ops.getitem(as_tensor(weight), labels) *
                             constant(valid.reshape(-1).astype(x.dtype)))
         else:
@@ -759,7 +759,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     _check_float(x, "binary_cross_entropy_with_logits")
     _same_shape(x, t, "binary_cross_entropy_with_logits", strict=True)
     if t.dtype.kind != "f":  # 0/1 integer labels
-        t = constant(t._data.astype(x.dtype))
+        t = constant(t.array.astype(x.dtype))
     if pos_weight is None:
         loss = (1.0 - t) * x + act_ops.softplus(-x)
     else:
@@ -772,7 +772,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
 
 def _clamped_log(p):
     """max(log p, -100), PyTorch's clamp, with a finite gradient at p = 0."""
-    pos = p._data > 0
+    pos = p.array > 0
     safe = ops.where(pos, p, 1.0)
     return ops.where(pos, ops.clamp(ops.log(safe), min=-100.0), -100.0)
 
@@ -813,12 +813,12 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     p, t = as_tensor(input), as_tensor(target)
     _check_float(p, who)
     _same_shape(p, t, who, strict=True)
-    xp = backend.get_array_module(p._data)
-    if bool(xp.any((p._data < 0) | (p._data > 1) | xp.isnan(p._data))):
+    xp = backend.get_array_module(p.array)
+    if bool(xp.any((p.array < 0) | (p.array > 1) | xp.isnan(p.array))):
         raise ValueError(f"{who}: all elements of input should be between 0 and 1 "
                          "(probabilities); for logits use binary_cross_entropy_with_logits")
     if t.dtype != p.dtype:  # 0/1 integer labels, or a float64 target: never upcast p
-        t = ops.cast(t, p.dtype) if t.requires_grad else constant(t._data.astype(p.dtype))
+        t = ops.cast(t, p.dtype) if t.requires_grad else constant(t.array.astype(p.dtype))
     loss = _BinaryCrossEntropy()(p, t)
     if weight is not None:
         loss = loss * weight
@@ -828,15 +828,15 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
 def one_hot(tensor, num_classes=-1):
     """Integer labels (*) -> int64 one-hot (*, num_classes); num_classes=-1
     means max(label) + 1."""
-    t = tensor if isinstance(tensor, Tensor) else Tensor._wrap(np.asarray(tensor))
+    t = tensor if isinstance(tensor, Tensor) else Tensor.from_array(np.asarray(tensor))
     if t.dtype.kind not in "iu":
         raise TypeError(f"one_hot: expected integer class labels, got dtype {t.dtype}")
-    xp = backend.get_array_module(t._data)
-    n = int(t._data.max()) + 1 if num_classes == -1 else int(num_classes)
-    if t._data.size and (t._data.min() < 0 or t._data.max() >= n):
+    xp = backend.get_array_module(t.array)
+    n = int(t.array.max()) + 1 if num_classes == -1 else int(num_classes)
+    if t.array.size and (t.array.min() < 0 or t.array.max() >= n):
         raise ValueError(f"one_hot: labels must lie in 0..{n - 1}, got values in "
-                         f"{int(t._data.min())}..{int(t._data.max())}")
-    return Tensor._wrap((t._data[..., None] == xp.arange(n)).astype(np.int64))
+                         f"{int(t.array.min())}..{int(t.array.max())}")
+    return Tensor.from_array((t.array[..., None] == xp.arange(n)).astype(np.int64))
 
 
 # --------------------------------------------------------------------- normalisation (defined in normalization.py)

@@ -90,10 +90,10 @@ def _from_generator(tensor, generator, draw):
     if not hasattr(generator, "standard_normal"):
         raise TypeError(f"generator must be a numpy.random.Generator (or CuPy's), "
                         f"got {type(generator).__name__}")
-    xp = backend.get_array_module(tensor._data)
+    xp = backend.get_array_module(tensor.array)
     arr = xp.asarray(draw(generator)).astype(tensor.dtype).reshape(tensor.shape)
     with no_grad():
-        return tensor.copy_(Tensor._wrap(backend.to_device(arr, tensor.device)))
+        return tensor.copy_(Tensor.from_array(backend.to_device(arr, tensor.device)))
 
 
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
@@ -178,7 +178,7 @@ def orthogonal_(tensor, gain=1.0, generator=None):
         return tensor
     rows = tensor.shape[0]
     cols = tensor.numel() // rows
-    xp = backend.get_array_module(tensor._data)
+    xp = backend.get_array_module(tensor.array)
     if generator is None:
         flat = normal_array((rows, cols), tensor.dtype, tensor.device)
     else:

@@ -22,7 +22,7 @@ class Parameter(Tensor):
 
     def __init__(self, data, requires_grad: bool = True):
         if isinstance(data, Tensor):
-            data = data._data
+            data = data.array
         super().__init__(data, requires_grad=requires_grad)
 
     def __repr__(self):
@@ -210,7 +210,9 @@ class Module:
             if set_to_none or p.grad is None:
                 p.grad = None
             else:
-                p.grad = Tensor._wrap(p.grad._data * 0)
+                # fresh zeros (not grad * 0, which would keep a NaN or inf)
+                g = p.grad.array
+                p.grad = Tensor.from_array(backend.get_array_module(g).zeros_like(g))
 
     def apply(self, fn) -> "Module":
         """``fn(m)`` on every submodule, children first and in order, then on
@@ -231,19 +233,21 @@ class Module:
                     for k, t in store.items():
                         if t is None:
                             continue
-                        arr = t._data
+                        arr = t.array
                         if dtype is not None and np.issubdtype(arr.dtype, np.floating):
                             arr = arr.astype(dtype)
                         if device is not None:
                             arr = backend.to_device(arr, backend.normalize_device(device))
-                        t._data = arr
+                        # a new array (dtype or device changed): assign it through
+                        # ``.data``, PyTorch's way to swap a tensor's storage
+                        t.data = arr
                         if t.grad is not None:  # the gradient follows, as in PyTorch
-                            g = t.grad._data
+                            g = t.grad.array
                             if dtype is not None and np.issubdtype(g.dtype, np.floating):
                                 g = g.astype(dtype)
                             if device is not None:
                                 g = backend.to_device(g, backend.normalize_device(device))
-                            t.grad = Tensor._wrap(g)
+                            t.grad = Tensor.from_array(g)
         return self
 
     def cpu(self):
@@ -289,7 +293,7 @@ class Module:
         wrong = []
         for k, t in own.items():
             if k in state_dict:
-                shape = tuple(np.shape(state_dict[k]._data if isinstance(state_dict[k], Tensor)
+                shape = tuple(np.shape(state_dict[k].array if isinstance(state_dict[k], Tensor)
                                        else state_dict[k]))
                 if shape != t.shape:
                     wrong.append(f"{k}: checkpoint {shape} vs model {t.shape}")
@@ -313,12 +317,15 @@ class Module:
                 if k not in targets:
                     continue
                 t = targets[k]
-                arr = v._data if isinstance(v, Tensor) else v
-                xp = backend.get_array_module(t._data)
+                arr = v.array if isinstance(v, Tensor) else v
+                xp = backend.get_array_module(t.array)
                 arr = backend.to_device(np.asarray(arr) if xp is np and not hasattr(arr, "get") else arr,
                                         t.device)
-                t._data = xp.array(arr, dtype=t.dtype, copy=True).reshape(t.shape)
-                t._version += 1
+                # in place, as PyTorch: the tensor keeps its array (so an
+                # optimizer or a tied weight still sees it), takes the values
+                # in its own dtype, and its version moves on, so a graph
+                # recorded before the load refuses to run backward
+                t.copy_(arr)
         return _IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------ printing

@@ -109,13 +109,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         fn = BatchNorm(eps, None, weight is not None, bias is not None)
     else:
         # the running statistics are data, not inputs: no gradient reaches them
-        fn = BatchNorm(eps, (running_mean.detach()._data, running_var.detach()._data),
+        fn = BatchNorm(eps, (running_mean.array, running_var.array),
                        weight is not None, bias is not None)
     out = fn(input, *(t for t in (weight, bias) if t is not None))
     if training and running_mean is not None:
         with no_grad():
-            running_mean.mul_(1.0 - momentum).add_(Tensor._wrap(fn.batch_mean), alpha=momentum)
-            running_var.mul_(1.0 - momentum).add_(Tensor._wrap(fn.batch_var),
+            running_mean.mul_(1.0 - momentum).add_(Tensor.from_array(fn.batch_mean), alpha=momentum)
+            running_var.mul_(1.0 - momentum).add_(Tensor.from_array(fn.batch_var),
                                                   alpha=momentum * m / (m - 1))
     return out
 

@@ -85,7 +85,7 @@ class SpectralNorm:
         # u and v enter sigma as constants (no gradient through the power
         # iteration); copies, so that the next step's in-place update of the
         # buffers cannot change a graph that is still to be differentiated
-        u_const, v_const = constant(u._data.copy()), constant(v._data.copy())
+        u_const, v_const = constant(u.array.copy()), constant(v.array.copy())
         sigma = ops.matmul(u_const, ops.matmul(weight_mat, v_const))
         return weight / sigma
 

@@ -65,48 +65,55 @@ def _outputs(fn, inputs):
 
 
 def _flat_values(fn, inputs):
-    xp = backend.get_array_module(inputs[0]._data)
+    xp = backend.get_array_module(inputs[0].array)
     outs = _outputs(fn, inputs)
-    return xp.concatenate([o._data.astype(np.float64).ravel() for o in outs]) if outs else xp.zeros(0)
+    return xp.concatenate([o.array.astype(np.float64).ravel() for o in outs]) if outs else xp.zeros(0)
 
 
 def _vjp(outs, diff_inputs, vs, retain=True):
     """<v, f> differentiated w.r.t. each input; zeros where unused."""
     live = [(o, v) for o, v in zip(outs, vs) if o.requires_grad]
     if not live:
-        return [backend.get_array_module(x._data).zeros(x.shape) for x in diff_inputs]
+        return [backend.get_array_module(x.array).zeros(x.shape) for x in diff_inputs]
     grads = grad([o for o, _ in live], diff_inputs, [v for _, v in live],
                  retain_graph=retain, allow_unused=True)
     result = []
     for x, g in zip(diff_inputs, grads):
         if g is None:
-            result.append(backend.get_array_module(x._data).zeros(x.shape))
+            result.append(backend.get_array_module(x.array).zeros(x.shape))
             continue
         if g.shape != x.shape:
             raise GradcheckError(f"gradient has shape {g.shape} but its input has shape {x.shape}")
         if g.dtype != x.dtype:
             raise GradcheckError(f"gradient has dtype {g.dtype} but its input has dtype {x.dtype}")
-        result.append(g._data)
+        result.append(g.array)
     return result
 
 
+# The numeric derivatives perturb an input in place and put its exact value
+# back. They write through ``x.data`` (x's array under a version counter of its
+# own), so graphs already recorded from x, which are only run once x is
+# restored, stay usable: x's own version does not move.
+
 def _numeric_column(fn, inputs, x, idx, eps):
-    orig = x._data[idx].copy()
-    x._data[idx] = orig + eps
+    view = x.data
+    orig = view.array[idx].copy()
+    view[idx] = orig + eps
     plus = _flat_values(fn, inputs)
-    x._data[idx] = orig - eps
+    view[idx] = orig - eps
     minus = _flat_values(fn, inputs)
-    x._data[idx] = orig
+    view[idx] = orig
     return (plus - minus) / (2 * eps)
 
 
 def _numeric_directional(fn, inputs, x, u, v_flat, eps):
-    orig = x._data.copy()
-    x._data[...] = orig + eps * u
+    view = x.data
+    orig = view.array.copy()
+    view.copy_(orig + eps * u)
     plus = _flat_values(fn, inputs)
-    x._data[...] = orig - eps * u
+    view.copy_(orig - eps * u)
     minus = _flat_values(fn, inputs)
-    x._data[...] = orig
+    view.copy_(orig)
     return float(((plus - minus) / (2 * eps) * v_flat).sum())
 
 
@@ -143,12 +150,12 @@ def _gradcheck(fn, inputs, eps, atol, rtol, mode, n_directions, check_zero_grad,
                check_backward_twice, seed):
     diff = [(i, x) for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     diff_inputs = [x for _, x in diff]
-    xp = backend.get_array_module(diff_inputs[0]._data)
+    xp = backend.get_array_module(diff_inputs[0].array)
     rng = np.random.default_rng(seed)
     outs = _outputs(fn, inputs)
-    out_sizes = [o._data.size for o in outs]
+    out_sizes = [o.array.size for o in outs]
     offsets = np.cumsum([0] + out_sizes)
-    n_in = sum(x._data.size for x in diff_inputs)
+    n_in = sum(x.array.size for x in diff_inputs)
     if mode == "auto":
         mode = "full" if n_in <= 256 and sum(out_sizes) <= 256 else "random"
     if mode not in ("full", "random"):
@@ -162,18 +169,18 @@ def _gradcheck(fn, inputs, eps, atol, rtol, mode, n_directions, check_zero_grad,
     if mode == "full":
         # analytic Jacobian, one row per output element
         total = int(offsets[-1])
-        analytic = [np.zeros((total, x._data.size)) for x in diff_inputs]
+        analytic = [np.zeros((total, x.array.size)) for x in diff_inputs]
         for k in range(total):
             vs = []
             for j, o in enumerate(outs):
-                v = xp.zeros(o._data.size, dtype=o.dtype)
+                v = xp.zeros(o.array.size, dtype=o.dtype)
                 if offsets[j] <= k < offsets[j + 1]:
                     v[k - offsets[j]] = 1
-                vs.append(Tensor._wrap(v.reshape(o.shape)))
+                vs.append(Tensor.from_array(v.reshape(o.shape)))
             for a, g in zip(analytic, _vjp(outs, diff_inputs, vs)):
                 a[k] = backend.to_device(g, "cpu").ravel()
         for (i, x), a in zip(diff, analytic):
-            for flat in range(x._data.size):
+            for flat in range(x.array.size):
                 idx = np.unravel_index(flat, x.shape) if x.ndim else ()
                 num = backend.to_device(_numeric_column(fn, inputs, x, idx, eps), "cpu")
                 for k in range(total):
@@ -186,8 +193,8 @@ def _gradcheck(fn, inputs, eps, atol, rtol, mode, n_directions, check_zero_grad,
                         )
     else:
         for _ in range(n_directions):
-            vs = [Tensor._wrap(xp.asarray(rng.standard_normal(o.shape), dtype=o.dtype)) for o in outs]
-            v_flat = xp.concatenate([v._data.astype(np.float64).ravel() for v in vs])
+            vs = [Tensor.from_array(xp.asarray(rng.standard_normal(o.shape), dtype=o.dtype)) for o in outs]
+            v_flat = xp.concatenate([v.array.astype(np.float64).ravel() for v in vs])
             g_all = _vjp(outs, diff_inputs, vs)
             for (i, x), g in zip(diff, g_all):
                 u = xp.asarray(rng.standard_normal(x.shape))
@@ -202,12 +209,12 @@ def _gradcheck(fn, inputs, eps, atol, rtol, mode, n_directions, check_zero_grad,
                     )
 
     if check_zero_grad:
-        zeros = [Tensor._wrap(xp.zeros(o.shape, dtype=o.dtype)) for o in outs]
+        zeros = [Tensor.from_array(xp.zeros(o.shape, dtype=o.dtype)) for o in outs]
         for (i, x), g in zip(diff, _vjp(outs, diff_inputs, zeros)):
             if bool(xp.any(g != 0)):
                 raise GradcheckError(f"a zero upstream gradient gave a non-zero gradient for input {i}")
     if check_backward_twice:
-        vs = [Tensor._wrap(xp.asarray(rng.standard_normal(o.shape), dtype=o.dtype)) for o in outs]
+        vs = [Tensor.from_array(xp.asarray(rng.standard_normal(o.shape), dtype=o.dtype)) for o in outs]
         first = _vjp(outs, diff_inputs, vs)
         second = _vjp(outs, diff_inputs, vs)
         for (i, x), a, b in zip(diff, first, second):
@@ -227,7 +234,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
     _check_inputs(inputs, "gradgradcheck")
     outs = _outputs(fn, inputs)
     rng = np.random.default_rng(seed + 1)
-    xp = backend.get_array_module(inputs[0]._data)
+    xp = backend.get_array_module(inputs[0].array)
     if grad_outputs is None:
         grad_outputs = tuple(
             Tensor(xp.asarray(rng.standard_normal(o.shape), dtype=np.float64), requires_grad=True)
@@ -246,7 +253,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         targets = [xs[i] for i in diff_idx]
         grads = grad([o for o, _ in live], targets, [v for _, v in live], create_graph=True,
                      allow_unused=True) if live else [None] * len(targets)
-        return tuple(g if g is not None else Tensor._wrap(xp.zeros(t.shape, dtype=t.dtype))
+        return tuple(g if g is not None else Tensor.from_array(xp.zeros(t.shape, dtype=t.dtype))
                      for g, t in zip(grads, targets))
 
     return gradcheck(first_order, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol, mode=mode,
