@@ -248,6 +248,12 @@ def main(argv=None) -> int:
         except RuntimeError as exc:
             print(f"minigan: {exc}", file=sys.stderr)
             return 2
+    if args.command in ("train", "resume"):
+        # a training run is a long-lived process of same-sized steps: tune it
+        # (allocator) once, here, since importing minigan changes nothing
+        from . import fast
+
+        fast.tune_process()
     from .gan.trainer import TrainConfig, Trainer
 
     if args.command == "train":
