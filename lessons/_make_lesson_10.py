@@ -3,9 +3,9 @@ outputs, from the cell list below.
 
     python lessons/_make_lesson_10.py          # rewrites lessons/10_style_mixing.ipynb
 
-It reuses the cell helpers of ``_make_lessons_4_9.py`` (the fast-mode setup
+It reuses the cell helpers of ``_make_lessons_4_9.py`` (the small-mode setup
 cell, fixed cell ids), so running it twice gives identical files. With
-``MINIGAN_FAST=1`` the training is a few dozen steps: the pictures are
+``MINIGAN_SMALL_LESSONS=1`` the training is a few dozen steps: the pictures are
 noise-like, but every cell runs.
 """
 from __future__ import annotations
@@ -91,7 +91,7 @@ LESSON_10 = [
     SIZE = 16
     LATENT, STYLE = 32, 32
     G, D, info = build("stylegan", "image", image_size=SIZE, latent_dim=LATENT,
-                       ngf=8 if FAST else 16, ndf=16 if FAST else 32, style_dim=STYLE,
+                       ngf=8 if SMALL else 16, ndf=16 if SMALL else 32, style_dim=STYLE,
                        mapping_layers=4)
     print(G)
     print("blocks:", G.num_blocks, "| G parameters:", sum(p.numel() for p in G.parameters()),
@@ -108,8 +108,8 @@ LESSON_10 = [
     code(r'''
     digits = get_dataset("digits", size=SIZE)
     images = digits.data                              # (1797, 1, 16, 16) in [-1, 1]
-    BATCH = 32 if FAST else 64
-    STEPS = 20 if FAST else 1500          # about 5 minutes on one CPU core
+    BATCH = 32 if SMALL else 64
+    STEPS = 20 if SMALL else 1500          # about 5 minutes on one CPU core
     opt_G = optim.Adam(G.parameters(), lr=2e-4, betas=(0.5, 0.99))
     opt_D = optim.Adam(D.parameters(), lr=2e-4, betas=(0.5, 0.99))
     pick = np.random.default_rng(0)
@@ -151,7 +151,7 @@ LESSON_10 = [
     $z_2$. With `crossover=1` only the 4x4 block follows $z_1$: rows keep
     their rough layout, columns give stroke and detail. With `crossover=2`
     the 8x8 block follows $z_1$ too, so rows keep more of their own digit.
-    (After the short fast-mode run the pictures are rough; train longer to
+    (After the short small-mode run the pictures are rough; train longer to
     see clean digits.)
     """),
     code(r'''

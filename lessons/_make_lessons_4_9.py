@@ -8,7 +8,7 @@ Editing the notebooks in Jupyter is fine too; this script is where they were
 first written, so that their text diffs well in review. Cell ids are fixed,
 so running it twice gives identical files.
 
-Every lesson reads ``MINIGAN_FAST`` in its first cell: with ``MINIGAN_FAST=1``
+Every lesson reads ``MINIGAN_SMALL_LESSONS`` in its first cell: with ``MINIGAN_SMALL_LESSONS=1``
 (what CI uses) sizes and step counts shrink so that each notebook runs in
 well under a minute or two on two CPU cores; the story and the code stay the
 same, only the pictures get rougher.
@@ -25,9 +25,9 @@ HERE = Path(__file__).resolve().parent
 
 
 def setup(stdlib=(), third_party=(), ours=()):
-    """The first code cell of every lesson: imports, the fast-mode switch, seeds.
+    """The first code cell of every lesson: imports, the small-mode switch, seeds.
 
-    The fast-mode switch comes before NumPy is imported: in fast mode (CI,
+    The small-mode switch comes before NumPy is imported: in small mode (CI,
     where many jobs share few cores) OpenBLAS gets one thread, because its
     threads busy-wait for each other on an oversubscribed machine and make
     the lessons' small matrix products up to tens of times slower."""
@@ -35,10 +35,10 @@ def setup(stdlib=(), third_party=(), ours=()):
     later = [[*third_party, "import numpy as np"], ["import minigan", *ours]]
     imports = "\n\n".join("\n".join(g) for g in later)
     return ("code", stdlib_lines + "\n\n"
-            "# CI runs every lesson with MINIGAN_FAST=1: smaller sizes, same story; and one\n"
+            "# CI runs every lesson with MINIGAN_SMALL_LESSONS=1: smaller sizes, same story; and one\n"
             "# BLAS thread, set before NumPy loads (CI machines run many jobs at once)\n"
-            'FAST = os.environ.get("MINIGAN_FAST", "0") == "1"\n'
-            "if FAST:\n"
+            'SMALL = os.environ.get("MINIGAN_SMALL_LESSONS", "0") == "1"\n'
+            "if SMALL:\n"
             '    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")\n\n'
             + imports + "\n\n"
             "minigan.manual_seed(0)\n"
@@ -173,7 +173,7 @@ LESSON_4 = [
 
     D1 = MLPDiscriminator(1, hidden=(64, 64))
     opt_D1 = optim.Adam(D1.parameters(), lr=2e-3)
-    steps_1d = 300 if FAST else 1500
+    steps_1d = 300 if SMALL else 1500
     for step in range(steps_1d):
         real = minigan.tensor(sample_data_1d(256)[:, None])
         fake = minigan.tensor(sample_g_1d(256)[:, None])
@@ -221,7 +221,7 @@ LESSON_4 = [
     m = 0.5 * (pd + pg)
     jsd = 0.5 * np.trapezoid(pd * np.log(pd / m), grid) + 0.5 * np.trapezoid(pg * np.log(pg / m), grid)
 
-    n_eval = 20_000 if FAST else 200_000
+    n_eval = 20_000 if SMALL else 200_000
     with minigan.no_grad():
         real = minigan.tensor(sample_data_1d(n_eval)[:, None])
         fake = minigan.tensor(sample_g_1d(n_eval)[:, None])
@@ -325,7 +325,7 @@ LESSON_4 = [
         return dict(surface=d_surface, samples=samples, push=-g.numpy())
 
 
-    iterations = 300 if FAST else 2000
+    iterations = 300 if SMALL else 2000
     snap_at = sorted({0, iterations // 20, iterations // 6, iterations // 2, iterations})
     snaps, history = {}, []
     for it in range(iterations + 1):
@@ -477,7 +477,7 @@ LESSON_4 = [
         return np.array(log)
 
 
-    warmup, steps = (100, 150) if FAST else (200, 500)
+    warmup, steps = (100, 150) if SMALL else (200, 500)
     runs = {name: saturation_run(fn, warmup, steps) for name, fn in
             [("minimax", losses.generator_loss_minimax),
              ("non-saturating", losses.generator_loss_nonsaturating)]}
@@ -615,7 +615,7 @@ LESSON_5 = [
         digits = get_dataset("digits", size=28)
         images, labels = digits.data, digits.labels
         source = "the embedded UCI digits, upsampled to 28x28 (MNIST was not found)"
-    if FAST:
+    if SMALL:
         images, labels = images[:512], labels[:512]
     print(f"{source}: {images.shape[0]} images of shape {images.shape[1:]}, "
           f"pixels in [{images.min():.0f}, {images.max():.0f}]")
@@ -664,10 +664,10 @@ LESSON_5 = [
     For 28x28 images `build` starts the generator at 7x7 and doubles twice;
     the discriminator mirrors it. The paper's widths (`ngf = ndf = 64`) are
     slow for a lesson on a CPU with NumPy, so we use 32 channels (8 in
-    fast mode); the structure is the same.
+    small mode); the structure is the same.
     """),
     code(r'''
-    WIDTH = 8 if FAST else 32
+    WIDTH = 8 if SMALL else 32
     LATENT = 100
     G, D, info = build("dcgan", "image", image_size=28, channels=1, latent_dim=LATENT, ngf=WIDTH, ndf=WIDTH)
     print(G)
@@ -742,8 +742,8 @@ LESSON_5 = [
     $\beta_1 = 0.9$.
     """),
     code(r'''
-    BATCH = 32 if FAST else 64
-    STEPS = 40 if FAST else 1500
+    BATCH = 32 if SMALL else 64
+    STEPS = 40 if SMALL else 1500
 
 
     def train_dcgan(lr, betas, steps, seed=0):
@@ -987,7 +987,7 @@ LESSON_6 = [
     gan = Updater(G_gan, D_gan, optim.Adam(G_gan.parameters(), lr=1e-4, betas=(0.5, 0.9)),
                   optim.Adam(D_gan.parameters(), lr=1e-3, betas=(0.5, 0.9)), LATENT_GAN,
                   UpdaterConfig(loss="nonsaturating"))
-    GAN_STEPS = 200 if FAST else 1200
+    GAN_STEPS = 200 if SMALL else 1200
     every = GAN_STEPS // 8
     next_real = next_ring_batch(np.random.default_rng(1))
     gan_snaps = []
@@ -1146,7 +1146,7 @@ LESSON_6 = [
     optimiser):
     """),
     code(r'''
-    CLIP_STEPS = 60 if FAST else 500
+    CLIP_STEPS = 60 if SMALL else 500
     fake_blob = lambda n: (0.3 * rng.standard_normal((n, 2))).astype(np.float32)
     clipped = {}
     for c in (0.001, 0.01, 0.1):
@@ -1300,7 +1300,7 @@ LESSON_6 = [
     minigan.manual_seed(0)
     critic_1d = MLPCritic(1, hidden=(64, 64))
     opt = optim.Adam(critic_1d.parameters(), lr=1e-3, betas=(0.5, 0.9))
-    STEPS_1D = 750 if FAST else 1500
+    STEPS_1D = 750 if SMALL else 1500
     for step in range(STEPS_1D):
         p_batch = minigan.tensor(sample_p(512)[:, None])
         q_batch = minigan.tensor(sample_q(512)[:, None])
@@ -1357,7 +1357,7 @@ LESSON_6 = [
     wgan_gp = Updater(G_w, D_w, optim.Adam(G_w.parameters(), lr=1e-3, betas=(0.5, 0.9)),
                       optim.Adam(D_w.parameters(), lr=1e-3, betas=(0.5, 0.9)), LATENT_WGAN,
                       UpdaterConfig(loss="wasserstein", n_disc=5, gp_weight=0.1))
-    WGAN_STEPS = 40 if FAST else 800
+    WGAN_STEPS = 40 if SMALL else 800
     next_real = next_ring_batch(np.random.default_rng(2))
     for step in range(1, WGAN_STEPS + 1):
         if step == 3 * WGAN_STEPS // 4:          # smaller steps for the last quarter: sharper modes
@@ -1611,7 +1611,7 @@ LESSON_7 = [
     matrix_sigma = np.linalg.norm(weight.numpy().reshape(16, -1), 2)
 
     x = minigan.randn(1, 8, 16, 16)
-    for _ in range(50 if FAST else 200):
+    for _ in range(50 if SMALL else 200):
         x = minigan.tensor(x.numpy() / np.linalg.norm(x.numpy()), requires_grad=True)
         y = F.conv2d(x, weight, padding=1)                  # A x (no bias: the linear part)
         (x_next,) = minigan.grad(y, x, grad_outputs=y)      # A^T A x
@@ -1641,8 +1641,8 @@ LESSON_7 = [
     """),
     code(r'''
     digits16 = get_dataset("digits", size=16).data
-    WIDTH = 8 if FAST else 16
-    SN_STEPS = 8 if FAST else 400
+    WIDTH = 8 if SMALL else 16
+    SN_STEPS = 8 if SMALL else 400
     minigan.manual_seed(0)
     G_sn, D_sn, info = build("sngan", "image", image_size=16, ngf=WIDTH, ndf=WIDTH)
     sngan = Updater(G_sn, D_sn, optim.Adam(G_sn.parameters(), lr=2e-4, betas=(0.5, 0.999)),
@@ -1726,7 +1726,7 @@ LESSON_7 = [
     minigan.manual_seed(0)
     attention = nn.SelfAttention(4, reduction=4)
     opt = optim.Adam(attention.parameters(), lr=0.02)
-    for step in range(200 if FAST else 600):
+    for step in range(200 if SMALL else 600):
         x, target, _ = marker_batch(32)
         y = attention(minigan.tensor(x))
         loss = ((y[:, 2] - minigan.tensor(target).reshape(-1, 1, 1)) ** 2).mean()   # channel 2 = answer
@@ -1768,7 +1768,7 @@ LESSON_7 = [
     look at the attention inside its discriminator on real digits.
     """),
     code(r'''
-    SA_STEPS = 5 if FAST else 400
+    SA_STEPS = 5 if SMALL else 400
     minigan.manual_seed(0)
     G_sa, D_sa, info = build("sagan", "image", image_size=16, ngf=WIDTH, ndf=WIDTH)
     sagan = Updater(G_sa, D_sa, optim.Adam(G_sa.parameters(), lr=1e-4, betas=(0.0, 0.9)),
@@ -1977,7 +1977,7 @@ LESSON_8 = [
                       optim.Adam(D.parameters(), lr=5e-4, betas=(0.5, 0.999)), LATENT,
                       UpdaterConfig(loss="nonsaturating"))
     batches = np.random.default_rng(1)
-    GAN_STEPS = 200 if FAST else 3000
+    GAN_STEPS = 200 if SMALL else 3000
     for step in range(GAN_STEPS):
         updater.step(lambda: minigan.tensor(A[batches.integers(0, len(A), 64)]))
     with minigan.no_grad():
@@ -2393,9 +2393,9 @@ LESSON_9 = [
     """),
     code(r'''
     images = get_dataset("digits", size=28).data
-    WIDTH = 16 if FAST else 64                   # ngf = ndf = 64 is the DCGAN paper's width
-    BATCHES = [8, 32] if FAST else [16, 64, 256]
-    WARMUP, TIMED = (1, 2) if FAST else (3, 5)
+    WIDTH = 16 if SMALL else 64                   # ngf = ndf = 64 is the DCGAN paper's width
+    BATCHES = [8, 32] if SMALL else [16, 64, 256]
+    WARMUP, TIMED = (1, 2) if SMALL else (3, 5)
 
 
     def synchronize(device):
@@ -2480,7 +2480,7 @@ LESSON_9 = [
     code(r'''
     DEVICE = "cuda" if GPU else "cpu"
     out_dir = tempfile.mkdtemp(prefix="minigan-lesson9-")
-    steps = 4 if FAST else 50
+    steps = 4 if SMALL else 50
     trainer = Trainer(TrainConfig(model="dcgan", data="digits", steps=steps, batch_size=32, device=DEVICE,
                                   out=out_dir, progress=False, log_every=2, sample_every=steps,
                                   checkpoint_every=steps))

@@ -17,12 +17,12 @@ import nbformat
 HERE = Path(__file__).resolve().parent
 
 def setup(stdlib=(), third_party=(), ours=()):
-    """The first code cell of every lesson: imports, the fast-mode switch, seeds."""
+    """The first code cell of every lesson: imports, the small-mode switch, seeds."""
     groups = [["import os", *stdlib], [*third_party, "import numpy as np"], ["import minigan", *ours]]
     lines = "\n\n".join("\n".join(g) for g in groups)
     return ("code", lines + "\n\n"
-            "# CI runs every lesson with MINIGAN_FAST=1: smaller sizes, same story\n"
-            'FAST = os.environ.get("MINIGAN_FAST", "0") == "1"\n'
+            "# CI runs every lesson with MINIGAN_SMALL_LESSONS=1: smaller sizes, same story\n"
+            'SMALL = os.environ.get("MINIGAN_SMALL_LESSONS", "0") == "1"\n'
             "minigan.manual_seed(0)\n"
             "rng = np.random.default_rng(0)")
 
@@ -215,8 +215,11 @@ LESSON_1 = [
     pushes all of `b.grad` into `a` again, so `a` gets $8$. Running each node
     once is not enough either: it must run *after* all its consumers, or it
     passes on an incomplete adjoint. The reversed topological order gives
-    both guarantees. `minigan`'s engine (`minigan/autograd/engine.py`) does the
-    same thing, iteratively, for graphs of tensors.
+    both guarantees. `minigan`'s engine does the same thing for graphs of
+    tensors, and it is short enough to read next: `minigan/autograd/engine.py`
+    first finds the topological order (iteratively, on an explicit stack),
+    then runs the chain-rule loop, handing each node the sum of its outputs'
+    gradients and passing what its `backward` returns on to its inputs.
 
     Why iterative? A recursive depth-first search needs one Python stack
     frame per node on the longest path; a chain of a few thousand operations
@@ -233,7 +236,7 @@ LESSON_1 = [
         return order
 
 
-    depth = 3_000 if FAST else 20_000
+    depth = 3_000 if SMALL else 20_000
     v = start = Value(1.0)
     for _ in range(depth):
         v = v * 1.0001
@@ -439,7 +442,9 @@ LESSON_1 = [
     * Reverse mode: seed $\bar L = 1$, visit nodes in reverse topological
       order, and *add* each node's adjoint times its local derivative into its
       parents' adjoints.
-    * The order matters (`b = a + a; c = b + b`), and it is found iteratively.
+    * The order matters (`b = a + a; c = b + b`), and it is found iteratively:
+      read both steps, the order and the chain-rule loop, in
+      `minigan/autograd/engine.py`.
     * `minigan` records a `grad_fn` per result; `backward()` fills leaves'
       `.grad`, `minigan.grad()` returns gradients without touching `.grad`.
     * Backward passes are themselves made of differentiable operations, so
@@ -511,7 +516,7 @@ LESSON_2 = [
         return (plus - minus) / (2 * eps)
 
 
-    epsilons = np.logspace(-12, -1, 23 if FAST else 89)
+    epsilons = np.logspace(-12, -1, 23 if SMALL else 89)
     errors = {dtype.__name__: np.array([abs(central(e, dtype) - exact) for e in epsilons])
               for dtype in (np.float32, np.float64)}
     for name, err in errors.items():
@@ -683,7 +688,7 @@ LESSON_2 = [
     code(r'''
     import minigan.nn.functional as F
 
-    n, c, hw, o = (2, 3, 6, 4) if FAST else (4, 8, 16, 16)
+    n, c, hw, o = (2, 3, 6, 4) if SMALL else (4, 8, 16, 16)
     x = minigan.tensor(rng.standard_normal((n, c, hw, hw)), requires_grad=True)
     weight = minigan.tensor(rng.standard_normal((o, c, 3, 3)), requires_grad=True)
     print(f"conv2d inputs: {x.numel() + weight.numel()} elements")
@@ -704,7 +709,7 @@ LESSON_2 = [
     '''),
     md("The random mode catches the wrong cube just as well, on a large vector:"),
     code(r'''
-    big = minigan.tensor(rng.standard_normal(2_000 if FAST else 100_000), requires_grad=True)
+    big = minigan.tensor(rng.standard_normal(2_000 if SMALL else 100_000), requires_grad=True)
     try:
         minigan.gradcheck(lambda x: BuggyCube()(x), (big,), mode="random")
     except minigan.GradcheckError as exc:
@@ -820,6 +825,11 @@ LESSON_3 = [
     flattened to $(O, C k_h k_w)$ and the columns flattened to
     $(C k_h k_w, OH \cdot OW)$. Fast matrix-multiply routines do the work. The
     price is memory: every pixel is copied into up to $k_h k_w$ columns.
+
+    `minigan`'s own convolution is the reference file to read alongside this
+    lesson: `minigan/ops/conv.py` holds `im2col` and `col2im` in this one
+    layout, (N, C, kh, kw, OH, OW), and `conv2d` and `conv_transpose2d`
+    written as each other's backward.
     """),
     code(r'''
     x = minigan.randn(2, 3, 8, 8)
@@ -870,6 +880,9 @@ LESSON_3 = [
     *transposed convolution* a DCGAN generator uses to upsample. In
     `minigan`, `F.conv_transpose2d` is exactly this adjoint; its weight is
     $(C_{\text{in}}, C_{\text{out}}, k_h, k_w)$, so the same tensor $W$ serves both.
+    In `minigan/ops/conv.py` the pair is each other's backward: the input
+    gradient of `conv2d` is a `conv_transpose2d`, and that of
+    `conv_transpose2d` is a `conv2d`.
 
     We check the identity numerically for stride 2, padding 1, a $4\times 4$
     kernel (the DCGAN upsampling block: $8\times 8 \to 4\times 4$ and back).
@@ -985,8 +998,8 @@ LESSON_3 = [
         return minigan.tensor(rng.standard_normal(shape), requires_grad=True)
 
 
-    n = 2 if FAST else 4
-    hw = 5 if FAST else 8
+    n = 2 if SMALL else 4
+    hw = 5 if SMALL else 8
     checks = {
         "linear": (F.linear, (f64(n, 4), f64(3, 4), f64(3))),
         "conv2d": (lambda x, w: F.conv2d(x, w, stride=2, padding=1), (f64(n, 3, hw, hw), f64(4, 3, 3, 3))),
@@ -1006,7 +1019,8 @@ LESSON_3 = [
 
     * Linear: $y = xW^\top + b$; gradients $G^\top x$, $\sum_n G$, $G W$.
     * Convolution = `im2col` + one matrix product; its input gradient is the
-      transposed convolution, built on `col2im`, the adjoint of `im2col`.
+      transposed convolution, built on `col2im`, the adjoint of `im2col`
+      (the reference code: `minigan/ops/conv.py`).
     * Transposed convolution upsamples, and is checked through the identity
       $\langle Ax, y\rangle = \langle x, A^\top y\rangle$.
     * Batch norm couples the samples of a batch in training mode and uses

@@ -1,4 +1,4 @@
-"""Every lesson notebook runs top to bottom (in fast mode) and is committed
+"""Every lesson notebook runs top to bottom (in small mode) and is committed
 without outputs. New lessons (lessons/*.ipynb) are picked up automatically."""
 from __future__ import annotations
 
@@ -41,10 +41,10 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
                                    "(pip install -e '.[test]')")
     pytest.importorskip("ipykernel", reason="running lessons needs ipykernel "
                         "(pip install -e '.[test]')")
-    # the kernel inherits this environment: fast mode, no GUI, and this checkout's minigan
-    monkeypatch.setenv("MINIGAN_FAST", "1")
+    # the kernel inherits this environment: small mode, no GUI, and this checkout's minigan
+    monkeypatch.setenv("MINIGAN_SMALL_LESSONS", "1")
     monkeypatch.setenv("MPLBACKEND", "Agg")
-    # fast-mode lessons are small matrices: one BLAS thread avoids threads
+    # small-mode lessons are small matrices: one BLAS thread avoids threads
     # fighting over the cores (30x slower on a loaded 2-core machine)
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
