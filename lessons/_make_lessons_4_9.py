@@ -2318,8 +2318,8 @@ LESSON_9 = [
     md(r"""
     ## 1. One array module per device
 
-    Every `minigan.Tensor` wraps an array in `._data`: a `numpy.ndarray` on
-    device `"cpu"`, a `cupy.ndarray` on device `"cuda"`. Each operation's
+    Every `minigan.Tensor` wraps an array, readable as `x.array`: a
+    `numpy.ndarray` on device `"cpu"`, a `cupy.ndarray` on device `"cuda"`. Each operation's
     forward asks `minigan.backend.get_array_module` which module owns its
     inputs and calls `xp.exp`, `xp.matmul`, ... on it, so one implementation
     serves both devices; backward passes are written with minigan's own ops
@@ -2353,12 +2353,12 @@ LESSON_9 = [
     """),
     code(r'''
     x = minigan.randn(3, 4)
-    print("x on", x.device, "holds a", type(x._data).__module__ + "." + type(x._data).__name__,
-          "| array module:", backend.get_array_module(x._data).__name__)
+    print("x on", x.device, "holds a", type(x.array).__module__ + "." + type(x.array).__name__,
+          "| array module:", backend.get_array_module(x.array).__name__)
     if GPU:
         y = x.to("cuda")
-        print("y on", y.device, "holds a", type(y._data).__module__ + "." + type(y._data).__name__,
-              "| array module:", backend.get_array_module(y._data).__name__)
+        print("y on", y.device, "holds a", type(y.array).__module__ + "." + type(y.array).__name__,
+              "| array module:", backend.get_array_module(y.array).__name__)
         on_gpu = (minigan.tanh(y) @ y.T).sum(axis=1)
         on_cpu = (minigan.tanh(x) @ x.T).sum(axis=1)
         print("same result on both devices:", np.allclose(on_gpu.cpu().numpy(), on_cpu.numpy(), atol=1e-5))
