@@ -227,16 +227,21 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
             if cls.dtype == self.dtype:
                 return prefix + name
         return f"{prefix}{self.dtype}Tensor"
-    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+    if isinstance(dtype, str):
         table = _CUDA_TYPES if ".cuda." in dtype else _CPU_TYPES
         short = dtype.rsplit(".", 1)[-1]
         if short not in table or dtype.split(".")[0] not in ("torch", "minigan", short):
-            raise ValueError(f"invalid type: {dtype!r}; expected a name such as "
+            raise ValueError(f"invalid type: {dtype!r} (unknown tensor type); expected a name such as "
                              f"'torch.FloatTensor' or 'minigan.cuda.LongTensor' ({', '.join(table)})")
         dtype = table[short]
     if isinstance(dtype, _TensorType):
         return self.to(device=dtype.device_type, dtype=dtype.dtype)
-    return self.to(dtype=np.dtype(dtype))
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"invalid type: {dtype!r}; expected a tensor class (minigan.LongTensor), "
+                         "its name ('torch.LongTensor') or a dtype (minigan.float64)") from None
+    return self.to(dtype=dtype)
 
 
 def _is_cuda(self) -> bool:
