@@ -13,6 +13,9 @@ import minigan
 import minigan.nn as nn
 from minigan.compat import legacy
 
+# Variable's one-time note is checked in test_variable_warns_once
+pytestmark = pytest.mark.filterwarnings("ignore:Variable is deprecated:DeprecationWarning")
+
 
 # ------------------------------------------------------------------ Variable
 def test_variable_is_a_detached_leaf_sharing_memory():
