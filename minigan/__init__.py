@@ -27,3 +27,9 @@ _install_methods()
 __version__ = "0.1.0"
 from .serialization import CheckpointError, load, save  # noqa: E402
 from . import nn, optim  # noqa: E402
+# PyTorch's legacy names, off the reading path (minigan/compat/legacy.py)
+from .compat.legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,  # noqa: E402
+                            LongTensor, device, double, float, half, long)
+from .compat.legacy import install as _install_legacy  # noqa: E402
+grad = _install_legacy()  # autograd.grad with only_inputs=; also Variable, Tensor.type, is_cuda
+from . import backends, utils  # noqa: E402

@@ -18,3 +18,6 @@ from .virtual_batch_norm import (VirtualBatchNorm1d, VirtualBatchNorm2d, forget_
                                  recording_reference)
 from .conditional_batch_norm import ConditionalBatchNorm2d
 from .adain import AdaIN, MappingNetwork
+from .dropout2d import Dropout2d  # noqa: E402 - the classic PyTorch GAN discriminators use it
+from . import parallel  # noqa: E402 - nn.parallel.data_parallel, one device
+from .parallel import DataParallel  # noqa: E402
