@@ -9,7 +9,7 @@ from .losses import (AUTOENCODER_LOSSES, LOSSES, BEGANBalance, began_discriminat
                      wasserstein_generator_loss)
 from .penalties import (HistoricalAverage, clip_weights_, dragan_penalty, gradient_penalty,
                         orthogonal_regularization)
-from .updaters import ReplayBuffer, Updater, UpdaterConfig
+from .updaters import GANUpdater, ReplayBuffer, Updater, UpdaterConfig, updater_for
 
 __all__ = [
     "losses", "penalties", "LOSSES", "AUTOENCODER_LOSSES", "get_loss", "discriminator_loss",
@@ -19,5 +19,5 @@ __all__ = [
     "ebgan_discriminator_loss", "ebgan_generator_loss", "pulling_away_term",
     "began_discriminator_loss", "began_generator_loss", "BEGANBalance", "feature_matching_loss",
     "gradient_penalty", "dragan_penalty", "clip_weights_", "orthogonal_regularization",
-    "HistoricalAverage", "ReplayBuffer", "Updater", "UpdaterConfig",
+    "HistoricalAverage", "ReplayBuffer", "Updater", "UpdaterConfig", "GANUpdater", "updater_for",
 ]

@@ -41,7 +41,10 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import load, save
+from .losses import AUTOENCODER_LOSSES
 from .updaters import Updater, UpdaterConfig
+from .updaters.parts import call
+from .updaters.tricks import ema_update
 
 #: Published defaults per family: the objective, D steps per G step, optimiser.
 FAMILIES = {
@@ -263,9 +266,9 @@ class Trainer:
         if self.num_classes is not None:
             # row i of the grid is class i; column j keeps the same z across rows
             noise = np.tile(noise[:8], (self.num_classes, 1))
-            self.fixed_labels = Tensor._wrap(backend.to_device(
+            self.fixed_labels = Tensor.from_array(backend.to_device(
                 np.repeat(np.arange(self.num_classes, dtype=np.int64), 8), self.device))
-        self.fixed_noise = Tensor._wrap(backend.to_device(noise, self.device))
+        self.fixed_noise = Tensor.from_array(backend.to_device(noise, self.device))
         self.step = 0
         self.history: list[dict] = []
         # minigan's random stream is global; each trainer keeps its own
@@ -292,24 +295,21 @@ class Trainer:
         if self.device != "cpu":
             idx = backend.to_device(idx, self.device)
         if self.labels is not None:
-            return Tensor._wrap(self.data[idx]), Tensor._wrap(self.labels[idx])
-        return Tensor._wrap(self.data[idx])
+            return Tensor.from_array(self.data[idx]), Tensor.from_array(self.labels[idx])
+        return Tensor.from_array(self.data[idx])
 
     def update_ema(self):
         """G_ema <- decay * G_ema + (1 - decay) * G, parameters only; buffers
         (batch-norm statistics, spectral-norm vectors) are copied."""
-        decay = self.config.ema_decay
-        with no_grad():
-            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
-                pe._data *= decay
-                pe._data += (1.0 - decay) * p._data
-            for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
-                be._data[...] = b._data
+        ema_update(self.G_ema, self.G, self.config.ema_decay)
 
     def run(self, until: int | None = None) -> list[dict]:
         """Train up to step ``until`` (default: ``config.steps``)."""
         cfg = self.config
         until = cfg.steps if until is None else until
+        from .. import fast
+
+        fast.tune_process()  # allocator settings for a training loop; never done at import
         set_rng_state(self._rng_state)
         self._running = True
         started = self.step
@@ -439,14 +439,14 @@ class Trainer:
         with no_grad(), _preserved_state(G):
             for start in range(0, n, batch_size):
                 m = min(batch_size, n - start)
-                z = Tensor._wrap(backend.to_device(
+                z = Tensor.from_array(backend.to_device(
                     rng.standard_normal((m, self.latent_dim)).astype(np.float32), self.device))
                 if self.num_classes is None:
                     x = G(z)
                 else:
                     y = np.asarray(labels[start:start + m], dtype=np.int64)
-                    x = G(z, Tensor._wrap(backend.to_device(y, self.device)))
-                out.append(backend.to_device(x._data, "cpu"))
+                    x = G(z, Tensor.from_array(backend.to_device(y, self.device)))
+                out.append(backend.to_device(x.array, "cpu"))
         return np.concatenate(out)
 
     def save_samples(self):
@@ -456,8 +456,8 @@ class Trainer:
 
         os.makedirs(self._path("samples"), exist_ok=True)
         with no_grad(), _preserved_state(self.G):
-            fake = self.updater.generate(self.fixed_noise, self.fixed_labels)
-            fake = backend.to_device(fake._data, "cpu")
+            fake = call(self.G, self.fixed_noise, self.fixed_labels)
+            fake = backend.to_device(fake.array, "cpu")
         name = self._path("samples", f"step_{self.step:06d}.png")
         if self.kind == "image":
             plots.save_image_grid(fake, name, nrow=8)
@@ -580,26 +580,28 @@ class _preserved_state:
         self.module = module
 
     def __enter__(self):
-        self.saved = [(b, b._data.copy()) for b in self.module.buffers()]
+        self.saved = [(b, b.array.copy()) for b in self.module.buffers()]
 
     def __exit__(self, *exc):
-        for b, arr in self.saved:
-            b._data = arr
+        with no_grad():
+            for b, arr in self.saved:
+                b.copy_(arr)
         return False
 
 
 def _numpy_critic(updater, device):
     """D's surface for plots, higher = more real: logits / critic values, or
     minus the reconstruction error of an autoencoder D."""
-    sign = -1.0 if updater.autoencoder else 1.0
+    sign = -1.0 if updater.config.loss in AUTOENCODER_LOSSES else 1.0
 
     def critic(points: np.ndarray, chunk: int = 256) -> np.ndarray:
         # in chunks: a minibatch-discrimination layer compares all pairs in a batch
         out = []
         with no_grad(), _preserved_state(updater.D):
             for start in range(0, len(points), chunk):
-                x = Tensor._wrap(backend.to_device(points[start:start + chunk].astype(np.float32), device))
-                out.append(backend.to_device(updater.score(x)._data, "cpu").reshape(-1))
+                x = Tensor.from_array(backend.to_device(points[start:start + chunk].astype(np.float32),
+                                                        device))
+                out.append(backend.to_device(updater.score(x).array, "cpu").reshape(-1))
         return sign * np.concatenate(out)
 
     return critic
