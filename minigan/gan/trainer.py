@@ -41,38 +41,15 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import load, save
+from .families import FAMILIES as _FAMILY_TABLE
 from .losses import AUTOENCODER_LOSSES
 from .updaters import Updater, UpdaterConfig
 from .updaters.parts import call
 from .updaters.tricks import ema_update
 
-#: Published defaults per family: the objective, D steps per G step, optimiser.
-FAMILIES = {
-    # Goodfellow et al. 2014, with the non-saturating generator loss they recommend
-    "gan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Radford et al. 2016: Adam(2e-4, beta1 = 0.5)
-    "dcgan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Arjovsky et al. 2017: RMSprop(5e-5), clip 0.01, n_critic 5
-    "wgan": dict(loss="wasserstein", n_disc=5, optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, clip=0.01),
-    # Gulrajani et al. 2017: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5
-    "wgan-gp": dict(loss="wasserstein", n_disc=5, optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9),
-                    gp_weight=10.0),
-    # Miyato et al. 2018, hinge loss with their setting C (Adam 2e-4, 0.5, 0.999, n_dis 1)
-    "sngan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Zhang et al. 2018: hinge, two time-scale rates D 4e-4 / G 1e-4, Adam(0, 0.9)
-    "sagan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9)),
-    # Mirza & Osindero 2014 with DCGAN's optimiser; --loss hinge suits the projection D
-    "cgan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Zhao et al. 2017: Adam(2e-4, 0.5), margin m on the per-sample MSE energy
-    "ebgan": dict(loss="ebgan", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
-                  margin=1.0),
-    # Berthelot et al. 2017: Adam(1e-4, 0.5, 0.999), gamma 0.5, lambda_k 0.001
-    "began": dict(loss="began", n_disc=1, optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.5, 0.999),
-                  began_gamma=0.5, began_lambda_k=0.001),
-    # Karras et al. 2019's style-modulated G against a DCGAN D, trained as DCGAN
-    "stylegan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-                     betas=(0.5, 0.999)),
-}
+#: Published defaults per family (the objective, D steps per G step, optimiser,
+#: the family's own knobs), from the family table
+FAMILIES = {name: family.defaults for name, family in _FAMILY_TABLE.items()}
 
 #: the UpdaterConfig fields a family may set, and their values when it does not
 _UPDATER_DEFAULTS = dict(gp_weight=0.0, clip=0.0, margin=1.0, began_gamma=0.5, began_lambda_k=0.001)
