@@ -4,15 +4,15 @@ Every family runs the same loop (:mod:`.base`: k = ``n_disc`` D steps, then
 a G step) and differs in the objective and in how D is kept in check: one
 module per algorithm,
 
-=============  ===========================  ====================================
-module         updater                      families
-=============  ===========================  ====================================
-``logit``      :class:`LogitUpdater`        gan, dcgan, cgan, sngan, sagan, stylegan
-``wgan``       :class:`WGANUpdater`         wgan (weight clipping)
-``wgan_gp``    :class:`GradientPenaltyUpdater`  wgan-gp, and DRAGAN's penalty
-``ebgan``      :class:`EBGANUpdater`,       ebgan, began (autoencoder D)
+=============  ================================  ============================================
+module         updater                           families
+=============  ================================  ============================================
+``logit``      :class:`LogitUpdater`             gan, dcgan, cgan, sngan, sagan, stylegan
+``wgan``       :class:`WGANUpdater`              wgan (weight clipping)
+``wgan_gp``    :class:`GradientPenaltyUpdater`   wgan-gp; DRAGAN's penalty on any logit loss
+``ebgan``      :class:`EBGANUpdater`,            ebgan, began (autoencoder D)
                :class:`BEGANUpdater`
-=============  ===========================  ====================================
+=============  ================================  ============================================
 
 The training tricks are small pieces the loop calls at fixed points
 (:mod:`.tricks`). :func:`updater_for` picks the class a configuration needs,
