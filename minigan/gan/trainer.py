@@ -1,8 +1,10 @@
 """The trainer: one loop for every GAN family, with logs, pictures and checkpoints.
 
 ``Trainer(TrainConfig(model="dcgan", data="digits")).run()`` builds the two
-networks and their optimizers with the family's published defaults, then
-repeats ``Updater.step`` and, every so often,
+networks and their optimizers with the family's published defaults (the
+family table, :mod:`minigan.gan.families`) and the updater its objective
+needs (:mod:`minigan.gan.updaters`), then repeats ``updater.step``, updates
+the EMA generator and, every so often,
 
 * appends the step's figures to ``metrics.jsonl`` and ``metrics.csv``;
 * saves a grid of samples from a fixed noise batch (or, for 2-D data, a
@@ -19,7 +21,8 @@ historical averages, the replay buffer).
 Training tricks (feature matching, historical averaging, replay buffer,
 adaptive D/G schedule, instance noise, DRAGAN, orthogonal regularisation, the
 EBGAN / BEGAN objectives) are ``TrainConfig`` fields passed to the updater
-(:class:`minigan.gan.updaters.UpdaterConfig` documents each); architecture
+(:class:`minigan.gan.updaters.UpdaterConfig` documents each, and
+:mod:`minigan.gan.updaters.tricks` holds the tricks themselves); architecture
 options such as ``minibatch_discrimination`` or ``g_norm='vbn'`` go through
 ``model_options``. A class-conditional generator (``cgan``) trains on the
 dataset's labels, draws its samples grid one class per row and is evaluated

@@ -18,6 +18,12 @@ HISTORY_TARGETS = ("g", "d", "both")
 
 @dataclass
 class UpdaterConfig:
+    """The objective (``loss``, ``n_disc``), how D is bounded (``clip``: WGAN;
+    ``gp_weight`` / ``penalty``: WGAN-GP, DRAGAN), the autoencoder families'
+    knobs (EBGAN's ``margin``, ``pt_weight``; BEGAN's ``began_*``), one-sided
+    label smoothing (``real_label``) and the tricks of :mod:`.tricks`, all off
+    by default."""
+
     loss: str = "nonsaturating"
     n_disc: int = 1
     gp_weight: float = 0.0  # WGAN-GP's lambda
