@@ -149,7 +149,7 @@ def pulling_away_term(features, eps: float = 1e-12):
 def _eye_like(t):
     from .. import backend
 
-    return ops._operands.constant(backend.get_array_module(t._data).eye(t.shape[0], dtype=t.dtype))
+    return ops._operands.constant(backend.get_array_module(t.array).eye(t.shape[0], dtype=t.dtype))
 
 
 def began_discriminator_loss(real_error, fake_error, k: float):

@@ -77,7 +77,7 @@ def dragan_penalty(critic, real, weight: float = 10.0, c: float = 0.5, eps: floa
     shape = (x.shape[0],) + (1,) * (x.ndim - 1)
     a = ops._operands.constant(uniform_array(shape, x.dtype, x.device))
     # std(x) stays on x's device (a 0-d array): a float would be a host transfer
-    scale = ops._operands.constant(x._data.std() * x.dtype.type(c))
+    scale = ops._operands.constant(x.array.std() * x.dtype.type(c))
     return _gradient_norm_penalty(critic, x + a * (u * scale), weight, eps, norm_as_tensor)
 
 
@@ -114,7 +114,7 @@ def orthogonal_regularization(module, beta: float = 1e-4):
             continue
         w = p.reshape(p.shape[0], -1)
         gram = w @ w.T
-        xp = backend.get_array_module(p._data)
+        xp = backend.get_array_module(p.array)
         off = gram * ops._operands.constant(1.0 - xp.eye(p.shape[0], dtype=p.dtype))
         term = (off * off).sum()
         total = term if total is None else total + term
@@ -153,10 +153,10 @@ class HistoricalAverage:
         params = list(module.parameters())
         self.count += 1
         if self.count == 1:
-            self.means = [p._data.copy() for p in params]
+            self.means = [p.array.copy() for p in params]
             return
         for m, p in zip(self.means, params):
-            m += (p._data - m) / self.count
+            m += (p.array - m) / self.count
 
     def penalty(self, module):
         total = None

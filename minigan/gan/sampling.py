@@ -81,7 +81,7 @@ def truncated_normal(n: int, dim: int, threshold: float, generator=None,
 
 def _as_array(x, who, arg):
     if isinstance(x, Tensor):
-        return backend.to_device(x._data, "cpu")
+        return backend.to_device(x.array, "cpu")
     arr = np.asarray(x)
     if arr.dtype.kind not in "fiu":
         raise TypeError(f"{who}: {arg} must be a Tensor or a numeric array, got dtype {arr.dtype}")
@@ -214,10 +214,10 @@ def generate(G, n: int, batch_size: int = 256, latent_dim: int | None = None,
             else:
                 z = sample_latent(m, latent_dim, device, rng)
             if y_all is None:
-                out.append(G(z)._data)
+                out.append(G(z).array)
             else:
                 y = Tensor(backend.to_device(y_all[start:start + m], device))
-                out.append(G(z, y)._data)
+                out.append(G(z, y).array)
     xp = backend.get_array_module(out[0])
     return Tensor(xp.concatenate(out))
 
@@ -325,4 +325,4 @@ def interpolate(G, z0, z1, steps: int = 8, method: str = "slerp") -> Tensor:
     path = (slerp if method == "slerp" else lerp)(a.astype(np.float32), b.astype(np.float32), ts)
     z = Tensor(backend.to_device(path, _param_device(G, None)))
     with _showing(G):
-        return Tensor(G(z)._data)
+        return Tensor(G(z).array)

@@ -1,8 +1,10 @@
 """The trainer: one loop for every GAN family, with logs, pictures and checkpoints.
 
 ``Trainer(TrainConfig(model="dcgan", data="digits")).run()`` builds the two
-networks and their optimizers with the family's published defaults, then
-repeats ``Updater.step`` and, every so often,
+networks and their optimizers with the family's published defaults (the
+family table, :mod:`minigan.gan.families`) and the updater its objective
+needs (:mod:`minigan.gan.updaters`), then repeats ``updater.step``, updates
+the EMA generator and, every so often,
 
 * appends the step's figures to ``metrics.jsonl`` and ``metrics.csv``;
 * saves a grid of samples from a fixed noise batch (or, for 2-D data, a
@@ -19,7 +21,8 @@ historical averages, the replay buffer).
 Training tricks (feature matching, historical averaging, replay buffer,
 adaptive D/G schedule, instance noise, DRAGAN, orthogonal regularisation, the
 EBGAN / BEGAN objectives) are ``TrainConfig`` fields passed to the updater
-(:class:`minigan.gan.updaters.UpdaterConfig` documents each); architecture
+(:class:`minigan.gan.updaters.UpdaterConfig` documents each, and
+:mod:`minigan.gan.updaters.tricks` holds the tricks themselves); architecture
 options such as ``minibatch_discrimination`` or ``g_norm='vbn'`` go through
 ``model_options``. A class-conditional generator (``cgan``) trains on the
 dataset's labels, draws its samples grid one class per row and is evaluated
@@ -41,35 +44,15 @@ from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import load, save
+from .families import FAMILIES as _FAMILY_TABLE
+from .losses import AUTOENCODER_LOSSES
 from .updaters import Updater, UpdaterConfig
+from .updaters.parts import call
+from .updaters.tricks import ema_update
 
-#: Published defaults per family: the objective, D steps per G step, optimiser.
-FAMILIES = {
-    # Goodfellow et al. 2014, with the non-saturating generator loss they recommend
-    "gan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Radford et al. 2016: Adam(2e-4, beta1 = 0.5)
-    "dcgan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Arjovsky et al. 2017: RMSprop(5e-5), clip 0.01, n_critic 5
-    "wgan": dict(loss="wasserstein", n_disc=5, optimizer="rmsprop", lr_g=5e-5, lr_d=5e-5, clip=0.01),
-    # Gulrajani et al. 2017: Adam(1e-4, 0, 0.9), lambda 10, n_critic 5
-    "wgan-gp": dict(loss="wasserstein", n_disc=5, optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.0, 0.9),
-                    gp_weight=10.0),
-    # Miyato et al. 2018, hinge loss with their setting C (Adam 2e-4, 0.5, 0.999, n_dis 1)
-    "sngan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Zhang et al. 2018: hinge, two time-scale rates D 4e-4 / G 1e-4, Adam(0, 0.9)
-    "sagan": dict(loss="hinge", n_disc=1, optimizer="adam", lr_g=1e-4, lr_d=4e-4, betas=(0.0, 0.9)),
-    # Mirza & Osindero 2014 with DCGAN's optimiser; --loss hinge suits the projection D
-    "cgan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999)),
-    # Zhao et al. 2017: Adam(2e-4, 0.5), margin m on the per-sample MSE energy
-    "ebgan": dict(loss="ebgan", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4, betas=(0.5, 0.999),
-                  margin=1.0),
-    # Berthelot et al. 2017: Adam(1e-4, 0.5, 0.999), gamma 0.5, lambda_k 0.001
-    "began": dict(loss="began", n_disc=1, optimizer="adam", lr_g=1e-4, lr_d=1e-4, betas=(0.5, 0.999),
-                  began_gamma=0.5, began_lambda_k=0.001),
-    # Karras et al. 2019's style-modulated G against a DCGAN D, trained as DCGAN
-    "stylegan": dict(loss="nonsaturating", n_disc=1, optimizer="adam", lr_g=2e-4, lr_d=2e-4,
-                     betas=(0.5, 0.999)),
-}
+#: Published defaults per family (the objective, D steps per G step, optimiser,
+#: the family's own knobs), from the family table
+FAMILIES = {name: family.defaults for name, family in _FAMILY_TABLE.items()}
 
 #: the UpdaterConfig fields a family may set, and their values when it does not
 _UPDATER_DEFAULTS = dict(gp_weight=0.0, clip=0.0, margin=1.0, began_gamma=0.5, began_lambda_k=0.001)
@@ -263,9 +246,9 @@ class Trainer:
         if self.num_classes is not None:
             # row i of the grid is class i; column j keeps the same z across rows
             noise = np.tile(noise[:8], (self.num_classes, 1))
-            self.fixed_labels = Tensor._wrap(backend.to_device(
+            self.fixed_labels = Tensor.from_array(backend.to_device(
                 np.repeat(np.arange(self.num_classes, dtype=np.int64), 8), self.device))
-        self.fixed_noise = Tensor._wrap(backend.to_device(noise, self.device))
+        self.fixed_noise = Tensor.from_array(backend.to_device(noise, self.device))
         self.step = 0
         self.history: list[dict] = []
         # minigan's random stream is global; each trainer keeps its own
@@ -292,24 +275,21 @@ class Trainer:
         if self.device != "cpu":
             idx = backend.to_device(idx, self.device)
         if self.labels is not None:
-            return Tensor._wrap(self.data[idx]), Tensor._wrap(self.labels[idx])
-        return Tensor._wrap(self.data[idx])
+            return Tensor.from_array(self.data[idx]), Tensor.from_array(self.labels[idx])
+        return Tensor.from_array(self.data[idx])
 
     def update_ema(self):
         """G_ema <- decay * G_ema + (1 - decay) * G, parameters only; buffers
         (batch-norm statistics, spectral-norm vectors) are copied."""
-        decay = self.config.ema_decay
-        with no_grad():
-            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
-                pe._data *= decay
-                pe._data += (1.0 - decay) * p._data
-            for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
-                be._data[...] = b._data
+        ema_update(self.G_ema, self.G, self.config.ema_decay)
 
     def run(self, until: int | None = None) -> list[dict]:
         """Train up to step ``until`` (default: ``config.steps``)."""
         cfg = self.config
         until = cfg.steps if until is None else until
+        from .. import fast
+
+        fast.tune_process()  # allocator settings for a training loop; never done at import
         set_rng_state(self._rng_state)
         self._running = True
         started = self.step
@@ -439,14 +419,14 @@ class Trainer:
         with no_grad(), _preserved_state(G):
             for start in range(0, n, batch_size):
                 m = min(batch_size, n - start)
-                z = Tensor._wrap(backend.to_device(
+                z = Tensor.from_array(backend.to_device(
                     rng.standard_normal((m, self.latent_dim)).astype(np.float32), self.device))
                 if self.num_classes is None:
                     x = G(z)
                 else:
                     y = np.asarray(labels[start:start + m], dtype=np.int64)
-                    x = G(z, Tensor._wrap(backend.to_device(y, self.device)))
-                out.append(backend.to_device(x._data, "cpu"))
+                    x = G(z, Tensor.from_array(backend.to_device(y, self.device)))
+                out.append(backend.to_device(x.array, "cpu"))
         return np.concatenate(out)
 
     def save_samples(self):
@@ -456,8 +436,8 @@ class Trainer:
 
         os.makedirs(self._path("samples"), exist_ok=True)
         with no_grad(), _preserved_state(self.G):
-            fake = self.updater.generate(self.fixed_noise, self.fixed_labels)
-            fake = backend.to_device(fake._data, "cpu")
+            fake = call(self.G, self.fixed_noise, self.fixed_labels)
+            fake = backend.to_device(fake.array, "cpu")
         name = self._path("samples", f"step_{self.step:06d}.png")
         if self.kind == "image":
             plots.save_image_grid(fake, name, nrow=8)
@@ -580,26 +560,28 @@ class _preserved_state:
         self.module = module
 
     def __enter__(self):
-        self.saved = [(b, b._data.copy()) for b in self.module.buffers()]
+        self.saved = [(b, b.array.copy()) for b in self.module.buffers()]
 
     def __exit__(self, *exc):
-        for b, arr in self.saved:
-            b._data = arr
+        with no_grad():
+            for b, arr in self.saved:
+                b.copy_(arr)
         return False
 
 
 def _numpy_critic(updater, device):
     """D's surface for plots, higher = more real: logits / critic values, or
     minus the reconstruction error of an autoencoder D."""
-    sign = -1.0 if updater.autoencoder else 1.0
+    sign = -1.0 if updater.config.loss in AUTOENCODER_LOSSES else 1.0
 
     def critic(points: np.ndarray, chunk: int = 256) -> np.ndarray:
         # in chunks: a minibatch-discrimination layer compares all pairs in a batch
         out = []
         with no_grad(), _preserved_state(updater.D):
             for start in range(0, len(points), chunk):
-                x = Tensor._wrap(backend.to_device(points[start:start + chunk].astype(np.float32), device))
-                out.append(backend.to_device(updater.score(x)._data, "cpu").reshape(-1))
+                x = Tensor.from_array(backend.to_device(points[start:start + chunk].astype(np.float32),
+                                                        device))
+                out.append(backend.to_device(updater.score(x).array, "cpu").reshape(-1))
         return sign * np.concatenate(out)
 
     return critic

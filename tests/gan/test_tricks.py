@@ -108,14 +108,15 @@ def test_replay_buffer_mixes_half_old_samples_and_keeps_its_capacity():
 def test_replay_buffer_in_the_updater_feeds_d_old_fakes():
     u = _updater(replay_size=2, replay_fraction=0.5)
     u.step(_real())
-    assert len(u.replay) == 8
-    before = u.replay.data[:8].copy()
+    replay = u.tricks["replay"].buffer
+    assert len(replay) == 8
+    before = replay.data[:8].copy()
     u.D.seen.clear()
     u.step(_real())
     fake_for_d = u.D.seen[1]
     old_rows = [r for r in fake_for_d if any(np.array_equal(r, b) for b in before)]
     assert len(old_rows) == 4  # half of D's fake batch came from the pool
-    assert len(u.replay) == 12
+    assert len(replay) == 12
 
 
 def test_adaptive_schedule_skips_d_and_repeats_g():
@@ -133,9 +134,10 @@ def test_adaptive_schedule_skips_d_and_repeats_g():
 
 def test_instance_noise_is_annealed_linearly_and_reaches_d():
     u = _updater(instance_noise=0.4)
-    assert u.noise_std(0.0) == pytest.approx(0.4)
-    assert u.noise_std(0.5) == pytest.approx(0.2)
-    assert u.noise_std(1.0) == 0.0
+    noise = u.tricks["instance_noise"]
+    assert noise.std(0.0) == pytest.approx(0.4)
+    assert noise.std(0.5) == pytest.approx(0.2)
+    assert noise.std(1.0) == 0.0
     u.step(_real(n=4000, value=5.0), progress=0.5)
     noisy_real = u.D.seen[0]
     assert abs(noisy_real.std() - 0.2) < 0.01 and abs(noisy_real.mean() - 5.0) < 0.02
@@ -169,13 +171,13 @@ def test_historical_averaging_keeps_a_running_mean_of_each_players_parameters():
         u.step(_real())
         g_seen.append(_flat(u.G))
         d_seen.append(_flat(u.D))
-    h = u.history
+    h = u.tricks["history"].averages
     assert h["G"].count == 4 and h["D"].count == 4
     np.testing.assert_allclose(np.concatenate([m.ravel() for m in h["G"].means]), np.mean(g_seen, 0),
                                rtol=1e-5, atol=1e-7)
     np.testing.assert_allclose(np.concatenate([m.ravel() for m in h["D"].means]), np.mean(d_seen, 0),
                                rtol=1e-5, atol=1e-7)
-    assert set(_updater(hist_weight=0.1, hist_on="g").history) == {"G"}
+    assert set(_updater(hist_weight=0.1, hist_on="g").tricks["history"].averages) == {"G"}
 
 
 def test_orthogonal_regularisation_is_logged_and_dragan_penalty_applies():
@@ -251,9 +253,11 @@ def test_resume_is_exact_with_every_trick_state(tmp_path):
         tmp_path, replay_size=2, hist_weight=0.01, instance_noise=0.1, penalty="dragan",
         d_threshold=0.5, g_threshold=0.5, max_g_steps=2, ortho_weight=1e-4, feature_matching=True,
         real_label=0.9)
-    np.testing.assert_array_equal(full.updater.replay.data, resumed.updater.replay.data)
+    np.testing.assert_array_equal(full.updater.tricks["replay"].buffer.data,
+                                  resumed.updater.tricks["replay"].buffer.data)
     for name in ("G", "D"):
-        for a, b in zip(full.updater.history[name].means, resumed.updater.history[name].means):
+        for a, b in zip(full.updater.tricks["history"].averages[name].means,
+                        resumed.updater.tricks["history"].averages[name].means):
             np.testing.assert_array_equal(a, b)
 
 

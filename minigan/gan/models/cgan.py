@@ -39,8 +39,9 @@ from ... import nn, ops
 from ...autograd.tensor import Tensor
 from ...nn.embedding import check_labels
 from ...nn.functional import one_hot
-from .dcgan import DCGANDiscriminator, check_images, dcgan_init, image_plan
-from .mlp import TOY_HIDDEN, MLPDiscriminator, MLPGenerator, check_latent, positive_int
+from .common import check_images, check_latent, check_vectors, image_plan, positive_int
+from .dcgan import DCGANDiscriminator, dcgan_init
+from .mlp import TOY_HIDDEN, MLPDiscriminator, MLPGenerator
 
 __all__ = ["CGANGenerator", "CGANDiscriminator", "CGANMLPGenerator", "CGANMLPDiscriminator",
            "CONDITIONINGS", "NUM_CLASSES", "EMBED_DIM"]
@@ -71,7 +72,6 @@ def _check_conditioning(conditioning, who):
     return conditioning
 
 
-
 def _conditional_logits(D, phi, y):
     """D's logit from features phi: psi(phi), plus <embed(y), phi> for the
     projection discriminator (Miyato & Koyama 2018)."""
@@ -79,6 +79,7 @@ def _conditional_logits(D, phi, y):
     if D.conditioning == "projection":
         out = out + ops.sum(D.embed(y) * phi, axis=1, keepdims=True)
     return out
+
 
 class CGANGenerator(nn.Module):
     """Conditional DCGAN generator: z (N, latent_dim), y (N,) -> images (N, channels, size, size).
@@ -234,9 +235,7 @@ class CGANMLPDiscriminator(nn.Module):
     def features(self, x: Tensor, y: Tensor) -> Tensor:
         """phi: the last hidden activations (N, hidden[-1])."""
         who = type(self).__name__
-        if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != self.in_dim:
-            raise ValueError(f"{who}: expected input (N, {self.in_dim}), got "
-                             f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
+        x = check_vectors(x, self.in_dim, who)
         y = _labels(y, x.shape[0], self.num_classes, who)
         if self.conditioning == "concat":
             x = ops.concatenate([x, _one_hot(y, self.num_classes, x)], axis=1)

@@ -46,44 +46,11 @@ from __future__ import annotations
 from ... import nn
 from ...autograd.tensor import Tensor
 from ...factories import randn
-from .mlp import (
-    MBD_KERNEL_DIMS,
-    MBD_KERNELS,
-    VBN_REFERENCE_SIZE,
-    check_g_norm,
-    check_latent,
-    positive_int,
-    run_layers,
-    vbn_forward,
-)
+from .common import SplitDiscriminator, check_images, check_latent, image_plan, positive_int
+from .mlp import MBD_KERNEL_DIMS, MBD_KERNELS, VBN_REFERENCE_SIZE, check_g_norm, vbn_forward
 
 __all__ = ["DCGANGenerator", "DCGANDiscriminator", "dcgan_init", "image_plan", "check_images",
            "dcgan_discriminator_layers"]
-
-
-def image_plan(image_size, who: str) -> tuple[int, int]:
-    """``(r0, k)`` with ``image_size == r0 * 2**k``, ``r0`` in {7, 4}, ``k >= 1``:
-    the start resolution of a generator and how many times it doubles."""
-    if isinstance(image_size, int) and not isinstance(image_size, bool):
-        for r0 in (7, 4):
-            k, size = 0, image_size
-            while size % 2 == 0 and size > r0:
-                size //= 2
-                k += 1
-            if size == r0 and k >= 1:
-                return r0, k
-    raise ValueError(f"{who}: image_size must be 7 * 2^k or 4 * 2^k with k >= 1 "
-                     f"(8, 14, 16, 28, 32, 56, 64, ...), got {image_size!r}")
-
-
-def check_images(x, channels: int, image_size: int, who: str) -> Tensor:
-    """Check that ``x`` is a batch of images (N, channels, image_size, image_size)."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
-    if x.ndim != 4 or x.shape[1:] != (channels, image_size, image_size):
-        raise ValueError(f"{who}: expected images (N, {channels}, {image_size}, {image_size}), "
-                         f"got shape {tuple(x.shape)}")
-    return x
 
 
 def dcgan_init(module: nn.Module) -> None:
@@ -182,7 +149,7 @@ def dcgan_discriminator_layers(channels: int, image_size: int, ndf: int, norm: s
     return layers, c * r0 * r0
 
 
-class DCGANDiscriminator(nn.Module):
+class DCGANDiscriminator(SplitDiscriminator):
     """DCGAN discriminator: images (N, channels, size, size) -> logits (N, 1).
 
     Args:
@@ -217,17 +184,8 @@ class DCGANDiscriminator(nn.Module):
         if init:
             self.apply(dcgan_init)
 
-    def features(self, x: Tensor) -> Tensor:
-        """The flattened output of the last conv block, (N, F)."""
-        x = check_images(x, self.channels, self.image_size, type(self).__name__)
-        return run_layers(self.net, x, 0, self._n_features)
-
-    def head(self, features: Tensor) -> Tensor:
-        """Logits (N, 1) from :meth:`features`' output."""
-        return run_layers(self.net, features, self._n_features)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x))
+    def check_input(self, x: Tensor) -> Tensor:
+        return check_images(x, self.channels, self.image_size, type(self).__name__)
 
     def extra_repr(self):
         extra = ", minibatch_discrimination=True" if self.minibatch_discrimination else ""

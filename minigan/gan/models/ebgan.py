@@ -37,8 +37,9 @@ from itertools import pairwise
 
 from ... import nn
 from ...autograd.tensor import Tensor
-from .dcgan import check_images, dcgan_init, image_plan
-from .mlp import TOY_HIDDEN, _check_hidden, positive_int
+from .common import check_hidden, check_images, check_vectors, image_plan, positive_int
+from .dcgan import dcgan_init
+from .mlp import TOY_HIDDEN
 
 __all__ = ["AutoencoderDiscriminator", "MLPAutoencoderDiscriminator", "ELU",
            "EBGAN_CODE_DIM", "BEGAN_CODE_DIM", "TOY_CODE_DIM"]
@@ -143,7 +144,7 @@ class MLPAutoencoderDiscriminator(nn.Module):
         self.in_dim = positive_int(in_dim, who, "in_dim")
         self.code_dim = positive_int(code_dim, who, "code_dim")
         self.activation = activation
-        hidden = _check_hidden(hidden, who)
+        hidden = check_hidden(hidden, who)
         enc, dec = [], []
         for a, b in pairwise((self.in_dim,) + hidden):
             enc += [nn.Linear(a, b), _activation(activation, who)]
@@ -156,11 +157,7 @@ class MLPAutoencoderDiscriminator(nn.Module):
 
     def features(self, x: Tensor) -> Tensor:
         """The code Enc(x), (N, code_dim)."""
-        who = type(self).__name__
-        if not isinstance(x, Tensor) or x.ndim != 2 or x.shape[1] != self.in_dim:
-            raise ValueError(f"{who}: expected input (N, {self.in_dim}), got "
-                             f"{tuple(x.shape) if isinstance(x, Tensor) else type(x).__name__}")
-        return self.encoder(x)
+        return self.encoder(check_vectors(x, self.in_dim, type(self).__name__))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decoder(self.features(x))

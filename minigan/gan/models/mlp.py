@@ -37,6 +37,8 @@ from ... import nn
 from ...autograd.tensor import Tensor
 from ...factories import randn
 from ...nn.virtual_batch_norm import forget_reference
+from .common import (SplitDiscriminator, as_shape, check_hidden, check_latent, make_activation,
+                     positive_int, run_layers)
 
 __all__ = ["MLPGenerator", "MLPDiscriminator", "TOY_HIDDEN", "IMAGE_G_HIDDEN", "IMAGE_D_HIDDEN",
            "make_activation", "MBD_KERNELS", "MBD_KERNEL_DIMS", "VBN_REFERENCE_SIZE",
@@ -54,13 +56,6 @@ MBD_KERNEL_DIMS = 5
 #: reference batch size of virtual batch norm (the authors: one minibatch)
 VBN_REFERENCE_SIZE = 64
 _G_NORMS = ("none", "batch", "vbn")
-
-
-def run_layers(layers, x, start=0, stop=None):
-    """Apply ``layers[start:stop]`` (a Sequential) to ``x`` in turn."""
-    for m in list(layers)[start:stop]:
-        x = m(x)
-    return x
 
 
 def vbn_forward(net, reference_z, z):
@@ -84,46 +79,6 @@ def check_g_norm(norm, who: str, allowed=_G_NORMS) -> str:
     if norm not in allowed:
         raise ValueError(f"{who}: norm must be one of {', '.join(map(repr, allowed))}, got {norm!r}")
     return norm
-
-_ACTIVATIONS = ("relu", "leaky_relu", "tanh")
-
-
-def make_activation(name: str, negative_slope: float = 0.2) -> nn.Module:
-    """The activation layer called ``name`` ('relu', 'leaky_relu' or 'tanh')."""
-    if name == "relu":
-        return nn.ReLU()
-    if name == "leaky_relu":
-        return nn.LeakyReLU(negative_slope)
-    if name == "tanh":
-        return nn.Tanh()
-    raise ValueError(f"unknown activation {name!r}: expected one of {', '.join(_ACTIVATIONS)}")
-
-
-def _as_shape(dim, who: str, arg: str) -> tuple:
-    """``dim`` (an int or a shape tuple) as a tuple of positive ints."""
-    if isinstance(dim, (tuple, list)):
-        shape = tuple(dim)
-    elif isinstance(dim, int) and not isinstance(dim, bool):
-        shape = (dim,)
-    else:
-        shape = ()
-    if not shape or any(not isinstance(s, int) or isinstance(s, bool) or s <= 0 for s in shape):
-        raise ValueError(f"{who}: {arg} must be a positive int or a tuple of positive ints "
-                         f"(e.g. 2 or (1, 28, 28)), got {dim!r}")
-    return shape
-
-
-def positive_int(v, who: str, arg: str) -> int:
-    if not isinstance(v, int) or isinstance(v, bool) or v <= 0:
-        raise ValueError(f"{who}: {arg} must be a positive int, got {v!r}")
-    return v
-
-
-def _check_hidden(hidden, who: str) -> tuple:
-    hidden = tuple(hidden)
-    if any(not isinstance(h, int) or isinstance(h, bool) or h <= 0 for h in hidden):
-        raise ValueError(f"{who}: hidden must be a sequence of positive ints, got {hidden!r}")
-    return hidden
 
 
 class MLPGenerator(nn.Module):
@@ -151,8 +106,8 @@ class MLPGenerator(nn.Module):
         super().__init__()
         self.latent_dim = positive_int(latent_dim, "MLPGenerator", "latent_dim")
         self.norm = check_g_norm(norm, "MLPGenerator")
-        self.out_shape = _as_shape(out_dim, "MLPGenerator", "out_dim")
-        hidden = _check_hidden(hidden, "MLPGenerator")
+        self.out_shape = as_shape(out_dim, "MLPGenerator", "out_dim")
+        hidden = check_hidden(hidden, "MLPGenerator")
         if out_activation not in (None, "tanh"):
             raise ValueError(f"MLPGenerator: out_activation must be None or 'tanh', "
                              f"got {out_activation!r}")
@@ -186,7 +141,7 @@ class MLPGenerator(nn.Module):
         return f"latent_dim={self.latent_dim}, out_shape={self.out_shape}{extra}"
 
 
-class MLPDiscriminator(nn.Module):
+class MLPDiscriminator(SplitDiscriminator):
     """Fully connected discriminator: x (N, *in_shape) -> logit (N, 1).
 
     Args:
@@ -211,8 +166,8 @@ class MLPDiscriminator(nn.Module):
                  negative_slope: float = 0.2, spectral_norm: bool = False,
                  minibatch_discrimination: bool = False):
         super().__init__()
-        self.in_shape = _as_shape(in_dim, type(self).__name__, "in_dim")
-        hidden = _check_hidden(hidden, type(self).__name__)
+        self.in_shape = as_shape(in_dim, type(self).__name__, "in_dim")
+        hidden = check_hidden(hidden, type(self).__name__)
         widths = (math.prod(self.in_shape),) + hidden
         layers = [nn.Flatten()] if len(self.in_shape) > 1 else []
         sn = nn.utils.spectral_norm if spectral_norm else (lambda m: m)
@@ -227,7 +182,7 @@ class MLPDiscriminator(nn.Module):
         layers.append(sn(nn.Linear(width, 1)))
         self.net = nn.Sequential(*layers)
 
-    def _check(self, x):
+    def check_input(self, x):
         name = type(self).__name__
         if not isinstance(x, Tensor):
             raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
@@ -236,28 +191,6 @@ class MLPDiscriminator(nn.Module):
                              f"got shape {tuple(x.shape)}")
         return x
 
-    def features(self, x: Tensor) -> Tensor:
-        """The last hidden activations (N, hidden[-1]) of D for x."""
-        return run_layers(self.net, self._check(x), 0, self._n_features)
-
-    def head(self, features: Tensor) -> Tensor:
-        """Logits (N, 1) from :meth:`features`' output."""
-        return run_layers(self.net, features, self._n_features)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x))
-
     def extra_repr(self):
         extra = ", minibatch_discrimination=True" if self.minibatch_discrimination else ""
         return f"in_shape={self.in_shape}{extra}"
-
-
-def check_latent(z, latent_dim: int, who: str) -> Tensor:
-    """z as (N, latent_dim); (N, latent_dim, 1, 1), PyTorch's DCGAN layout, is accepted too."""
-    if not isinstance(z, Tensor):
-        raise TypeError(f"{who}: z must be a Tensor, got {type(z).__name__}")
-    if z.ndim == 4 and z.shape[1:] == (latent_dim, 1, 1):
-        z = z.reshape(z.shape[0], latent_dim)
-    if z.ndim != 2 or z.shape[1] != latent_dim:
-        raise ValueError(f"{who}: expected z of shape (N, {latent_dim}), got {tuple(z.shape)}")
-    return z

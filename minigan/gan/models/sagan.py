@@ -29,8 +29,7 @@ from __future__ import annotations
 
 from ... import nn
 from ...autograd.tensor import Tensor
-from .dcgan import check_images, image_plan
-from .mlp import check_latent, positive_int, run_layers
+from .common import SplitDiscriminator, check_images, check_latent, image_plan, positive_int
 from .sngan import apply_spectral_norm
 
 __all__ = ["SAGANGenerator", "SAGANDiscriminator"]
@@ -95,7 +94,7 @@ class SAGANGenerator(nn.Module):
                 f"attention_size={self.attention_size}")
 
 
-class SAGANDiscriminator(nn.Module):
+class SAGANDiscriminator(SplitDiscriminator):
     """SAGAN discriminator: images (N, channels, size, size) -> logits (N, 1).
 
     Args:
@@ -125,17 +124,8 @@ class SAGANDiscriminator(nn.Module):
         layers += [nn.Flatten(), nn.Linear(c_in * r0 * r0, 1)]
         self.net = apply_spectral_norm(nn.Sequential(*layers))
 
-    def features(self, x: Tensor) -> Tensor:
-        """The flattened output of the last conv block, (N, F): all but the last Linear."""
-        x = check_images(x, self.channels, self.image_size, type(self).__name__)
-        return run_layers(self.net, x, 0, -1)
-
-    def head(self, features: Tensor) -> Tensor:
-        """Logits (N, 1) from :meth:`features`' output (the last Linear)."""
-        return run_layers(self.net, features, -1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x))
+    def check_input(self, x: Tensor) -> Tensor:
+        return check_images(x, self.channels, self.image_size, type(self).__name__)
 
     def extra_repr(self):
         return (f"in_shape={(self.channels, self.image_size, self.image_size)}, "

@@ -33,8 +33,8 @@ from __future__ import annotations
 from ... import nn
 from ...autograd.tensor import Tensor
 from ...nn.attention import Conv1x1
-from .dcgan import check_images, image_plan
-from .mlp import TOY_HIDDEN, MLPDiscriminator, check_latent, positive_int, run_layers
+from .common import SplitDiscriminator, check_images, check_latent, image_plan, positive_int
+from .mlp import TOY_HIDDEN, MLPDiscriminator
 
 __all__ = ["SNGANGenerator", "SNGANDiscriminator", "SNMLPDiscriminator", "apply_spectral_norm",
            "spectrally_normalized_layers"]
@@ -95,7 +95,7 @@ class SNGANGenerator(nn.Module):
         return f"latent_dim={self.latent_dim}, out_shape={(self.channels, self.image_size, self.image_size)}"
 
 
-class SNGANDiscriminator(nn.Module):
+class SNGANDiscriminator(SplitDiscriminator):
     """SNGAN's standard-CNN discriminator, spectral norm on every layer:
     images (N, channels, size, size) -> logits (N, 1).
 
@@ -122,17 +122,8 @@ class SNGANDiscriminator(nn.Module):
                    nn.Flatten(), nn.Linear(8 * ndf * size * size, 1)]
         self.net = apply_spectral_norm(nn.Sequential(*layers))
 
-    def features(self, x: Tensor) -> Tensor:
-        """The flattened output of the last conv block, (N, F): all but the last Linear."""
-        x = check_images(x, self.channels, self.image_size, type(self).__name__)
-        return run_layers(self.net, x, 0, -1)
-
-    def head(self, features: Tensor) -> Tensor:
-        """Logits (N, 1) from :meth:`features`' output (the last Linear)."""
-        return run_layers(self.net, features, -1)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.head(self.features(x))
+    def check_input(self, x: Tensor) -> Tensor:
+        return check_images(x, self.channels, self.image_size, type(self).__name__)
 
     def extra_repr(self):
         return f"in_shape={(self.channels, self.image_size, self.image_size)}"

@@ -38,8 +38,7 @@ from ...autograd.tensor import Tensor
 from ...factories import ones, zeros
 from ...ops._operands import constant
 from ...random import normal_array
-from .dcgan import image_plan
-from .mlp import check_latent, positive_int
+from .common import check_latent, image_plan, positive_int
 
 __all__ = ["StyleGANGenerator", "NoiseInjection", "StyleLayer", "STYLE_DIM", "MAPPING_LAYERS"]
 
