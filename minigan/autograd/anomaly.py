@@ -74,38 +74,36 @@ def _where(stack) -> str:
     return "(no user frame found)"
 
 
-def check_forward(fn, outputs):
+def on_forward(fn, outputs):
+    """After an op's forward: stop on NaN/Inf, and remember where the node was made."""
+    fn.creation_trace = traceback.extract_stack()[:-2]
     if getattr(_state, "in_backward", False):
-        return  # ops inside a backward are judged by check_backward, which names the op
+        return  # ops inside a backward are judged by checked(), which names the op
     for i, out in enumerate(outputs):
         kind = _bad(out._data)
         if kind:
-            stack = traceback.extract_stack()[:-2]
             raise FloatingPointError(
                 f"detect_anomaly: {type(fn).__name__} produced {kind} in its output {i} "
-                f"(shape {out.shape}) during forward, at\n{_where(stack)}"
+                f"(shape {out.shape}) during forward, at\n{_where(fn.creation_trace)}"
             )
 
 
-class backward_scope:
-    """Marks the engine as running an op's backward."""
+def checked(call_backward):
+    """The engine's ``call_backward(fn, ...)``, marked as running a backward
+    and followed by a check of the input gradients it returns."""
+    def call(fn, *args):
+        prev, _state.in_backward = getattr(_state, "in_backward", False), True
+        try:
+            grads = call_backward(fn, *args)
+        finally:
+            _state.in_backward = prev
+        for i, g in enumerate(grads):
+            kind = None if g is None else _bad(g._data)
+            if kind:
+                raise FloatingPointError(
+                    f"detect_anomaly: {type(fn).__name__}.backward returned {kind} in the gradient "
+                    f"of input {i} (shape {g.shape}). The op was created at\n{_where(fn.creation_trace)}"
+                )
+        return grads
 
-    def __enter__(self):
-        self._prev = getattr(_state, "in_backward", False)
-        _state.in_backward = True
-
-    def __exit__(self, *exc):
-        _state.in_backward = self._prev
-        return False
-
-
-def check_backward(fn, grads):
-    for i, g in enumerate(grads):
-        if g is None:
-            continue
-        kind = _bad(g._data)
-        if kind:
-            raise FloatingPointError(
-                f"detect_anomaly: {type(fn).__name__}.backward returned {kind} in the gradient of "
-                f"input {i} (shape {g.shape}). The op was created at\n{_where(fn.creation_trace)}"
-            )
+    return call

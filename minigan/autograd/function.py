@@ -19,7 +19,6 @@ in-place change of a tensor the op still needs is caught, as in PyTorch.
 """
 from __future__ import annotations
 
-import traceback
 import weakref
 
 from .. import backend, fast
@@ -72,9 +71,6 @@ class Function:
         # NumPy reductions return scalars, not 0-d arrays: keep every result an array
         xp = self.xp
         results = [Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o)) for o in outs]
-        anomalies = anomaly.is_enabled()
-        if anomalies:
-            anomaly.check_forward(self, results)
         if record and is_grad_enabled():
             self._inputs = list(inputs)
             self._versions = [t._version for t in inputs]
@@ -85,12 +81,12 @@ class Function:
             self._out_meta = [(r._data.shape, r._data.dtype) for r in results]
             self._freed = False
             self._fast = fast_op
-            if anomalies:
-                self.creation_trace = traceback.extract_stack()[:-2]
             for i, r in enumerate(results):
                 r.requires_grad = True
                 r.grad_fn = self
                 r._output_index = i
+        if anomaly.is_enabled():
+            anomaly.on_forward(self, results)
         return results[0] if single else tuple(results)
 
     # -- the contract -------------------------------------------------------
@@ -105,7 +101,7 @@ class Function:
     def inputs(self):
         """The input Tensors, checked for in-place modification since forward."""
         if self._freed:
-            raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
+            raise RuntimeError(FREED_MESSAGE.format(op=type(self).__name__))
         for t, v in zip(self._inputs, self._versions):
             if t._version != v:
                 raise RuntimeError(
@@ -136,7 +132,7 @@ class Function:
         return f"<{type(self).__name__}>"
 
 
-_FREED_MESSAGE = (
+FREED_MESSAGE = (
     "trying to backward through the graph a second time (or to read saved tensors after "
     "they were freed) at {op}: the first backward freed the graph. Pass retain_graph=True "
     "to the first backward() or grad() call if you need to backward through it again."

@@ -1,0 +1,137 @@
+"""``backward`` and ``grad``: the two ways to ask the engine for gradients.
+
+``backward(y)`` adds dy/dleaf into the ``.grad`` of every leaf;
+``grad(y, xs)`` returns dy/dx for the chosen ``xs`` only and touches no
+``.grad`` (``torch.autograd.grad``). Both run :func:`.engine.run_backward`
+and differ only in the ``on_grad`` callback they give it: hooks then
+``retain_grad`` for ``backward``, hooks then capture for ``grad``.
+"""
+from __future__ import annotations
+
+from .. import backend
+from .engine import run_backward
+from .grad_mode import enable_grad, no_grad
+from .tensor import Tensor
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
+    """Add the gradients of ``tensors`` into the ``.grad`` of every leaf."""
+    def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then retain_grad()
+        out = fn._outputs[i]()
+        if out is not None:
+            g = run_hooks(out, g)
+            if out._retains_grad:
+                out.grad = g if out.grad is None else out.grad + g
+        return g
+
+    seeds = _seeds(list(tensors), grad_tensors)
+    leaf_grads = run_backward(seeds, create_graph if retain_graph is None else retain_graph,
+                              create_graph, on_grad)
+    for leaf, g in leaf_grads.values():
+        with enable_grad() if create_graph else no_grad():
+            g = run_hooks(leaf, g)
+        g = g if create_graph else g.detach()
+        leaf.grad = g if leaf.grad is None else leaf.grad + g
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=False):
+    """Gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``).
+
+    Returns a tuple with one Tensor per input (``None`` for an input the outputs
+    do not depend on, if ``allow_unused``). No ``.grad`` is touched. With
+    ``create_graph=True`` the result is itself differentiable, which is how the
+    WGAN-GP penalty ``(||grad_x D(x)|| - 1)^2`` gets a gradient.
+
+    An input may be a non-leaf: its gradient is taken where it flows through.
+    Only the inputs of each node that lead to an input are computed (a
+    critic's weights are skipped when the penalty asks for d/dx only). An
+    input in the graph that no gradient reached (every path to it has
+    derivative 0, as through ReLU's mask in a second derivative) gets zeros.
+    """
+    outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
+    grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else grad_outputs
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    for i, x in enumerate(inputs):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"inputs[{i}] is a {type(x).__name__}, expected a Tensor")
+        if not x.requires_grad:
+            raise RuntimeError(f"inputs[{i}] (shape {x.shape}) does not require grad")
+    wanted = {id(x) for x in inputs}
+    slots = {(id(x.grad_fn), x._output_index): x for x in inputs if x.grad_fn is not None}
+    captured, in_graph = {}, set()
+
+    def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then capture it if asked for
+        out = fn._outputs[i]()
+        g = run_hooks(out, g) if out is not None else g
+        x = slots.get((id(fn), i))
+        if x is not None:
+            captured[id(x)] = g if id(x) not in captured else captured[id(x)] + g
+        return g
+
+    def prune(order):  # per node: which inputs lie on a path to a wanted tensor (producers first)
+        masks = {}
+        for fn in reversed(order):
+            in_graph.update(id(x) for x in fn._inputs)  # before backward may free the graph
+            masks[id(fn)] = tuple(id(x) in wanted or (x.grad_fn is not None and any(
+                masks.get(id(x.grad_fn), ()))) for x in fn._inputs)
+        return masks
+
+    seeds = _seeds(outputs, grad_outputs)
+    leaf_grads = run_backward(seeds, create_graph if retain_graph is None else retain_graph,
+                              create_graph, on_grad, prune)
+    for leaf, g in leaf_grads.values():
+        if id(leaf) in wanted:
+            with enable_grad() if create_graph else no_grad():
+                captured[id(leaf)] = run_hooks(leaf, g)
+    result = []
+    for i, x in enumerate(inputs):
+        g = captured.get(id(x))
+        if g is None and id(x) in in_graph:
+            g = Tensor._wrap(backend.get_array_module(x._data).zeros_like(x._data))
+        if g is None and not allow_unused:
+            raise RuntimeError(f"inputs[{i}] (shape {x.shape}) was not used to compute the outputs; "
+                               "pass allow_unused=True to get None for it")
+        result.append(g if g is None or create_graph else g.detach())
+    return tuple(result)
+
+
+def run_hooks(t, g):
+    """``Tensor.register_hook`` hooks see the tensor's summed gradient in
+    registration order; one that returns a tensor replaces it for the rest."""
+    for hook in list(t._backward_hooks.values()) if t._backward_hooks else ():
+        out = hook(g)
+        if out is not None:
+            if not isinstance(out, Tensor) or out.shape != g.shape:
+                raise RuntimeError(f"a hook on a tensor of shape {t.shape} returned "
+                                   f"{getattr(out, 'shape', type(out).__name__)}; expected a "
+                                   f"Tensor of shape {g.shape} (or None)")
+            g = out
+    return g
+
+
+def _seeds(outputs, grad_outputs):
+    """Pairs ``(y, dL/dy)``; a scalar ``y`` with no gradient given gets 1."""
+    grad_outputs = [None] * len(outputs) if grad_outputs is None else grad_outputs
+    if len(grad_outputs) != len(outputs):
+        raise ValueError(f"got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
+    seeds = []
+    for y, g in zip(outputs, grad_outputs):
+        if not isinstance(y, Tensor):
+            raise TypeError(f"outputs must be Tensors, got {type(y).__name__}")
+        if not y.requires_grad:
+            raise RuntimeError(f"element of outputs (shape {y.shape}) does not require grad and has "
+                               "no grad_fn: nothing upstream of it requires grad, or it was "
+                               "computed under no_grad()")
+        xp = backend.get_array_module(y._data)
+        if g is None and y._data.size != 1:
+            raise RuntimeError(f"grad can be implicitly created only for scalar outputs, but the "
+                               f"output has shape {y.shape}; pass gradient= (a tensor of that shape)")
+        if not isinstance(g, Tensor):
+            g = Tensor._wrap(xp.ones(y.shape, dtype=y.dtype) if g is None else xp.asarray(g, dtype=y.dtype))
+        if g.shape != y.shape:
+            raise RuntimeError(f"gradient has shape {g.shape} but the output has shape {y.shape}")
+        if g.dtype != y.dtype:
+            raise TypeError(f"gradient has dtype {g.dtype} but the output has dtype {y.dtype}")
+        seeds.append((y, g))
+    return seeds
