@@ -6,6 +6,7 @@ switch is what makes gradients of gradients possible (DeZero's idea).
 """
 from __future__ import annotations
 
+import copy
 import functools
 import threading
 
@@ -21,11 +22,12 @@ def set_grad_enabled(mode: bool) -> None:
 
 
 class _GradMode:
-    _mode: bool
+    _mode: bool | None  # None: leave the mode as it is
 
     def __enter__(self):
         self._prev = is_grad_enabled()
-        set_grad_enabled(self._mode)
+        if self._mode is not None:
+            set_grad_enabled(self._mode)
         return self
 
     def __exit__(self, *exc):
@@ -35,7 +37,7 @@ class _GradMode:
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with self.__class__():
+            with copy.copy(self):  # a copy per call: recursion and threads each keep their _prev
                 return fn(*args, **kwargs)
 
         return wrapper
@@ -59,25 +61,8 @@ class inference_mode(_GradMode):
     Works as a context manager and as a decorator, with or without the call."""
 
     def __new__(cls, mode=True):
-        if callable(mode) and not isinstance(mode, bool):
-            return cls()(mode)  # bare @inference_mode
-        return super().__new__(cls)
+        return cls()(mode) if callable(mode) and not isinstance(mode, bool) else super().__new__(cls)
 
     def __init__(self, mode: bool = True):
         self.mode = bool(mode)
-
-    def __enter__(self):
-        self._prev = is_grad_enabled()
-        if self.mode:
-            set_grad_enabled(False)
-        return self
-
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+        self._mode = False if self.mode else None

@@ -21,7 +21,6 @@ from __future__ import annotations
 import numpy as np
 
 from .. import backend
-from ..errors import ShapeError
 from .grad_mode import is_grad_enabled
 
 
@@ -73,35 +72,9 @@ class Tensor:
     device = property(lambda self: backend.device_of(self._data))
     is_leaf = property(lambda self: self.grad_fn is None)
 
-    def numpy(self) -> np.ndarray:
-        if self.device != "cpu":
-            raise TypeError("can't convert a cuda tensor to numpy: call .cpu() first")
-        if self.requires_grad:
-            raise RuntimeError("can't call numpy() on a tensor that requires grad: use .detach().numpy()")
-        return self._data
-
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None, copy=None):  # np.asarray(t): a NumPy copy on the CPU
         arr = backend.to_device(self._data, "cpu")
         return arr if dtype is None else arr.astype(dtype)
-
-    def item(self):
-        if self._data.size != 1:
-            raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
-        return self._data.item()
-
-    def to(self, device=None, dtype=None) -> "Tensor":
-        """Move to a device (``"cpu"``/``"cuda"``) and/or cast to a dtype.
-        Differentiable: gradients flow back to the original tensor."""
-        if device is not None and not isinstance(device, str) and dtype is None:
-            device, dtype = None, device  # .to(minigan.float64)
-        if isinstance(device, str) and device.lower() in ("float32", "float64", "float16"):
-            device, dtype = None, device
-        out = self
-        if dtype is not None and np.dtype(dtype) != self.dtype:
-            out = ops.cast(out, np.dtype(dtype))
-        if device is not None and backend.normalize_device(device) != self.device:
-            out = ops.to_device(out, backend.normalize_device(device))
-        return out
 
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -151,20 +124,9 @@ class Tensor:
         self._version += 1
         return self
 
-    def _other(self, other):
-        return other._data if isinstance(other, Tensor) else other
-
-    def copy_(self, src):
-        return self._inplace(self._other(src))
-
-    def zero_(self):
-        return self._inplace(0)
-
     def add_(self, other, alpha=1.0):
-        return self._inplace(self._data + alpha * self._other(other))
-
-    def mul_(self, other):
-        return self._inplace(self._data * self._other(other))
+        """``self += alpha * other`` in place (an optimizer step: ``p.add_(g, alpha=-lr)``)."""
+        return self._inplace(self._data + alpha * (other._data if isinstance(other, Tensor) else other))
 
     # ------------------------------------------------------------ operators
     # each is an op node with its own backward; the reflected forms serve 2 * t
@@ -184,16 +146,6 @@ class Tensor:
     __abs__ = lambda self: ops.abs(self)  # noqa: E731
     __getitem__ = lambda self, index: ops.getitem(self, index)  # noqa: E731
 
-    def __repr__(self):
-        body = np.array2string(np.asarray(self), separator=", ", precision=4, threshold=50, prefix="tensor(")
-        extra = [f"dtype={self.dtype}"] if self.dtype != np.float32 else []
-        if self.device != "cpu":
-            extra.append(f"device='{self.device}'")
-        if self.grad_fn is not None:
-            extra.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
-        elif self.requires_grad:
-            extra.append("requires_grad=True")
-        return f"tensor({body}{''.join(', ' + e for e in extra)})"
 
 
 # ops import Tensor, so Tensor imports them last; the methods above run later

@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.grad_mode import is_grad_enabled
+from ..errors import ShapeError
 from ..autograd.tensor import Tensor
 
 #: the functional ops of ``minigan.ops`` that are also Tensor methods
@@ -82,7 +83,55 @@ def __len__(self):
     return self.shape[0]
 
 
-# ------------------------------------------------------------ conversion
+# ------------------------------------------------------------ conversion and printing
+def numpy(self) -> np.ndarray:
+    if self.device != "cpu":
+        raise TypeError("can't convert a cuda tensor to numpy: call .cpu() first")
+    if self.requires_grad:
+        raise RuntimeError("can't call numpy() on a tensor that requires grad: use .detach().numpy()")
+    return self._data
+
+
+def item(self):
+    if self._data.size != 1:
+        raise ShapeError(f"item() needs a tensor with one element, got shape {self.shape}")
+    return self._data.item()
+
+
+def to(self, device=None, dtype=None) -> Tensor:
+    """Move to a device (``"cpu"``/``"cuda"``) and/or cast to a dtype.
+    Differentiable: gradients flow back to the original tensor."""
+    from .. import ops
+
+    if device is not None and not isinstance(device, str) and dtype is None:
+        device, dtype = None, device  # .to(minigan.float64)
+    if isinstance(device, str) and device.lower() in ("float32", "float64", "float16"):
+        device, dtype = None, device
+    out = self
+    if dtype is not None and np.dtype(dtype) != self.dtype:
+        out = ops.cast(out, np.dtype(dtype))
+    if device is not None:
+        dev = backend.normalize_device(device)
+        if dev != self.device:
+            out = ops.to_device(out, dev)
+    return out
+
+
+def __repr__(self):
+    body = np.array2string(np.asarray(self), separator=", ", precision=4, threshold=50, prefix="tensor(")
+    extra = []
+    if self.dtype != np.float32:
+        extra.append(f"dtype={self.dtype}")
+    if self.device != "cpu":
+        extra.append(f"device='{self.device}'")
+    if self.grad_fn is not None:
+        extra.append(f"grad_fn=<{type(self.grad_fn).__name__}>")
+    elif self.requires_grad:
+        extra.append("requires_grad=True")
+    tail = (", " + ", ".join(extra)) if extra else ""
+    return f"tensor({body}{tail})"
+
+
 def tolist(self):
     return backend.to_device(self._data, "cpu").tolist()
 
@@ -314,6 +363,22 @@ def argmin(self, axis=None, dim=None, keepdims=False, keepdim=None):
 
 
 # ------------------------------------------------------------ in place
+def _other(self, other):
+    return other._data if isinstance(other, Tensor) else other
+
+
+def copy_(self, src):
+    return self._inplace(self._other(src))
+
+
+def zero_(self):
+    return self._inplace(0)
+
+
+def mul_(self, other):
+    return self._inplace(self._data * self._other(other))
+
+
 def fill_(self, value):
     return self._inplace(value)
 
@@ -410,6 +475,8 @@ METHODS = {
     "__eq__": _cmp("equal"), "__ne__": _cmp("not_equal"), "__lt__": _cmp("less"),
     "__le__": _cmp("less_equal"), "__gt__": _cmp("greater"), "__ge__": _cmp("greater_equal"),
     "argmax": argmax, "argmin": argmin,
+    "numpy": numpy, "item": item, "to": to, "__repr__": __repr__,
+    "_other": _other, "copy_": copy_, "zero_": zero_, "mul_": mul_,
     "fill_": fill_, "sub_": sub_, "div_": div_, "clamp_": clamp_, "normal_": normal_,
     "uniform_": uniform_, "__setitem__": __setitem__, "detach_": detach_,
     "register_hook": register_hook,
