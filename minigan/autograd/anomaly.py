@@ -3,7 +3,9 @@
 While enabled, every op node records the stack where it was created, and the
 error names the op and points at that line of the user's code (PyTorch's
 ``torch.autograd.detect_anomaly``). It costs a finiteness check per op, so it
-is for debugging, not for training runs.
+is for debugging, not for training runs. It plugs in at two places: after
+each forward (:func:`on_forward`, called by ``Function``) and around each
+node's backward (:func:`checked`, which the engine wraps its call in).
 """
 from __future__ import annotations
 
@@ -14,10 +16,8 @@ import traceback
 from .. import backend
 
 _state = threading.local()
-
-
-#: whether any thread ever entered detect_anomaly(): until then every op
-#: skips the thread-local lookup (it runs twice per op, forward and backward)
+# whether any thread ever entered detect_anomaly(): until then every op skips
+# the thread-local lookup (it runs twice per op, forward and backward)
 _ever_enabled = False
 
 
@@ -33,8 +33,7 @@ class detect_anomaly:
 
     def __enter__(self):
         global _ever_enabled
-        self._prev = is_enabled()
-        _state.enabled = self.check_nan
+        self._prev, _state.enabled = is_enabled(), self.check_nan
         _ever_enabled = _ever_enabled or self.check_nan
         return self
 
@@ -50,42 +49,11 @@ class detect_anomaly:
         return wrapper
 
 
-def _bad(array) -> str | None:
-    xp = backend.get_array_module(array)
-    if not xp.issubdtype(array.dtype, xp.floating):
-        return None
-    if bool(xp.isnan(array).any()):
-        return "NaN"
-    if bool(xp.isinf(array).any()):
-        return "Inf"
-    return None
-
-
-# the package's own folder; a path test, not a name test, since the user's code
-# often lives under a folder called minigan too (a git checkout of it, a CI runner)
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def _where(stack) -> str:
-    # the innermost frame outside minigan itself is the user's line
-    for frame in reversed(stack or []):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
-    return "(no user frame found)"
-
-
 def on_forward(fn, outputs):
-    """After an op's forward: stop on NaN/Inf, and remember where the node was made."""
+    """After an op's forward: remember where the node was made, and stop on NaN/Inf."""
     fn.creation_trace = traceback.extract_stack()[:-2]
-    if getattr(_state, "in_backward", False):
-        return  # ops inside a backward are judged by checked(), which names the op
-    for i, out in enumerate(outputs):
-        kind = _bad(out._data)
-        if kind:
-            raise FloatingPointError(
-                f"detect_anomaly: {type(fn).__name__} produced {kind} in its output {i} "
-                f"(shape {out.shape}) during forward, at\n{_where(fn.creation_trace)}"
-            )
+    if not getattr(_state, "in_backward", False):  # inside a backward, checked() names the op
+        _check(fn, outputs, " produced {kind} in its output {i} (shape {shape}) during forward, at")
 
 
 def checked(call_backward):
@@ -97,13 +65,34 @@ def checked(call_backward):
             grads = call_backward(fn, *args)
         finally:
             _state.in_backward = prev
-        for i, g in enumerate(grads):
-            kind = None if g is None else _bad(g._data)
-            if kind:
-                raise FloatingPointError(
-                    f"detect_anomaly: {type(fn).__name__}.backward returned {kind} in the gradient "
-                    f"of input {i} (shape {g.shape}). The op was created at\n{_where(fn.creation_trace)}"
-                )
+        _check(fn, grads, ".backward returned {kind} in the gradient of input {i} (shape {shape}). "
+                          "The op was created at")
         return grads
 
     return call
+
+
+def _check(fn, tensors, message):
+    """Raise on the first of ``tensors`` (None skipped) holding a NaN or an Inf."""
+    for i, t in enumerate(tensors):
+        xp = backend.get_array_module(t._data) if t is not None else None
+        if t is None or not xp.issubdtype(t.dtype, xp.floating):
+            continue
+        kind = "NaN" if bool(xp.isnan(t._data).any()) else "Inf" if bool(xp.isinf(t._data).any()) else None
+        if kind:
+            where = _where(fn.creation_trace)
+            raise FloatingPointError(f"detect_anomaly: {type(fn).__name__}"
+                                     f"{message.format(kind=kind, i=i, shape=t.shape)}\n{where}")
+
+
+# the package's own folder: a path test, not a name test, since the user's code
+# often lives under a folder called minigan too (a git checkout of it, a CI runner)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _where(stack) -> str:
+    """The innermost frame outside minigan itself: the user's line."""
+    for frame in reversed(stack or []):
+        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
+            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
+    return "(no user frame found)"

@@ -1,20 +1,16 @@
 """Tensor: an array (NumPy or CuPy) plus what autograd needs to know about it.
 
-A tensor made by an op while recording points at that op's node
-(``grad_fn``, a :class:`~minigan.autograd.function.Function`) and says which
-of the node's outputs it is (``_output_index``). Leaves, the tensors you make
-(parameters, data), have ``grad_fn is None``; ``backward`` adds dL/dleaf into
-their ``.grad``. ``_version`` counts in-place changes, so a node can tell that
-a tensor it saved for backward was modified since.
+A tensor made by an op while recording points at the op's node (``grad_fn``,
+a :class:`~minigan.autograd.function.Function`) and says which of its outputs
+it is (``_output_index``). Leaves, the tensors you make (parameters, data),
+have ``grad_fn is None``; ``backward`` adds dL/dleaf into their ``.grad``.
+``_version`` counts in-place changes: a node refuses to backward with a saved
+tensor that changed since. dtypes follow PyTorch (Python floats become
+float32; float32 with float64 is an error, never a silent upcast).
 
-dtypes follow PyTorch: Python floats become float32, a NumPy array keeps its
-float dtype, a Python scalar never changes a tensor's dtype, and mixing
-float32 with float64 tensors is an error rather than a silent upcast.
-
-The operators below call the differentiable ops of :mod:`minigan.ops`
-(``a + b`` is ``ops.add(a, b)``). The functional methods (``t.exp()``,
-``t.sum(dim)``, ...) and PyTorch's other methods are installed by
-:mod:`minigan.compat.tensor_methods`.
+Operators call the differentiable ops (``a + b`` is ``ops.add(a, b)``); the
+methods ``t.exp()``, ``t.sum(dim)``, ``t.to(...)``, ``t.item()``, ... are
+installed by :mod:`minigan.compat.tensor_methods`.
 """
 from __future__ import annotations
 
@@ -52,18 +48,16 @@ class Tensor:
 
     @classmethod
     def from_array(cls, array) -> "Tensor":
-        """A tensor over ``array`` (a NumPy or CuPy array), sharing its memory:
-        the public way for code outside ``autograd/`` and ``ops/`` to wrap an
-        array it computed (``minigan.tensor`` copies)."""
+        """A tensor sharing ``array``'s memory (``minigan.tensor`` copies): how code
+        outside ``autograd/`` and ``ops/`` wraps a NumPy or CuPy array it computed."""
         if not isinstance(array, backend.get_array_module(array).ndarray):
             raise TypeError(f"from_array: expected a NumPy or CuPy array, got {type(array).__name__}")
         return cls._wrap(array)
 
     @property
     def array(self):
-        """The backing array, shared, not copied: read it freely; to change a
-        tensor use its in-place methods (``copy_``, ``add_``, ...), which keep
-        autograd's version counter right."""
+        """The backing array (shared): read it freely; change a tensor with its
+        in-place methods (``copy_``, ``add_``, ...), which keep ``_version`` right."""
         return self._data
 
     shape = property(lambda self: self._data.shape)
@@ -72,17 +66,11 @@ class Tensor:
     device = property(lambda self: backend.device_of(self._data))
     is_leaf = property(lambda self: self.grad_fn is None)
 
-    def __array__(self, dtype=None, copy=None):  # np.asarray(t): a NumPy copy on the CPU
-        arr = backend.to_device(self._data, "cpu")
-        return arr if dtype is None else arr.astype(dtype)
-
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and not np.issubdtype(self.dtype, np.floating):
-            raise TypeError(
-                f"only floating-point tensors can require gradients, got dtype {self.dtype}; "
-                "create it with dtype=minigan.float32 (or float64)"
-            )
+            raise TypeError(f"only floating-point tensors can require gradients, got dtype "
+                            f"{self.dtype}; create it with dtype=minigan.float32 (or float64)")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use .detach()")
         self.requires_grad = bool(requires_grad)
@@ -102,7 +90,7 @@ class Tensor:
         ``gradient`` is the upstream gradient (required unless ``self`` has one
         element). ``create_graph=True`` records the backward pass so the
         gradients can be differentiated again."""
-        from .engine import backward
+        from .gradients import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph)
 
@@ -111,10 +99,8 @@ class Tensor:
         """Overwrite the data and bump ``_version`` (so a node that saved
         this tensor refuses to backward with the changed values)."""
         if is_grad_enabled() and self.requires_grad and self.is_leaf:
-            raise RuntimeError(
-                "a leaf tensor that requires grad is being used in an in-place operation; "
-                "wrap the update in `with minigan.no_grad():`"
-            )
+            raise RuntimeError("a leaf tensor that requires grad is being used in an in-place "
+                               "operation; wrap the update in `with minigan.no_grad():`")
         if isinstance(array, Tensor):
             array = array._data
         if backend.get_array_module(array) is not backend.get_array_module(self._data) \
@@ -123,10 +109,6 @@ class Tensor:
         self._data[...] = array
         self._version += 1
         return self
-
-    def add_(self, other, alpha=1.0):
-        """``self += alpha * other`` in place (an optimizer step: ``p.add_(g, alpha=-lr)``)."""
-        return self._inplace(self._data + alpha * (other._data if isinstance(other, Tensor) else other))
 
     # ------------------------------------------------------------ operators
     # each is an op node with its own backward; the reflected forms serve 2 * t
@@ -145,7 +127,6 @@ class Tensor:
     __neg__ = lambda self: ops.neg(self)  # noqa: E731
     __abs__ = lambda self: ops.abs(self)  # noqa: E731
     __getitem__ = lambda self, index: ops.getitem(self, index)  # noqa: E731
-
 
 
 # ops import Tensor, so Tensor imports them last; the methods above run later

@@ -117,6 +117,11 @@ def to(self, device=None, dtype=None) -> Tensor:
     return out
 
 
+def __array__(self, dtype=None, copy=None):
+    arr = backend.to_device(self._data, "cpu")
+    return arr if dtype is None else arr.astype(dtype)
+
+
 def __repr__(self):
     body = np.array2string(np.asarray(self), separator=", ", precision=4, threshold=50, prefix="tensor(")
     extra = []
@@ -375,6 +380,10 @@ def zero_(self):
     return self._inplace(0)
 
 
+def add_(self, other, alpha=1.0):
+    return self._inplace(self._data + alpha * self._other(other))
+
+
 def mul_(self, other):
     return self._inplace(self._data * self._other(other))
 
@@ -475,8 +484,8 @@ METHODS = {
     "__eq__": _cmp("equal"), "__ne__": _cmp("not_equal"), "__lt__": _cmp("less"),
     "__le__": _cmp("less_equal"), "__gt__": _cmp("greater"), "__ge__": _cmp("greater_equal"),
     "argmax": argmax, "argmin": argmin,
-    "numpy": numpy, "item": item, "to": to, "__repr__": __repr__,
-    "_other": _other, "copy_": copy_, "zero_": zero_, "mul_": mul_,
+    "numpy": numpy, "item": item, "to": to, "__array__": __array__, "__repr__": __repr__,
+    "_other": _other, "copy_": copy_, "add_": add_, "zero_": zero_, "mul_": mul_,
     "fill_": fill_, "sub_": sub_, "div_": div_, "clamp_": clamp_, "normal_": normal_,
     "uniform_": uniform_, "__setitem__": __setitem__, "detach_": detach_,
     "register_hook": register_hook,
