@@ -5,10 +5,11 @@ error names the op and points at that line of the user's code (PyTorch's
 ``torch.autograd.detect_anomaly``). It costs a finiteness check per op, so it
 is for debugging, not for training runs. It plugs in at two places: after
 each forward (:func:`on_forward`, called by ``Function``) and around each
-node's backward (:func:`checked`, which the engine wraps its call in).
+node's backward (:func:`checked` wraps the engine's call).
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import traceback
@@ -19,13 +20,16 @@ _state = threading.local()
 # whether any thread ever entered detect_anomaly(): until then every op skips
 # the thread-local lookup (it runs twice per op, forward and backward)
 _ever_enabled = False
+# the package's own folder: a path test, not a name test, since the user's code
+# often lives under a folder called minigan too (a git checkout of it, a CI runner)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def is_enabled() -> bool:
     return _ever_enabled and getattr(_state, "enabled", False)
 
 
-class detect_anomaly:
+class detect_anomaly(contextlib.ContextDecorator):
     """Context manager (and decorator) that raises on the first NaN/Inf."""
 
     def __init__(self, check_nan: bool = True):
@@ -39,14 +43,9 @@ class detect_anomaly:
 
     def __exit__(self, *exc):
         _state.enabled = self._prev
-        return False
 
-    def __call__(self, fn):
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.check_nan):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _recreate_cm(self):  # as a decorator, a fresh one per call
+        return detect_anomaly(self.check_nan)
 
 
 def on_forward(fn, outputs):
@@ -68,31 +67,20 @@ def checked(call_backward):
         _check(fn, grads, ".backward returned {kind} in the gradient of input {i} (shape {shape}). "
                           "The op was created at")
         return grads
-
     return call
 
 
 def _check(fn, tensors, message):
-    """Raise on the first of ``tensors`` (None skipped) holding a NaN or an Inf."""
+    """Raise on the first of ``tensors`` (None skipped) holding a NaN or an Inf,
+    naming the innermost frame of ``fn.creation_trace`` outside minigan."""
     for i, t in enumerate(tensors):
         xp = backend.get_array_module(t._data) if t is not None else None
         if t is None or not xp.issubdtype(t.dtype, xp.floating):
             continue
         kind = "NaN" if bool(xp.isnan(t._data).any()) else "Inf" if bool(xp.isinf(t._data).any()) else None
         if kind:
-            where = _where(fn.creation_trace)
+            user = [f for f in fn.creation_trace or [] if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+            where = (f'File "{user[-1].filename}", line {user[-1].lineno}, in {user[-1].name}\n'
+                     f'    {user[-1].line}') if user else "(no user frame found)"
             raise FloatingPointError(f"detect_anomaly: {type(fn).__name__}"
                                      f"{message.format(kind=kind, i=i, shape=t.shape)}\n{where}")
-
-
-# the package's own folder: a path test, not a name test, since the user's code
-# often lives under a folder called minigan too (a git checkout of it, a CI runner)
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-
-
-def _where(stack) -> str:
-    """The innermost frame outside minigan itself: the user's line."""
-    for frame in reversed(stack or []):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
-    return "(no user frame found)"

@@ -13,7 +13,7 @@ tensors ``y`` and their gradients ``dL/dy``, the engine
 
 Backward runs under ``no_grad`` unless ``create_graph=True``: then it is
 recorded like any forward, and the gradients can be differentiated again.
-The public calls, ``backward`` and ``grad``, are in :mod:`.gradients`.
+``backward()`` and ``grad()`` (:mod:`.gradients`) call :func:`run_backward`.
 """
 from __future__ import annotations
 
@@ -103,17 +103,14 @@ def _call_backward(fn, grads, create_graph, mask):
     """``fn.backward(*grads)`` as a tuple, one gradient per input: the fast
     layer's backward when no graph is recorded, else the reference one.
     ``mask`` narrows ``fn.needs_input_grad`` for the call."""
-    fast_op = fn._fast
-    if not create_graph and fast_op is not None and fast_op.backward is not None:
-        def backward(*g):
-            return fast_op.backward(fn, *g)
-    else:
-        backward = fn.backward
-    needs = fn.needs_input_grad
+    fast_op, needs = fn._fast, fn.needs_input_grad
     if mask is not None:
         fn.needs_input_grad = tuple(a and b for a, b in zip(needs, mask))
     try:
-        in_grads = backward(*grads)
+        if not create_graph and fast_op is not None and fast_op.backward is not None:
+            in_grads = fast_op.backward(fn, *grads)
+        else:
+            in_grads = fn.backward(*grads)
     finally:
         fn.needs_input_grad = needs
     in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)

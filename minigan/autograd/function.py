@@ -1,21 +1,16 @@
 """The Function contract: one op = ``forward`` on arrays + ``backward`` on Tensors.
 
-To add an op, subclass :class:`Function`:
+To add an op, subclass :class:`Function`: ``forward(self, *arrays)`` computes
+with the array module of its inputs (``self.xp``) and returns an array (or a
+tuple of arrays); ``backward(self, *grad_outputs)`` gets dL/d(each output) as
+**Tensors** and returns dL/d(each input), ``None`` where
+``self.needs_input_grad[i]`` is False, written with minigan ops only. So
+running backward while recording (``create_graph=True``) builds the graph of
+the gradient itself: every op is twice (indeed n times) differentiable.
 
-* ``forward(self, *arrays)`` computes with the array module of its inputs
-  (``self.xp``) and returns one array (or a tuple of arrays);
-* ``backward(self, *grad_outputs)`` receives the upstream gradients as
-  **Tensors** and returns one gradient Tensor per input (``None`` for inputs
-  that need none: ``self.needs_input_grad[i]`` says which), written with
-  minigan ops only.
-
-Because backward uses differentiable ops, running it while recording
-(``create_graph=True``) builds the graph of the gradient itself, so every op is
-twice (indeed arbitrarily often) differentiable with no extra code.
-
-Inside ``backward``, ``self.inputs`` gives the input Tensors and
-``self.output(i)`` the i-th output Tensor; both check a version counter so an
-in-place change of a tensor the op still needs is caught, as in PyTorch.
+Inside ``backward``, ``self.inputs`` and ``self.output(i)`` give the input and
+output Tensors; both check a version counter, so an in-place change of a tensor
+the op still needs is caught, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -38,8 +33,7 @@ class Function:
     _fast = None  # the fast layer's override used at forward time (see minigan.fast)
 
     def __call__(self, *inputs):
-        """Run ``forward`` on the inputs' arrays; if any input requires grad
-        (and grad mode is on), record this node as the outputs' ``grad_fn``."""
+        """``forward`` on the arrays; records the node if an input requires grad."""
         name = type(self).__name__
         arrays, kinds, record = [], set(), False  # one pass: this runs for every op
         for x in inputs:
@@ -84,10 +78,10 @@ class Function:
             anomaly.on_forward(self, results)
         return results[0] if single else tuple(results)
 
-    def forward(self, *arrays):
+    def forward(self, *arrays):  # arrays in, array(s) out
         raise NotImplementedError
 
-    def backward(self, *grad_outputs):
+    def backward(self, *grad_outputs):  # Tensors in, one Tensor (or None) per input out
         raise NotImplementedError
 
     @property

@@ -6,8 +6,8 @@ switch is what makes gradients of gradients possible (DeZero's idea).
 """
 from __future__ import annotations
 
+import contextlib
 import copy
-import functools
 import threading
 
 _state = threading.local()
@@ -21,7 +21,7 @@ def set_grad_enabled(mode: bool) -> None:
     _state.enabled = bool(mode)
 
 
-class _GradMode:
+class _GradMode(contextlib.ContextDecorator):
     _mode: bool | None  # None: leave the mode as it is
 
     def __enter__(self):
@@ -32,33 +32,24 @@ class _GradMode:
 
     def __exit__(self, *exc):
         set_grad_enabled(self._prev)
-        return False
 
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with copy.copy(self):  # a copy per call: recursion and threads each keep their _prev
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _recreate_cm(self):  # as a decorator, a copy per call: each keeps its own _prev
+        return copy.copy(self)
 
 
 class no_grad(_GradMode):
     """Ops inside record nothing: results have ``requires_grad=False``."""
-
     _mode = False
 
 
 class enable_grad(_GradMode):
     """Re-enable recording inside a ``no_grad`` region."""
-
     _mode = True
 
 
 class inference_mode(_GradMode):
-    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (minigan has
-    no separate inference tensors). ``inference_mode(False)`` changes nothing.
-    Works as a context manager and as a decorator, with or without the call."""
+    """PyTorch's ``inference_mode``: here ``no_grad`` (no separate inference tensors);
+    ``inference_mode(False)`` changes nothing. Also a decorator, with or without the call."""
 
     def __new__(cls, mode=True):
         return cls()(mode) if callable(mode) and not isinstance(mode, bool) else super().__new__(cls)

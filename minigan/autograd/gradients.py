@@ -1,10 +1,10 @@
 """``backward`` and ``grad``: the two ways to ask the engine for gradients.
 
-``backward(y)`` adds dy/dleaf into the ``.grad`` of every leaf;
-``grad(y, xs)`` returns dy/dx for the chosen ``xs`` only and touches no
-``.grad`` (``torch.autograd.grad``). Both run :func:`.engine.run_backward`
-and differ only in the ``on_grad`` callback they give it: hooks then
-``retain_grad`` for ``backward``, hooks then capture for ``grad``.
+``backward(y)`` adds dy/dleaf into the ``.grad`` of every leaf; ``grad(y, xs)``
+returns dy/dx for the chosen ``xs`` only and touches no ``.grad``
+(``torch.autograd.grad``). Both run :func:`.engine.run_backward`; they differ
+in the ``on_grad`` callback they give it (``register_hook`` hooks, then
+``retain_grad`` or capture) and in what they do with the leaves' gradients.
 """
 from __future__ import annotations
 
@@ -25,9 +25,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
         return g
 
     seeds = _seeds(list(tensors), grad_tensors)
-    leaf_grads = run_backward(seeds, create_graph if retain_graph is None else retain_graph,
-                              create_graph, on_grad)
-    for leaf, g in leaf_grads.values():
+    retain = create_graph if retain_graph is None else retain_graph
+    for leaf, g in run_backward(seeds, retain, create_graph, on_grad).values():
         with enable_grad() if create_graph else no_grad():
             g = run_hooks(leaf, g)
         g = g if create_graph else g.detach()
@@ -39,15 +38,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     """Gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``).
 
     Returns a tuple with one Tensor per input (``None`` for an input the outputs
-    do not depend on, if ``allow_unused``). No ``.grad`` is touched. With
-    ``create_graph=True`` the result is itself differentiable, which is how the
-    WGAN-GP penalty ``(||grad_x D(x)|| - 1)^2`` gets a gradient.
-
-    An input may be a non-leaf: its gradient is taken where it flows through.
-    Only the inputs of each node that lead to an input are computed (a
-    critic's weights are skipped when the penalty asks for d/dx only). An
-    input in the graph that no gradient reached (every path to it has
-    derivative 0, as through ReLU's mask in a second derivative) gets zeros.
+    do not depend on, if ``allow_unused``). With ``create_graph=True`` the result
+    is itself differentiable: that is how the WGAN-GP penalty
+    ``(||grad_x D(x)|| - 1)^2`` gets a gradient. An input may be a non-leaf (its
+    gradient is captured as it flows through); a node computes only the input
+    gradients that lead to an input (the critic's weights are skipped when the
+    penalty asks for d/dx); an input in the graph that no gradient reached
+    (every path has derivative 0, as through ReLU's mask) gets zeros.
     """
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else grad_outputs
@@ -63,24 +60,23 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then capture it if asked for
         out = fn._outputs[i]()
-        g = run_hooks(out, g) if out is not None else g
+        g = g if out is None else run_hooks(out, g)
         x = slots.get((id(fn), i))
         if x is not None:
             captured[id(x)] = g if id(x) not in captured else captured[id(x)] + g
         return g
 
-    def prune(order):  # per node: which inputs lie on a path to a wanted tensor (producers first)
+    def prune(order):  # per node, which inputs lie on a path to a wanted tensor
         masks = {}
-        for fn in reversed(order):
-            in_graph.update(id(x) for x in fn._inputs)  # before backward may free the graph
+        for fn in reversed(order):  # producers first
+            in_graph.update(id(x) for x in fn._inputs)  # now: backward may free the graph
             masks[id(fn)] = tuple(id(x) in wanted or (x.grad_fn is not None and any(
                 masks.get(id(x.grad_fn), ()))) for x in fn._inputs)
         return masks
 
-    seeds = _seeds(outputs, grad_outputs)
-    leaf_grads = run_backward(seeds, create_graph if retain_graph is None else retain_graph,
-                              create_graph, on_grad, prune)
-    for leaf, g in leaf_grads.values():
+    retain = create_graph if retain_graph is None else retain_graph
+    for leaf, g in run_backward(_seeds(outputs, grad_outputs), retain, create_graph, on_grad,
+                                prune).values():
         if id(leaf) in wanted:
             with enable_grad() if create_graph else no_grad():
                 captured[id(leaf)] = run_hooks(leaf, g)
@@ -97,21 +93,20 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
 
 def run_hooks(t, g):
-    """``Tensor.register_hook`` hooks see the tensor's summed gradient in
-    registration order; one that returns a tensor replaces it for the rest."""
+    """``t``'s ``register_hook`` hooks, in order, on its summed gradient ``g``;
+    a hook that returns a tensor replaces ``g`` for the rest."""
     for hook in list(t._backward_hooks.values()) if t._backward_hooks else ():
         out = hook(g)
-        if out is not None:
-            if not isinstance(out, Tensor) or out.shape != g.shape:
-                raise RuntimeError(f"a hook on a tensor of shape {t.shape} returned "
-                                   f"{getattr(out, 'shape', type(out).__name__)}; expected a "
-                                   f"Tensor of shape {g.shape} (or None)")
-            g = out
+        if out is not None and (not isinstance(out, Tensor) or out.shape != g.shape):
+            raise RuntimeError(f"a hook on a tensor of shape {t.shape} returned "
+                               f"{getattr(out, 'shape', type(out).__name__)}; expected a "
+                               f"Tensor of shape {g.shape} (or None)")
+        g = g if out is None else out
     return g
 
 
 def _seeds(outputs, grad_outputs):
-    """Pairs ``(y, dL/dy)``; a scalar ``y`` with no gradient given gets 1."""
+    """Pairs ``(y, dL/dy)``, checked; a one-element ``y`` with no gradient given gets 1."""
     grad_outputs = [None] * len(outputs) if grad_outputs is None else grad_outputs
     if len(grad_outputs) != len(outputs):
         raise ValueError(f"got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
@@ -123,12 +118,12 @@ def _seeds(outputs, grad_outputs):
             raise RuntimeError(f"element of outputs (shape {y.shape}) does not require grad and has "
                                "no grad_fn: nothing upstream of it requires grad, or it was "
                                "computed under no_grad()")
-        xp = backend.get_array_module(y._data)
         if g is None and y._data.size != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs, but the "
                                f"output has shape {y.shape}; pass gradient= (a tensor of that shape)")
+        xp = backend.get_array_module(y._data)
         if not isinstance(g, Tensor):
-            g = Tensor._wrap(xp.ones(y.shape, dtype=y.dtype) if g is None else xp.asarray(g, dtype=y.dtype))
+            g = Tensor._wrap(xp.ones(y.shape, y.dtype) if g is None else xp.asarray(g, dtype=y.dtype))
         if g.shape != y.shape:
             raise RuntimeError(f"gradient has shape {g.shape} but the output has shape {y.shape}")
         if g.dtype != y.dtype:
