@@ -36,15 +36,13 @@ def topological_order(roots):
         fn, done = stack.pop()
         if done:
             order.append(fn)
-            continue
-        if id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        if fn._freed:
-            raise RuntimeError(FREED_MESSAGE.format(op=type(fn).__name__))
-        stack.append((fn, True))
-        stack.extend((x.grad_fn, False) for x in fn._inputs
-                     if x.grad_fn is not None and id(x.grad_fn) not in seen)
+        elif id(fn) not in seen:
+            seen.add(id(fn))
+            if fn._freed:
+                raise RuntimeError(FREED_MESSAGE.format(op=type(fn).__name__))
+            stack.append((fn, True))
+            stack.extend((x.grad_fn, False) for x in fn._inputs
+                         if x.grad_fn is not None and id(x.grad_fn) not in seen)
     order.reverse()
     return order
 
@@ -61,8 +59,7 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
 
     def send(x, g):  # add g to the gradient that tensor x has received so far
         if x.grad_fn is None:
-            prev = leaf_grads.get(id(x))
-            leaf_grads[id(x)] = (x, g if prev is None else prev[1] + g)
+            leaf_grads[id(x)] = (x, g if id(x) not in leaf_grads else leaf_grads[id(x)][1] + g)
         else:
             key = (id(x.grad_fn), x._output_index)
             node_grads[key] = g if key not in node_grads else node_grads[key] + g
@@ -74,7 +71,7 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
     call = anomaly.checked(_call_backward) if anomaly.is_enabled() else _call_backward
     with enable_grad() if create_graph else no_grad():
         for fn in order:
-            # every consumer of fn has run: its outputs' gradients are complete
+            # 1. every consumer of fn has run: the sums for its outputs are complete
             grads = [node_grads.pop((id(fn), i), None) for i in range(len(fn._outputs))]
             if all(g is None for g in grads):
                 continue
@@ -82,18 +79,18 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
             mask = masks.get(id(fn))
             if mask is not None and not any(mask):
                 continue
-            # an output that no gradient reached contributes zeros
+            # 2. backward (an output that no gradient reached contributes zeros)
             grads = [g if g is not None else Tensor._wrap(fn.xp.zeros(*fn._out_meta[i]))
                      for i, g in enumerate(grads)]
-            for k, (x, gx) in enumerate(zip(fn._inputs, call(fn, grads, create_graph, mask))):
+            in_grads = call(fn, grads, create_graph, mask)
+            for k, (x, gx) in enumerate(zip(fn._inputs, in_grads)):  # 3. hand them to the inputs
                 if gx is None or not x.requires_grad or (mask is not None and not mask[k]):
                     continue
                 if gx.shape != x.shape:
                     raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                        f"{gx.shape} for an input of shape {x.shape}")
                 send(x, gx)
-    if not retain_graph:
-        # only now: a node's backward may need an output kept alive by a later node
+    if not retain_graph:  # only now: a backward may need an output a later node keeps alive
         for fn in order:
             fn._release()
     return leaf_grads

@@ -43,11 +43,10 @@ class Function:
             kinds.add(type(x._data))
             record = record or x.requires_grad
         if len(kinds) > 1:  # only then can devices differ
-            dev = inputs[0].device
-            for t in inputs[1:]:
-                if t.device != dev:
-                    raise RuntimeError(f"{name}: expected all tensors on the same device, but found "
-                                       f"one on '{dev}' and one on '{t.device}'. Move them with .to('{dev}').")
+            dev, other = inputs[0].device, next((t.device for t in inputs if t.device != inputs[0].device), None)
+            if other is not None:
+                raise RuntimeError(f"{name}: expected all tensors on the same device, but found "
+                                   f"one on '{dev}' and one on '{other}'. Move them with .to('{dev}').")
         arrays_np = not arrays or type(arrays[0]) is backend.np.ndarray
         xp = self.xp = backend.np if arrays_np else backend.get_array_module(arrays[0])
         fast_op = fast.override(type(self))  # the fast layer's forward, if it has one and is on
@@ -91,10 +90,10 @@ class Function:
             raise RuntimeError(FREED_MESSAGE.format(op=type(self).__name__))
         for t, v in zip(self._inputs, self._versions):
             if t._version != v:
-                raise RuntimeError(
-                    f"one of the tensors needed by {type(self).__name__}.backward was modified by an "
-                    f"in-place operation: a tensor of shape {t.shape} is at version {t._version}, "
-                    f"expected version {v}. Use an out-of-place op (x = x + y instead of x.add_(y)).")
+                raise RuntimeError(f"one of the tensors needed by {type(self).__name__}.backward was "
+                                   f"modified by an in-place operation: a tensor of shape {t.shape} is at "
+                                   f"version {t._version}, expected version {v}. Use an out-of-place op "
+                                   "(x = x + y instead of x.add_(y)).")
         return self._inputs
 
     def output(self, i: int = 0) -> Tensor:

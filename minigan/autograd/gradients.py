@@ -18,15 +18,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Add the gradients of ``tensors`` into the ``.grad`` of every leaf."""
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then retain_grad()
         out = fn._outputs[i]()
-        if out is not None:
-            g = run_hooks(out, g)
-            if out._retains_grad:
-                out.grad = g if out.grad is None else out.grad + g
+        g = g if out is None else run_hooks(out, g)
+        if out is not None and out._retains_grad:
+            out.grad = g if out.grad is None else out.grad + g
         return g
 
-    seeds = _seeds(list(tensors), grad_tensors)
     retain = create_graph if retain_graph is None else retain_graph
-    for leaf, g in run_backward(seeds, retain, create_graph, on_grad).values():
+    for leaf, g in run_backward(_seeds(list(tensors), grad_tensors), retain, create_graph,
+                                on_grad).values():
         with enable_grad() if create_graph else no_grad():
             g = run_hooks(leaf, g)
         g = g if create_graph else g.detach()
@@ -35,17 +34,15 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          allow_unused=False):
-    """Gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``).
+    """d(outputs)/d(inputs), one Tensor per input (``torch.autograd.grad``).
 
-    Returns a tuple with one Tensor per input (``None`` for an input the outputs
-    do not depend on, if ``allow_unused``). With ``create_graph=True`` the result
-    is itself differentiable: that is how the WGAN-GP penalty
-    ``(||grad_x D(x)|| - 1)^2`` gets a gradient. An input may be a non-leaf (its
-    gradient is captured as it flows through); a node computes only the input
-    gradients that lead to an input (the critic's weights are skipped when the
-    penalty asks for d/dx); an input in the graph that no gradient reached
-    (every path has derivative 0, as through ReLU's mask) gets zeros.
-    """
+    With ``create_graph=True`` the result is itself differentiable: that is how
+    the WGAN-GP penalty ``(||grad_x D(x)|| - 1)^2`` gets a gradient. An input may
+    be a non-leaf (captured as its gradient flows through); nodes compute only
+    the input gradients that lead to an input (a critic's weights are skipped
+    for d/dx); an input in the graph that no gradient reached (every path has
+    derivative 0, as through ReLU's mask) gets zeros, one never used ``None``
+    (if ``allow_unused``)."""
     outputs = [outputs] if isinstance(outputs, Tensor) else list(outputs)
     grad_outputs = [grad_outputs] if isinstance(grad_outputs, Tensor) else grad_outputs
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)

@@ -1,16 +1,12 @@
 """Tensor: an array (NumPy or CuPy) plus what autograd needs to know about it.
 
-A tensor made by an op while recording points at the op's node (``grad_fn``,
-a :class:`~minigan.autograd.function.Function`) and says which of its outputs
-it is (``_output_index``). Leaves, the tensors you make (parameters, data),
-have ``grad_fn is None``; ``backward`` adds dL/dleaf into their ``.grad``.
-``_version`` counts in-place changes: a node refuses to backward with a saved
-tensor that changed since. dtypes follow PyTorch (Python floats become
-float32; float32 with float64 is an error, never a silent upcast).
-
-Operators call the differentiable ops (``a + b`` is ``ops.add(a, b)``); the
-methods ``t.exp()``, ``t.sum(dim)``, ``t.to(...)``, ``t.item()``, ... are
-installed by :mod:`minigan.compat.tensor_methods`.
+A tensor made by an op while recording points at the op's node (``grad_fn``)
+and says which of its outputs it is (``_output_index``). Leaves, the tensors
+you make (parameters, data), have ``grad_fn is None``; ``backward`` adds
+dL/dleaf into their ``.grad``. ``_version`` counts in-place changes: a node
+refuses to backward with a saved tensor that changed since. Operators call the
+differentiable ops (``a + b`` is ``ops.add(a, b)``); ``t.exp()``, ``t.sum(dim)``,
+``t.to(...)``, ``t.item()``, ... are installed by :mod:`minigan.compat.tensor_methods`.
 """
 from __future__ import annotations
 
@@ -48,16 +44,14 @@ class Tensor:
 
     @classmethod
     def from_array(cls, array) -> "Tensor":
-        """A tensor sharing ``array``'s memory (``minigan.tensor`` copies): how code
-        outside ``autograd/`` and ``ops/`` wraps a NumPy or CuPy array it computed."""
+        """A tensor sharing a NumPy/CuPy ``array``'s memory: the public ``_wrap``."""
         if not isinstance(array, backend.get_array_module(array).ndarray):
             raise TypeError(f"from_array: expected a NumPy or CuPy array, got {type(array).__name__}")
         return cls._wrap(array)
 
     @property
     def array(self):
-        """The backing array (shared): read it freely; change a tensor with its
-        in-place methods (``copy_``, ``add_``, ...), which keep ``_version`` right."""
+        """The backing array, shared: to change it, use ``copy_``, ``add_``, ... (they bump ``_version``)."""
         return self._data
 
     shape = property(lambda self: self._data.shape)
@@ -85,11 +79,8 @@ class Tensor:
         self._retains_grad = True
 
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False):
-        """Add d(self)/d(leaf) into every leaf's ``.grad``.
-
-        ``gradient`` is the upstream gradient (required unless ``self`` has one
-        element). ``create_graph=True`` records the backward pass so the
-        gradients can be differentiated again."""
+        """Add d(self)/d(leaf) into every leaf's ``.grad``. ``gradient`` is dL/dself
+        (needed unless ``self`` has one element); ``create_graph`` records the pass."""
         from .gradients import backward
 
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph)
@@ -111,21 +102,14 @@ class Tensor:
         return self
 
     # ------------------------------------------------------------ operators
-    # each is an op node with its own backward; the reflected forms serve 2 * t
-    __add__ = lambda self, other: ops.add(self, other)  # noqa: E731
-    __radd__ = lambda self, other: ops.add(other, self)  # noqa: E731
-    __sub__ = lambda self, other: ops.sub(self, other)  # noqa: E731
-    __rsub__ = lambda self, other: ops.sub(other, self)  # noqa: E731
-    __mul__ = lambda self, other: ops.mul(self, other)  # noqa: E731
-    __rmul__ = lambda self, other: ops.mul(other, self)  # noqa: E731
-    __truediv__ = lambda self, other: ops.div(self, other)  # noqa: E731
-    __rtruediv__ = lambda self, other: ops.div(other, self)  # noqa: E731
-    __pow__ = lambda self, other: ops.pow(self, other)  # noqa: E731
-    __rpow__ = lambda self, other: ops.pow(other, self)  # noqa: E731
-    __matmul__ = lambda self, other: ops.matmul(self, other)  # noqa: E731
-    __rmatmul__ = lambda self, other: ops.matmul(other, self)  # noqa: E731
-    __neg__ = lambda self: ops.neg(self)  # noqa: E731
-    __abs__ = lambda self: ops.abs(self)  # noqa: E731
+    # each call makes an op node that knows its backward; the reflected form serves 2 * t
+    __add__, __radd__ = (lambda a, b: ops.add(a, b)), (lambda a, b: ops.add(b, a))
+    __sub__, __rsub__ = (lambda a, b: ops.sub(a, b)), (lambda a, b: ops.sub(b, a))
+    __mul__, __rmul__ = (lambda a, b: ops.mul(a, b)), (lambda a, b: ops.mul(b, a))
+    __truediv__, __rtruediv__ = (lambda a, b: ops.div(a, b)), (lambda a, b: ops.div(b, a))
+    __pow__, __rpow__ = (lambda a, b: ops.pow(a, b)), (lambda a, b: ops.pow(b, a))
+    __matmul__, __rmatmul__ = (lambda a, b: ops.matmul(a, b)), (lambda a, b: ops.matmul(b, a))
+    __neg__, __abs__ = (lambda a: ops.neg(a)), (lambda a: ops.abs(a))
     __getitem__ = lambda self, index: ops.getitem(self, index)  # noqa: E731
 
 
