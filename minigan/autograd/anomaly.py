@@ -3,12 +3,9 @@
 While enabled, every op node records the stack where it was created, and the
 error names the op and points at that line of the user's code (PyTorch's
 ``torch.autograd.detect_anomaly``). It costs a finiteness check per op, so it
-is for debugging, not for training runs. It plugs in at two places: after
-each forward (:func:`on_forward`, called by ``Function``) and around each
-node's backward (:func:`checked` wraps the engine's call).
+is for debugging. It plugs in after each forward (:func:`on_forward`) and
+around each node's backward (:func:`checked` wraps the engine's call).
 """
-from __future__ import annotations
-
 import contextlib
 import os
 import threading

@@ -1,22 +1,17 @@
 """The backward engine: the chain rule, run over the graph in reverse.
 
 Forward builds the graph: each op node (a :class:`Function`) keeps its input
-tensors, and each tensor it made points back at it (``grad_fn``). Given output
-tensors ``y`` and their gradients ``dL/dy``, the engine
-
-1. orders the nodes so that each comes after every node that consumes its
-   outputs (:func:`topological_order`);
-2. walks that order: for each node it sums the gradients that reached each of
-   its outputs (an output used twice gets both), calls ``node.backward`` on
-   them, and hands each result, ``dL/dx = sum_k dL/dy_k * dy_k/dx``, to the
-   input ``x`` it belongs to: another node's output, or a leaf.
+tensors, and each tensor it made points back at it (``grad_fn``). Given
+outputs ``y`` and gradients ``dL/dy``, the engine orders the nodes so that each
+comes after every node that consumes its outputs (:func:`topological_order`),
+then, node by node: sums the gradients that reached each output (an output
+used twice gets both), calls ``node.backward`` on them, and hands each result,
+``dL/dx = sum_k dL/dy_k * dy_k/dx``, to its input ``x``: a node's output or a leaf.
 
 Backward runs under ``no_grad`` unless ``create_graph=True``: then it is
 recorded like any forward, and the gradients can be differentiated again.
 ``backward()`` and ``grad()`` (:mod:`.gradients`) call :func:`run_backward`.
 """
-from __future__ import annotations
-
 from . import anomaly
 from .function import FREED_MESSAGE
 from .grad_mode import enable_grad, no_grad
@@ -26,10 +21,9 @@ from .tensor import Tensor
 def topological_order(roots):
     """Op nodes reachable from ``roots``, each after every node that consumes it.
 
-    Depth-first on an explicit stack (never recursion: a chain of 100,000 ops
-    stays within Python's limits). A node goes on the stack twice: first to
-    push the nodes of its inputs, then (``done``) to be listed after them; so
-    the list has producers first, and reversed it has consumers first.
+    Depth-first on an explicit stack, never recursion (a chain of 100,000 ops is
+    fine). A node goes on the stack twice: to push its inputs' nodes, then
+    (``done``) to be listed after them: producers first; reversed, consumers first.
     """
     order, seen, stack = [], set(), [(fn, False) for fn in roots]
     while stack:
@@ -53,8 +47,10 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
     ``on_grad(node, i, g)`` sees the summed gradient of each node output and
     returns the gradient to use (hooks, ``retain_grad`` and ``grad()``'s
     capture plug in here). ``prune(order)``, if given, says per node which
-    inputs need a gradient at all. Returns ``{id(leaf): (leaf, dL/dleaf)}``.
+    inputs need a gradient at all. Returns ``{id(leaf): (leaf, dL/dleaf)}``. The
+    graph is freed unless ``retain_graph`` (by default: unless ``create_graph``).
     """
+    retain_graph = create_graph if retain_graph is None else retain_graph
     node_grads, leaf_grads = {}, {}  # (id(node), output index) -> g; id(leaf) -> (leaf, g)
 
     def send(x, g):  # add g to the gradient that tensor x has received so far
@@ -97,9 +93,8 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
 
 
 def _call_backward(fn, grads, create_graph, mask):
-    """``fn.backward(*grads)`` as a tuple, one gradient per input: the fast
-    layer's backward when no graph is recorded, else the reference one.
-    ``mask`` narrows ``fn.needs_input_grad`` for the call."""
+    """``fn.backward(*grads)`` as a tuple, one gradient per input (the fast layer's backward when no
+    graph is recorded); ``mask`` narrows ``fn.needs_input_grad`` for the call."""
     fast_op, needs = fn._fast, fn.needs_input_grad
     if mask is not None:
         fn.needs_input_grad = tuple(a and b for a, b in zip(needs, mask))

@@ -1,19 +1,16 @@
 """The Function contract: one op = ``forward`` on arrays + ``backward`` on Tensors.
 
-To add an op, subclass :class:`Function`: ``forward(self, *arrays)`` computes
-with the array module of its inputs (``self.xp``) and returns an array (or a
-tuple of arrays); ``backward(self, *grad_outputs)`` gets dL/d(each output) as
-**Tensors** and returns dL/d(each input), ``None`` where
-``self.needs_input_grad[i]`` is False, written with minigan ops only. So
-running backward while recording (``create_graph=True``) builds the graph of
-the gradient itself: every op is twice (indeed n times) differentiable.
+To add an op, subclass :class:`Function`: ``forward(self, *arrays)`` computes with
+the array module of its inputs (``self.xp``) and returns an array (or a tuple);
+``backward(self, *grad_outputs)`` gets dL/d(each output) as **Tensors** and returns
+dL/d(each input) (``None`` where ``self.needs_input_grad[i]`` is False), written
+with minigan ops only. So backward run while recording (``create_graph=True``)
+builds the graph of the gradient itself: every op is twice (n times) differentiable.
 
 Inside ``backward``, ``self.inputs`` and ``self.output(i)`` give the input and
 output Tensors; both check a version counter, so an in-place change of a tensor
 the op still needs is caught, as in PyTorch.
 """
-from __future__ import annotations
-
 import weakref
 
 from .. import backend, fast
@@ -22,10 +19,9 @@ from . import anomaly
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
-FREED_MESSAGE = (
-    "trying to backward through the graph a second time (or to read saved tensors after "
-    "they were freed) at {op}: the first backward freed the graph. Pass retain_graph=True "
-    "to the first backward() or grad() call if you need to backward through it again.")
+FREED_MESSAGE = ("trying to backward through the graph a second time (or to read saved tensors after "
+                 "they were freed) at {op}: the first backward freed the graph. Pass retain_graph=True "
+                 "to the first backward() or grad() call if you need to backward through it again.")
 
 
 class Function:
@@ -97,8 +93,7 @@ class Function:
         return self._inputs
 
     def output(self, i: int = 0) -> Tensor:
-        """The i-th output Tensor (its graph is this op, so using it in
-        backward stays twice differentiable)."""
+        """The i-th output Tensor (made by this op: using it keeps backward differentiable)."""
         out = self._outputs[i]()
         if out is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs its output, which was freed")

@@ -4,8 +4,6 @@ Both work as context managers and as decorators, as in PyTorch. The backward
 pass itself runs under ``no_grad`` unless ``create_graph=True``: that single
 switch is what makes gradients of gradients possible (DeZero's idea).
 """
-from __future__ import annotations
-
 import contextlib
 import copy
 import threading
@@ -22,7 +20,7 @@ def set_grad_enabled(mode: bool) -> None:
 
 
 class _GradMode(contextlib.ContextDecorator):
-    _mode: bool | None  # None: leave the mode as it is
+    _mode: bool | None = None  # None: leave the mode as it is
 
     def __enter__(self):
         self._prev = is_grad_enabled()
@@ -47,13 +45,9 @@ class enable_grad(_GradMode):
     _mode = True
 
 
-class inference_mode(_GradMode):
+def inference_mode(mode=True):
     """PyTorch's ``inference_mode``: here ``no_grad`` (no separate inference tensors);
     ``inference_mode(False)`` changes nothing. Also a decorator, with or without the call."""
-
-    def __new__(cls, mode=True):
-        return cls()(mode) if callable(mode) and not isinstance(mode, bool) else super().__new__(cls)
-
-    def __init__(self, mode: bool = True):
-        self.mode = bool(mode)
-        self._mode = False if self.mode else None
+    if callable(mode) and not isinstance(mode, bool):  # bare @inference_mode
+        return no_grad()(mode)
+    return no_grad() if mode else _GradMode()

@@ -1,13 +1,10 @@
 """``backward`` and ``grad``: the two ways to ask the engine for gradients.
 
-``backward(y)`` adds dy/dleaf into the ``.grad`` of every leaf; ``grad(y, xs)``
-returns dy/dx for the chosen ``xs`` only and touches no ``.grad``
-(``torch.autograd.grad``). Both run :func:`.engine.run_backward`; they differ
-in the ``on_grad`` callback they give it (``register_hook`` hooks, then
-``retain_grad`` or capture) and in what they do with the leaves' gradients.
+``backward(y)`` adds dy/dleaf into every leaf's ``.grad``; ``grad(y, xs)`` returns
+dy/dx for the chosen ``xs`` only. Both run :func:`.engine.run_backward` and differ
+in its ``on_grad`` callback (hooks, then ``retain_grad`` or capture) and in
+what they do with the leaves' gradients.
 """
-from __future__ import annotations
-
 from .. import backend
 from .engine import run_backward
 from .grad_mode import enable_grad, no_grad
@@ -23,8 +20,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
             out.grad = g if out.grad is None else out.grad + g
         return g
 
-    retain = create_graph if retain_graph is None else retain_graph
-    for leaf, g in run_backward(_seeds(list(tensors), grad_tensors), retain, create_graph,
+    for leaf, g in run_backward(_seeds(list(tensors), grad_tensors), retain_graph, create_graph,
                                 on_grad).values():
         with enable_grad() if create_graph else no_grad():
             g = run_hooks(leaf, g)
@@ -71,8 +67,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
                 masks.get(id(x.grad_fn), ()))) for x in fn._inputs)
         return masks
 
-    retain = create_graph if retain_graph is None else retain_graph
-    for leaf, g in run_backward(_seeds(outputs, grad_outputs), retain, create_graph, on_grad,
+    for leaf, g in run_backward(_seeds(outputs, grad_outputs), retain_graph, create_graph, on_grad,
                                 prune).values():
         if id(leaf) in wanted:
             with enable_grad() if create_graph else no_grad():

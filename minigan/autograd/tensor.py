@@ -1,15 +1,12 @@
 """Tensor: an array (NumPy or CuPy) plus what autograd needs to know about it.
 
-A tensor made by an op while recording points at the op's node (``grad_fn``)
-and says which of its outputs it is (``_output_index``). Leaves, the tensors
-you make (parameters, data), have ``grad_fn is None``; ``backward`` adds
-dL/dleaf into their ``.grad``. ``_version`` counts in-place changes: a node
-refuses to backward with a saved tensor that changed since. Operators call the
-differentiable ops (``a + b`` is ``ops.add(a, b)``); ``t.exp()``, ``t.sum(dim)``,
+A tensor made by an op while recording points at the op's node (``grad_fn``) and
+says which of its outputs it is (``_output_index``). Leaves (parameters, data) have
+``grad_fn is None``; ``backward`` adds dL/dleaf into their ``.grad``. ``_version``
+counts in-place changes: a node refuses to backward with a saved tensor changed
+since. Operators call the ops (``a + b`` is ``ops.add(a, b)``); ``t.exp()``,
 ``t.to(...)``, ``t.item()``, ... are installed by :mod:`minigan.compat.tensor_methods`.
 """
-from __future__ import annotations
-
 import numpy as np
 
 from .. import backend
@@ -49,11 +46,8 @@ class Tensor:
             raise TypeError(f"from_array: expected a NumPy or CuPy array, got {type(array).__name__}")
         return cls._wrap(array)
 
-    @property
-    def array(self):
-        """The backing array, shared: to change it, use ``copy_``, ``add_``, ... (they bump ``_version``)."""
-        return self._data
-
+    # the backing array, shared: change it with copy_, add_, ... (they bump _version)
+    array = property(lambda self: self._data)
     shape = property(lambda self: self._data.shape)
     ndim = property(lambda self: self._data.ndim)
     dtype = property(lambda self: self._data.dtype)
