@@ -53,8 +53,7 @@ def on_forward(fn, outputs):
 
 
 def checked(call_backward):
-    """The engine's ``call_backward(fn, ...)``, marked as running a backward
-    and followed by a check of the input gradients it returns."""
+    """The engine's ``call_backward(fn, ...)``, run as a backward, then its gradients checked."""
     def call(fn, *args):
         prev, _state.in_backward = getattr(_state, "in_backward", False), True
         try:

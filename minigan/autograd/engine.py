@@ -44,12 +44,11 @@ def topological_order(roots):
 def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
     """Propagate ``seeds``, pairs ``(y, dL/dy)``, back to the leaves.
 
-    ``on_grad(node, i, g)`` sees the summed gradient of each node output and
-    returns the gradient to use (hooks, ``retain_grad`` and ``grad()``'s
-    capture plug in here). ``prune(order)``, if given, says per node which
-    inputs need a gradient at all. Returns ``{id(leaf): (leaf, dL/dleaf)}``. The
-    graph is freed unless ``retain_graph`` (by default: unless ``create_graph``).
-    """
+    ``on_grad(node, i, g)`` sees the summed gradient of each node output and returns
+    the one to use (hooks, ``retain_grad`` and ``grad()``'s capture plug in here);
+    ``prune(order)``, if given, says per node which inputs need a gradient at all.
+    Returns ``{id(leaf): (leaf, dL/dleaf)}``; frees the graph unless ``retain_graph``
+    (by default: unless ``create_graph``)."""
     retain_graph = create_graph if retain_graph is None else retain_graph
     node_grads, leaf_grads = {}, {}  # (id(node), output index) -> g; id(leaf) -> (leaf, g)
 
@@ -110,6 +109,3 @@ def _call_backward(fn, grads, create_graph, mask):
         raise RuntimeError(f"{type(fn).__name__}.backward returned {len(in_grads)} gradients "
                            f"for {len(fn._inputs)} inputs")
     return in_grads
-
-
-from .gradients import backward, grad  # noqa: E402,F401 - imported from here before they moved

@@ -107,9 +107,8 @@ def _seeds(outputs, grad_outputs):
         if not isinstance(y, Tensor):
             raise TypeError(f"outputs must be Tensors, got {type(y).__name__}")
         if not y.requires_grad:
-            raise RuntimeError(f"element of outputs (shape {y.shape}) does not require grad and has "
-                               "no grad_fn: nothing upstream of it requires grad, or it was "
-                               "computed under no_grad()")
+            raise RuntimeError(f"element of outputs (shape {y.shape}) does not require grad and has no "
+                               "grad_fn: nothing upstream of it requires grad, or it was computed under no_grad()")
         if g is None and y._data.size != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs, but the "
                                f"output has shape {y.shape}; pass gradient= (a tensor of that shape)")

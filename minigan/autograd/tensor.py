@@ -76,13 +76,11 @@ class Tensor:
         """Add d(self)/d(leaf) into every leaf's ``.grad``. ``gradient`` is dL/dself
         (needed unless ``self`` has one element); ``create_graph`` records the pass."""
         from .gradients import backward
-
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph)
 
     # ------------------------------------------------------------ in place
     def _inplace(self, array) -> "Tensor":
-        """Overwrite the data and bump ``_version`` (so a node that saved
-        this tensor refuses to backward with the changed values)."""
+        """Overwrite the data and bump ``_version`` (nodes that saved this tensor then refuse)."""
         if is_grad_enabled() and self.requires_grad and self.is_leaf:
             raise RuntimeError("a leaf tensor that requires grad is being used in an in-place "
                                "operation; wrap the update in `with minigan.no_grad():`")
