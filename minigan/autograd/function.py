@@ -30,19 +30,18 @@ class Function:
 
     def __call__(self, *inputs):
         """``forward`` on the arrays; records the node if an input requires grad."""
-        name = type(self).__name__
         arrays, kinds, record = [], set(), False  # one pass: this runs for every op
         for x in inputs:
             if not isinstance(x, Tensor):
-                raise TypeError(f"{name} takes Tensors, got {type(x).__name__}")
+                raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
             arrays.append(x._data)
             kinds.add(type(x._data))
             record = record or x.requires_grad
         if len(kinds) > 1:  # only then can devices differ
             dev, other = inputs[0].device, next((t.device for t in inputs if t.device != inputs[0].device), None)
             if other is not None:
-                raise RuntimeError(f"{name}: expected all tensors on the same device, but found "
-                                   f"one on '{dev}' and one on '{other}'. Move them with .to('{dev}').")
+                raise RuntimeError(f"{type(self).__name__}: expected all tensors on the same device, but "
+                                   f"found one on '{dev}' and one on '{other}'. Move them with .to('{dev}').")
         arrays_np = not arrays or type(arrays[0]) is backend.np.ndarray
         xp = self.xp = backend.np if arrays_np else backend.get_array_module(arrays[0])
         fast_op = fast.override(type(self))  # the fast layer's forward, if it has one and is on
@@ -55,7 +54,7 @@ class Function:
             # NumPy's message ("operands could not be broadcast") names neither the op nor the shapes
             shapes, text = ", ".join(str(x.shape) for x in inputs), str(exc).strip()
             kind = ShapeError if isinstance(exc, ShapeError) or "broadcast" in text else ValueError
-            raise kind(f"{name}: {text} (input shapes {shapes})") from exc
+            raise kind(f"{type(self).__name__}: {text} (input shapes {shapes})") from exc
         single = not isinstance(outs, tuple)
         # NumPy reductions return scalars, not 0-d arrays: keep every result an array
         results = [Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o))
