@@ -20,9 +20,9 @@ from .errors import DimensionError, ShapeError
 from .random import manual_seed
 from .testing import GradcheckError, gradcheck, gradgradcheck
 
-from .autograd.tensor import _install_methods  # noqa: E402 - needs ops loaded
+from .compat import tensor_methods as _tensor_methods  # noqa: E402 - needs ops loaded
 
-_install_methods()
+_tensor_methods.install()
 
 __version__ = "0.1.0"
 from .serialization import CheckpointError, load, save  # noqa: E402

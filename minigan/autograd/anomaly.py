@@ -3,10 +3,10 @@
 While enabled, every op node records the stack where it was created, and the
 error names the op and points at that line of the user's code (PyTorch's
 ``torch.autograd.detect_anomaly``). It costs a finiteness check per op, so it
-is for debugging, not for training runs.
+is for debugging. It plugs in after each forward (:func:`on_forward`) and
+around each node's backward (:func:`checked` wraps the engine's call).
 """
-from __future__ import annotations
-
+import contextlib
 import os
 import threading
 import traceback
@@ -14,18 +14,19 @@ import traceback
 from .. import backend
 
 _state = threading.local()
-
-
-#: whether any thread ever entered detect_anomaly(): until then every op
-#: skips the thread-local lookup (it runs twice per op, forward and backward)
+# whether any thread ever entered detect_anomaly(): until then every op skips
+# the thread-local lookup (it runs twice per op, forward and backward)
 _ever_enabled = False
+# the package's own folder: a path test, not a name test, since the user's code
+# often lives under a folder called minigan too (a git checkout of it, a CI runner)
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def is_enabled() -> bool:
     return _ever_enabled and getattr(_state, "enabled", False)
 
 
-class detect_anomaly:
+class detect_anomaly(contextlib.ContextDecorator):
     """Context manager (and decorator) that raises on the first NaN/Inf."""
 
     def __init__(self, check_nan: bool = True):
@@ -33,79 +34,49 @@ class detect_anomaly:
 
     def __enter__(self):
         global _ever_enabled
-        self._prev = is_enabled()
-        _state.enabled = self.check_nan
+        self._prev, _state.enabled = is_enabled(), self.check_nan
         _ever_enabled = _ever_enabled or self.check_nan
         return self
 
     def __exit__(self, *exc):
         _state.enabled = self._prev
-        return False
 
-    def __call__(self, fn):
-        def wrapper(*args, **kwargs):
-            with detect_anomaly(self.check_nan):
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _recreate_cm(self):  # as a decorator, a fresh one per call
+        return detect_anomaly(self.check_nan)
 
 
-def _bad(array) -> str | None:
-    xp = backend.get_array_module(array)
-    if not xp.issubdtype(array.dtype, xp.floating):
-        return None
-    if bool(xp.isnan(array).any()):
-        return "NaN"
-    if bool(xp.isinf(array).any()):
-        return "Inf"
-    return None
+def on_forward(fn, outputs):
+    """After an op's forward: remember where the node was made, and stop on NaN/Inf."""
+    fn.creation_trace = traceback.extract_stack()[:-2]
+    if not getattr(_state, "in_backward", False):  # inside a backward, checked() names the op
+        _check(fn, outputs, " produced {kind} in its output {i} (shape {shape}) during forward, at")
 
 
-# the package's own folder; a path test, not a name test, since the user's code
-# often lives under a folder called minigan too (a git checkout of it, a CI runner)
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+def checked(call_backward):
+    """The engine's ``call_backward(fn, ...)``, run as a backward, then its gradients checked."""
+    def call(fn, *args):
+        prev, _state.in_backward = getattr(_state, "in_backward", False), True
+        try:
+            grads = call_backward(fn, *args)
+        finally:
+            _state.in_backward = prev
+        _check(fn, grads, ".backward returned {kind} in the gradient of input {i} (shape {shape}). "
+                          "The op was created at")
+        return grads
+    return call
 
 
-def _where(stack) -> str:
-    # the innermost frame outside minigan itself is the user's line
-    for frame in reversed(stack or []):
-        if not os.path.abspath(frame.filename).startswith(_PACKAGE_DIR):
-            return f'File "{frame.filename}", line {frame.lineno}, in {frame.name}\n    {frame.line}'
-    return "(no user frame found)"
-
-
-def check_forward(fn, outputs):
-    if getattr(_state, "in_backward", False):
-        return  # ops inside a backward are judged by check_backward, which names the op
-    for i, out in enumerate(outputs):
-        kind = _bad(out._data)
-        if kind:
-            stack = traceback.extract_stack()[:-2]
-            raise FloatingPointError(
-                f"detect_anomaly: {type(fn).__name__} produced {kind} in its output {i} "
-                f"(shape {out.shape}) during forward, at\n{_where(stack)}"
-            )
-
-
-class backward_scope:
-    """Marks the engine as running an op's backward."""
-
-    def __enter__(self):
-        self._prev = getattr(_state, "in_backward", False)
-        _state.in_backward = True
-
-    def __exit__(self, *exc):
-        _state.in_backward = self._prev
-        return False
-
-
-def check_backward(fn, grads):
-    for i, g in enumerate(grads):
-        if g is None:
+def _check(fn, tensors, message):
+    """Raise on the first of ``tensors`` (None skipped) holding a NaN or an Inf,
+    naming the innermost frame of ``fn.creation_trace`` outside minigan."""
+    for i, t in enumerate(tensors):
+        xp = backend.get_array_module(t._data) if t is not None else None
+        if t is None or not xp.issubdtype(t.dtype, xp.floating):
             continue
-        kind = _bad(g._data)
+        kind = "NaN" if bool(xp.isnan(t._data).any()) else "Inf" if bool(xp.isinf(t._data).any()) else None
         if kind:
-            raise FloatingPointError(
-                f"detect_anomaly: {type(fn).__name__}.backward returned {kind} in the gradient of "
-                f"input {i} (shape {g.shape}). The op was created at\n{_where(fn.creation_trace)}"
-            )
+            user = [f for f in fn.creation_trace or [] if not os.path.abspath(f.filename).startswith(_PACKAGE_DIR)]
+            where = (f'File "{user[-1].filename}", line {user[-1].lineno}, in {user[-1].name}\n'
+                     f'    {user[-1].line}') if user else "(no user frame found)"
+            raise FloatingPointError(f"detect_anomaly: {type(fn).__name__}"
+                                     f"{message.format(kind=kind, i=i, shape=t.shape)}\n{where}")

@@ -1,278 +1,111 @@
-"""The backward engine: walk the graph in reverse topological order.
+"""The backward engine: the chain rule, run over the graph in reverse.
 
-Given output tensors ``y_k`` and upstream gradients ``g_k``, every op node
-receives the sum of the gradients of its outputs and hands
-``op.backward(*grads)`` on to its inputs (the chain rule). The order is found
-iteratively (a depth-first post-order on an explicit stack), so a chain of
-100,000 ops never meets Python's recursion limit, and a node runs only once all
-of its consumers have run (the ``b = a + a; c = b + b`` case).
+Forward builds the graph: each op node (a :class:`Function`) keeps its input
+tensors, and each tensor it made points back at it (``grad_fn``). Given
+outputs ``y`` and gradients ``dL/dy``, the engine orders the nodes so that each
+comes after every node that consumes its outputs (:func:`topological_order`),
+then, node by node: sums the gradients that reached each output (an output
+used twice gets both), calls ``node.backward`` on them, and hands each result,
+``dL/dx = sum_k dL/dy_k * dy_k/dx``, to its input ``x``: a node's output or a leaf.
 
-``backward`` accumulates into leaves' ``.grad``; ``grad`` returns gradients for
-chosen inputs and touches no ``.grad`` (``torch.autograd.grad``).
+Backward runs under ``no_grad`` unless ``create_graph=True``: then it is
+recorded like any forward, and the gradients can be differentiated again.
+``backward()`` and ``grad()`` (:mod:`.gradients`) call :func:`run_backward`.
 """
-from __future__ import annotations
-
-from .. import backend
+from . import anomaly
+from .function import FREED_MESSAGE
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
 
-def _topological_order(roots):
-    """Op nodes reachable from ``roots``, each after every node that consumes it."""
-    order, seen = [], set()
-    stack = [(fn, False) for fn in roots]
+def topological_order(roots):
+    """Op nodes reachable from ``roots``, each after every node that consumes it.
+
+    Depth-first on an explicit stack, never recursion (a chain of 100,000 ops is
+    fine). A node goes on the stack twice: to push its inputs' nodes, then
+    (``done``) to be listed after them: producers first; reversed, consumers first.
+    """
+    order, seen, stack = [], set(), [(fn, False) for fn in roots]
     while stack:
-        fn, expanded = stack.pop()
-        if expanded:
+        fn, done = stack.pop()
+        if done:
             order.append(fn)
-            continue
-        if id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        stack.append((fn, True))
-        if fn._freed:
-            raise RuntimeError(
-                f"trying to backward through the graph a second time at {type(fn).__name__}: the "
-                "first backward freed it. Pass retain_graph=True to the first backward() or grad() "
-                "call if you need to backward through it again."
-            )
-        for x in fn._inputs:
-            if x.grad_fn is not None and id(x.grad_fn) not in seen:
-                stack.append((x.grad_fn, False))
-    order.reverse()  # consumers first
+        elif id(fn) not in seen:
+            seen.add(id(fn))
+            if fn._freed:
+                raise RuntimeError(FREED_MESSAGE.format(op=type(fn).__name__))
+            stack.append((fn, True))
+            stack.extend((x.grad_fn, False) for x in fn._inputs
+                         if x.grad_fn is not None and id(x.grad_fn) not in seen)
+    order.reverse()
     return order
 
 
-def _accumulate(store, key, g):
-    prev = store.get(key)
-    store[key] = g if prev is None else prev + g
+def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
+    """Propagate ``seeds``, pairs ``(y, dL/dy)``, back to the leaves.
 
+    ``on_grad(node, i, g)`` sees the summed gradient of each node output and returns
+    the one to use (hooks, ``retain_grad`` and ``grad()``'s capture plug in here);
+    ``prune(order)``, if given, says per node which inputs need a gradient at all.
+    Returns ``{id(leaf): (leaf, dL/dleaf)}``; frees the graph unless ``retain_graph``
+    (by default: unless ``create_graph``)."""
+    retain_graph = create_graph if retain_graph is None else retain_graph
+    node_grads, leaf_grads = {}, {}  # (id(node), output index) -> g; id(leaf) -> (leaf, g)
 
-def _seed_gradients(outputs, grad_outputs):
-    if grad_outputs is None:
-        grad_outputs = [None] * len(outputs)
-    if len(grad_outputs) != len(outputs):
-        raise ValueError(f"got {len(outputs)} outputs but {len(grad_outputs)} grad_outputs")
-    seeds = []
-    for y, g in zip(outputs, grad_outputs):
-        if not isinstance(y, Tensor):
-            raise TypeError(f"outputs must be Tensors, got {type(y).__name__}")
-        if not y.requires_grad:
-            raise RuntimeError(
-                f"element of outputs (shape {y.shape}) does not require grad and has no grad_fn: "
-                "nothing upstream of it requires grad, or it was computed under no_grad()"
-            )
-        if g is None:
-            if y._data.size != 1:
-                raise RuntimeError(
-                    f"grad can be implicitly created only for scalar outputs, but the output has "
-                    f"shape {y.shape}; pass gradient= (a tensor of that shape)"
-                )
-            xp = backend.get_array_module(y._data)
-            g = Tensor._wrap(xp.ones(y.shape, dtype=y.dtype))
-        elif not isinstance(g, Tensor):
-            g = Tensor._wrap(backend.get_array_module(y._data).asarray(g, dtype=y.dtype))
-        if g.shape != y.shape:
-            raise RuntimeError(f"gradient has shape {g.shape} but the output has shape {y.shape}")
-        if g.dtype != y.dtype:
-            raise TypeError(f"gradient has dtype {g.dtype} but the output has dtype {y.dtype}")
-        seeds.append((y, g))
-    return seeds
-
-
-def _run(outputs, grad_outputs, retain_graph, create_graph, capture=None):
-    """Core loop. Returns {id(tensor): grad} for tensors in ``capture`` (grad mode)
-    or accumulates into leaves' ``.grad`` (backward mode, capture is None)."""
-    if retain_graph is None:
-        retain_graph = create_graph
-    seeds = _seed_gradients(outputs, grad_outputs)
-    node_grads: dict = {}  # (id(fn), output index) -> summed gradient
-    leaf_grads: dict = {}  # id(leaf) -> (leaf, summed gradient)
-    captured: dict = {}
-    capture_ids = {id(t) for t in capture} if capture is not None else None
-    # non-leaf tensors whose gradient grad() must report, keyed by their node slot
-    capture_slots = {}
-    if capture is not None:
-        for t in capture:
-            if t.grad_fn is not None:
-                capture_slots[(id(t.grad_fn), t._output_index)] = t
+    def send(x, g):  # add g to the gradient that tensor x has received so far
+        if x.grad_fn is None:
+            leaf_grads[id(x)] = (x, g if id(x) not in leaf_grads else leaf_grads[id(x)][1] + g)
+        else:
+            key = (id(x.grad_fn), x._output_index)
+            node_grads[key] = g if key not in node_grads else node_grads[key] + g
 
     for y, g in seeds:
-        if y.grad_fn is None:
-            _accumulate_leaf(leaf_grads, y, g)
-        else:
-            _accumulate(node_grads, (id(y.grad_fn), y._output_index), g)
-
-    roots = [y.grad_fn for y, _ in seeds if y.grad_fn is not None]
-    order = _topological_order(roots)
-    # grad() wants only some gradients: per node, which inputs lead to a
-    # captured tensor. The rest (say, a critic's weights when the penalty
-    # asks for d/dx only) are never computed.
-    wanted = _wanted_inputs(order, capture_ids) if capture is not None else None
-    if capture is not None:  # what the graph holds, before backward may free it
-        in_graph = {id(x) for fn in order for x in fn._inputs}
-    from . import anomaly
-
-    mode = enable_grad() if create_graph else no_grad()
-    with mode:
+        send(y, g)
+    order = topological_order([y.grad_fn for y, _ in seeds if y.grad_fn is not None])
+    masks = prune(order) if prune is not None else {}
+    call = anomaly.checked(_call_backward) if anomaly.is_enabled() else _call_backward
+    with enable_grad() if create_graph else no_grad():
         for fn in order:
+            # 1. every consumer of fn has run: the sums for its outputs are complete
             grads = [node_grads.pop((id(fn), i), None) for i in range(len(fn._outputs))]
-            for i, g in enumerate(grads):
-                if g is None:
-                    continue
-                out = fn._outputs[i]()
-                if out is not None:
-                    if out._backward_hooks:
-                        g = grads[i] = _run_hooks(out, g)
-                    if capture is None and out._retains_grad:
-                        out.grad = g if out.grad is None else out.grad + g
-                if capture_slots and (id(fn), i) in capture_slots:
-                    _accumulate(captured, id(capture_slots[(id(fn), i)]), g)
             if all(g is None for g in grads):
                 continue
-            mask = wanted[id(fn)] if wanted is not None else None
+            grads = [g if g is None else on_grad(fn, i, g) for i, g in enumerate(grads)]
+            mask = masks.get(id(fn))
             if mask is not None and not any(mask):
                 continue
-            xp = fn.xp
-            grads = [g if g is not None else Tensor._wrap(xp.zeros(*fn._out_meta[i]))
+            # 2. backward (an output that no gradient reached contributes zeros)
+            grads = [g if g is not None else Tensor._wrap(fn.xp.zeros(*fn._out_meta[i]))
                      for i, g in enumerate(grads)]
-            if mask is not None:
-                needs = fn.needs_input_grad
-                fn.needs_input_grad = tuple(a and b for a, b in zip(needs, mask))
-            # the fast layer's backward only when no graph is recorded
-            fast_op = fn._fast
-            if not create_graph and fast_op is not None and fast_op.backward is not None:
-                def backward(*g, fn=fn, impl=fast_op.backward):
-                    return impl(fn, *g)
-            else:
-                backward = fn.backward
-            try:
-                if anomaly.is_enabled():
-                    with anomaly.backward_scope():
-                        in_grads = backward(*grads)
-                else:
-                    in_grads = backward(*grads)
-            finally:
-                if mask is not None:
-                    fn.needs_input_grad = needs
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if len(in_grads) != len(fn._inputs):
-                raise RuntimeError(
-                    f"{type(fn).__name__}.backward returned {len(in_grads)} gradients for "
-                    f"{len(fn._inputs)} inputs"
-                )
-            if anomaly.is_enabled():
-                anomaly.check_backward(fn, in_grads)
-            for k, (x, gx) in enumerate(zip(fn._inputs, in_grads)):
+            in_grads = call(fn, grads, create_graph, mask)
+            for k, (x, gx) in enumerate(zip(fn._inputs, in_grads)):  # 3. hand them to the inputs
                 if gx is None or not x.requires_grad or (mask is not None and not mask[k]):
                     continue
                 if gx.shape != x.shape:
-                    raise RuntimeError(
-                        f"{type(fn).__name__}.backward returned a gradient of shape {gx.shape} "
-                        f"for an input of shape {x.shape}"
-                    )
-                if x.grad_fn is None:
-                    _accumulate_leaf(leaf_grads, x, gx)
-                else:
-                    _accumulate(node_grads, (id(x.grad_fn), x._output_index), gx)
-    if not retain_graph:
-        # freed only now: an op's backward may need an output that only a
-        # later-processed consumer keeps alive
+                    raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
+                                       f"{gx.shape} for an input of shape {x.shape}")
+                send(x, gx)
+    if not retain_graph:  # only now: a backward may need an output a later node keeps alive
         for fn in order:
             fn._release()
-
-    if capture is not None:
-        for leaf, g in leaf_grads.values():
-            if id(leaf) in capture_ids:
-                with mode:
-                    captured[id(leaf)] = _run_hooks(leaf, g)
-        # an input in the graph that no gradient reached (every path to it
-        # has derivative 0: ReLU's mask under a second derivative) gets
-        # zeros, as PyTorch's materialised zero gradients give it
-        for t in capture:
-            if id(t) not in captured and id(t) in in_graph:
-                captured[id(t)] = Tensor._wrap(backend.get_array_module(t._data).zeros_like(t._data))
-        return captured
-    for leaf, g in leaf_grads.values():
-        with mode:
-            g = _run_hooks(leaf, g)
-        if not create_graph:
-            g = g.detach()
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
-    return None
+    return leaf_grads
 
 
-def _wanted_inputs(order, capture_ids):
-    """For each node, a tuple saying which of its inputs lie on a path to a
-    tensor in ``capture_ids`` (``order`` lists consumers first)."""
-    wanted = {}
-    for fn in reversed(order):  # producers first
-        wanted[id(fn)] = tuple(
-            id(x) in capture_ids or (x.grad_fn is not None and any(wanted.get(id(x.grad_fn), ())))
-            for x in fn._inputs)
-    return wanted
-
-
-def _run_hooks(t, g):
-    """``Tensor.register_hook`` hooks see the tensor's summed gradient in
-    registration order; one that returns a tensor replaces it for the rest."""
-    hooks = t._backward_hooks
-    if hooks:
-        for hook in list(hooks.values()):
-            out = hook(g)
-            if out is not None:
-                if not isinstance(out, Tensor) or out.shape != g.shape:
-                    raise RuntimeError(f"a hook on a tensor of shape {t.shape} returned "
-                                       f"{getattr(out, 'shape', type(out).__name__)}; expected a "
-                                       f"Tensor of shape {g.shape} (or None)")
-                g = out
-    return g
-
-
-def _accumulate_leaf(store, leaf, g):
-    prev = store.get(id(leaf))
-    store[id(leaf)] = (leaf, g if prev is None else prev[1] + g)
-
-
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
-    """Accumulate gradients of ``tensors`` into the ``.grad`` of every leaf."""
-    _run(list(tensors), grad_tensors, retain_graph, create_graph)
-
-
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         allow_unused=False):
-    """Gradients of ``outputs`` with respect to ``inputs`` (``torch.autograd.grad``).
-
-    Returns a tuple with one Tensor per input (``None`` for an input the outputs
-    do not depend on, if ``allow_unused``). No ``.grad`` is touched. With
-    ``create_graph=True`` the result is itself differentiable, which is how the
-    WGAN-GP penalty ``(||grad_x D(x)|| - 1)^2`` gets a gradient.
-    """
-    single_out = isinstance(outputs, Tensor)
-    outputs = [outputs] if single_out else list(outputs)
-    if isinstance(grad_outputs, Tensor):
-        grad_outputs = [grad_outputs]
-    single_in = isinstance(inputs, Tensor)
-    inputs = [inputs] if single_in else list(inputs)
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Tensor):
-            raise TypeError(f"inputs[{i}] is a {type(x).__name__}, expected a Tensor")
-        if not x.requires_grad:
-            raise RuntimeError(f"inputs[{i}] (shape {x.shape}) does not require grad")
-    captured = _run(outputs, grad_outputs, retain_graph, create_graph, capture=inputs)
-    result = []
-    for i, x in enumerate(inputs):
-        g = captured.get(id(x))
-        if g is None and not allow_unused:
-            raise RuntimeError(
-                f"inputs[{i}] (shape {x.shape}) was not used to compute the outputs; "
-                "pass allow_unused=True to get None for it"
-            )
-        if g is not None and not create_graph:
-            g = g.detach()
-        result.append(g)
-    return tuple(result)
-
-
-__all__ = ["backward", "grad"]
+def _call_backward(fn, grads, create_graph, mask):
+    """``fn.backward(*grads)`` as a tuple, one gradient per input (the fast layer's backward when no
+    graph is recorded); ``mask`` narrows ``fn.needs_input_grad`` for the call."""
+    fast_op, needs = fn._fast, fn.needs_input_grad
+    if mask is not None:
+        fn.needs_input_grad = tuple(a and b for a, b in zip(needs, mask))
+    try:
+        if not create_graph and fast_op is not None and fast_op.backward is not None:
+            in_grads = fast_op.backward(fn, *grads)
+        else:
+            in_grads = fn.backward(*grads)
+    finally:
+        fn.needs_input_grad = needs
+    in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)
+    if len(in_grads) != len(fn._inputs):
+        raise RuntimeError(f"{type(fn).__name__}.backward returned {len(in_grads)} gradients "
+                           f"for {len(fn._inputs)} inputs")
+    return in_grads

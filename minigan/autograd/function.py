@@ -1,25 +1,16 @@
 """The Function contract: one op = ``forward`` on arrays + ``backward`` on Tensors.
 
-To add an op, subclass :class:`Function`:
+To add an op, subclass :class:`Function`: ``forward(self, *arrays)`` computes with
+the array module of its inputs (``self.xp``) and returns an array (or a tuple);
+``backward(self, *grad_outputs)`` gets dL/d(each output) as **Tensors** and returns
+dL/d(each input) (``None`` where ``self.needs_input_grad[i]`` is False), written
+with minigan ops only. So backward run while recording (``create_graph=True``)
+builds the graph of the gradient itself: every op is twice (n times) differentiable.
 
-* ``forward(self, *arrays)`` computes with the array module of its inputs
-  (``self.xp``) and returns one array (or a tuple of arrays);
-* ``backward(self, *grad_outputs)`` receives the upstream gradients as
-  **Tensors** and returns one gradient Tensor per input (``None`` for inputs
-  that need none: ``self.needs_input_grad[i]`` says which), written with
-  minigan ops only.
-
-Because backward uses differentiable ops, running it while recording
-(``create_graph=True``) builds the graph of the gradient itself, so every op is
-twice (indeed arbitrarily often) differentiable with no extra code.
-
-Inside ``backward``, ``self.inputs`` gives the input Tensors and
-``self.output(i)`` the i-th output Tensor; both check a version counter so an
-in-place change of a tensor the op still needs is caught, as in PyTorch.
+Inside ``backward``, ``self.inputs`` and ``self.output(i)`` give the input and
+output Tensors; both check a version counter, so an in-place change of a tensor
+the op still needs is caught, as in PyTorch.
 """
-from __future__ import annotations
-
-import traceback
 import weakref
 
 from .. import backend, fast
@@ -28,18 +19,18 @@ from . import anomaly
 from .grad_mode import is_grad_enabled
 from .tensor import Tensor
 
-_ndarray = backend.np.ndarray
+FREED_MESSAGE = ("trying to backward through the graph a second time (or to read saved tensors after "
+                 "they were freed) at {op}: the first backward freed the graph. Pass retain_graph=True "
+                 "to the first backward() or grad() call if you need to backward through it again.")
 
 
 class Function:
-    #: set by detect_anomaly(): where in user code this node was created
-    creation_trace: list | None = None
-    #: the fast layer's override used at forward time (see minigan.fast)
-    _fast = None
+    creation_trace: list | None = None  # set by detect_anomaly(): where the node was made
+    _fast = None  # the fast layer's override used at forward time (see minigan.fast)
 
     def __call__(self, *inputs):
-        # one pass over the inputs: this runs for every op, so it is kept lean
-        arrays, kinds, record = [], set(), False
+        """``forward`` on the arrays; records the node if an input requires grad."""
+        arrays, kinds, record = [], set(), False  # one pass: this runs for every op
         for x in inputs:
             if not isinstance(x, Tensor):
                 raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
@@ -47,110 +38,72 @@ class Function:
             kinds.add(type(x._data))
             record = record or x.requires_grad
         if len(kinds) > 1:  # only then can devices differ
-            _check_same_device(type(self).__name__, inputs)
-        if not arrays or type(arrays[0]) is _ndarray:
-            self.xp = backend.np
-        else:
-            self.xp = backend.get_array_module(arrays[0])
-        # the fast layer's forward for this op, if it has one and is on
-        fast_op = fast.override(type(self))
+            dev, other = inputs[0].device, next((t.device for t in inputs if t.device != inputs[0].device), None)
+            if other is not None:
+                raise RuntimeError(f"{type(self).__name__}: expected all tensors on the same device, but "
+                                   f"found one on '{dev}' and one on '{other}'. Move them with .to('{dev}').")
+        arrays_np = not arrays or type(arrays[0]) is backend.np.ndarray
+        xp = self.xp = backend.np if arrays_np else backend.get_array_module(arrays[0])
+        fast_op = fast.override(type(self))  # the fast layer's forward, if it has one and is on
         try:
             if fast_op is not None and fast_op.forward is not None:
                 outs = fast_op.forward(self, *arrays)
             else:
                 outs = self.forward(*arrays)
         except ValueError as exc:
-            # NumPy's own message (e.g. "operands could not be broadcast") names
-            # neither the op nor the tensors: add both
-            shapes = ", ".join(str(x.shape) for x in inputs)
-            text = str(exc).strip()
+            # NumPy's message ("operands could not be broadcast") names neither the op nor the shapes
+            shapes, text = ", ".join(str(x.shape) for x in inputs), str(exc).strip()
             kind = ShapeError if isinstance(exc, ShapeError) or "broadcast" in text else ValueError
             raise kind(f"{type(self).__name__}: {text} (input shapes {shapes})") from exc
         single = not isinstance(outs, tuple)
-        if single:
-            outs = (outs,)
         # NumPy reductions return scalars, not 0-d arrays: keep every result an array
-        xp = self.xp
-        results = [Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o)) for o in outs]
-        anomalies = anomaly.is_enabled()
-        if anomalies:
-            anomaly.check_forward(self, results)
+        results = [Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o))
+                   for o in ((outs,) if single else outs)]
         if record and is_grad_enabled():
-            self._inputs = list(inputs)
-            self._versions = [t._version for t in inputs]
+            self._inputs, self._versions = list(inputs), [t._version for t in inputs]
             # backward may skip work for inputs that need no gradient (frozen weights, data)
             self.needs_input_grad = tuple([t.requires_grad for t in inputs])
-            self._outputs = [weakref.ref(r) for r in results]
-            self._out_versions = [0] * len(results)
+            self._outputs = [weakref.ref(r) for r in results]  # weak: outputs don't keep themselves
             self._out_meta = [(r._data.shape, r._data.dtype) for r in results]
-            self._freed = False
-            self._fast = fast_op
-            if anomalies:
-                self.creation_trace = traceback.extract_stack()[:-2]
+            self._freed, self._fast = False, fast_op
             for i, r in enumerate(results):
-                r.requires_grad = True
-                r.grad_fn = self
-                r._output_index = i
+                r.requires_grad, r.grad_fn, r._output_index = True, self, i
+        if anomaly.is_enabled():
+            anomaly.on_forward(self, results)
         return results[0] if single else tuple(results)
 
-    # -- the contract -------------------------------------------------------
-    def forward(self, *arrays):
+    def forward(self, *arrays):  # arrays in, array(s) out
         raise NotImplementedError
 
-    def backward(self, *grad_outputs):
+    def backward(self, *grad_outputs):  # Tensors in, one Tensor (or None) per input out
         raise NotImplementedError
 
-    # -- what backward may read -------------------------------------------
     @property
     def inputs(self):
         """The input Tensors, checked for in-place modification since forward."""
         if self._freed:
-            raise RuntimeError(_FREED_MESSAGE.format(op=type(self).__name__))
+            raise RuntimeError(FREED_MESSAGE.format(op=type(self).__name__))
         for t, v in zip(self._inputs, self._versions):
             if t._version != v:
-                raise RuntimeError(
-                    f"one of the tensors needed by {type(self).__name__}.backward was modified by an "
-                    f"in-place operation: a tensor of shape {t.shape} is at version {t._version}, "
-                    f"expected version {v}. Use an out-of-place op (x = x + y instead of x.add_(y))."
-                )
+                raise RuntimeError(f"one of the tensors needed by {type(self).__name__}.backward was "
+                                   f"modified by an in-place operation: a tensor of shape {t.shape} is at "
+                                   f"version {t._version}, expected version {v}. Use an out-of-place op "
+                                   "(x = x + y instead of x.add_(y)).")
         return self._inputs
 
     def output(self, i: int = 0) -> Tensor:
-        """The i-th output Tensor (its graph is this op, so using it in
-        backward stays twice differentiable)."""
+        """The i-th output Tensor (made by this op: using it keeps backward differentiable)."""
         out = self._outputs[i]()
         if out is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs its output, which was freed")
-        if out._version != self._out_versions[i]:
-            raise RuntimeError(
-                f"the output of {type(self).__name__} was modified by an in-place operation "
-                "but backward needs it"
-            )
+        if out._version != 0:  # outputs are made fresh, at version 0
+            raise RuntimeError(f"the output of {type(self).__name__} was modified by an in-place "
+                               "operation but backward needs it")
         return out
 
     def _release(self):
-        self._inputs = None
-        self._freed = True
+        """Drop the saved inputs once backward is done (unless ``retain_graph``)."""
+        self._inputs, self._freed = None, True
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
-
-
-_FREED_MESSAGE = (
-    "trying to backward through the graph a second time (or to read saved tensors after "
-    "they were freed) at {op}: the first backward freed the graph. Pass retain_graph=True "
-    "to the first backward() or grad() call if you need to backward through it again."
-)
-
-
-def _check_same_device(op_name, tensors):
-    if len(tensors) < 2:
-        return
-    dev = tensors[0].device
-    for t in tensors[1:]:
-        if t.device != dev:
-            raise RuntimeError(
-                f"{op_name}: expected all tensors on the same device, but found one on "
-                f"'{dev}' and one on '{t.device}'. Move them with .to('{dev}')."
-            )
-

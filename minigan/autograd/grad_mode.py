@@ -4,9 +4,8 @@ Both work as context managers and as decorators, as in PyTorch. The backward
 pass itself runs under ``no_grad`` unless ``create_graph=True``: that single
 switch is what makes gradients of gradients possible (DeZero's idea).
 """
-from __future__ import annotations
-
-import functools
+import contextlib
+import copy
 import threading
 
 _state = threading.local()
@@ -20,64 +19,35 @@ def set_grad_enabled(mode: bool) -> None:
     _state.enabled = bool(mode)
 
 
-class _GradMode:
-    _mode: bool
+class _GradMode(contextlib.ContextDecorator):
+    _mode: bool | None = None  # None: leave the mode as it is
 
     def __enter__(self):
         self._prev = is_grad_enabled()
-        set_grad_enabled(self._mode)
+        if self._mode is not None:
+            set_grad_enabled(self._mode)
         return self
 
     def __exit__(self, *exc):
         set_grad_enabled(self._prev)
-        return False
 
-    def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__():
-                return fn(*args, **kwargs)
-
-        return wrapper
+    def _recreate_cm(self):  # as a decorator, a copy per call: each keeps its own _prev
+        return copy.copy(self)
 
 
 class no_grad(_GradMode):
     """Ops inside record nothing: results have ``requires_grad=False``."""
-
     _mode = False
 
 
 class enable_grad(_GradMode):
     """Re-enable recording inside a ``no_grad`` region."""
-
     _mode = True
 
 
-class inference_mode(_GradMode):
-    """PyTorch's ``inference_mode``: here the same as ``no_grad`` (minigan has
-    no separate inference tensors). ``inference_mode(False)`` changes nothing.
-    Works as a context manager and as a decorator, with or without the call."""
-
-    def __new__(cls, mode=True):
-        if callable(mode) and not isinstance(mode, bool):
-            return cls()(mode)  # bare @inference_mode
-        return super().__new__(cls)
-
-    def __init__(self, mode: bool = True):
-        self.mode = bool(mode)
-
-    def __enter__(self):
-        self._prev = is_grad_enabled()
-        if self.mode:
-            set_grad_enabled(False)
-        return self
-
-    def __call__(self, fn):
-        mode = self.mode
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with inference_mode(mode):
-                return fn(*args, **kwargs)
-
-        return wrapper
+def inference_mode(mode=True):
+    """PyTorch's ``inference_mode``: here ``no_grad`` (no separate inference tensors);
+    ``inference_mode(False)`` changes nothing. Also a decorator, with or without the call."""
+    if callable(mode) and not isinstance(mode, bool):  # bare @inference_mode
+        return no_grad()(mode)
+    return no_grad() if mode else _GradMode()

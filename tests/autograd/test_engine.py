@@ -365,3 +365,243 @@ def test_piecewise_linear_gradients_under_a_recorded_upstream_gradient(name):
     a, b = mg.chunk(x * 2.0, 2)  # b: another output of the node that made a
     with pytest.raises(RuntimeError, match="was not used to compute the outputs"):
         mg.grad(a.sum(), b)
+
+
+# ------------------------------------------------------------ the engine's parts, one by one
+def test_topological_order_puts_consumers_first_and_visits_each_node_once():
+    from minigan.autograd.engine import topological_order
+
+    a = mg.tensor(2.0, requires_grad=True)
+    b = a * 3.0
+    c = b + b  # b's node is reached twice
+    d = c * b
+    order = topological_order([d.grad_fn])
+    assert len(order) == len({id(fn) for fn in order}) == 3
+    assert order.index(d.grad_fn) < order.index(c.grad_fn) < order.index(b.grad_fn)
+
+
+def test_topological_order_is_iterative_on_a_chain_deeper_than_the_recursion_limit():
+    import sys
+
+    from minigan.autograd.engine import topological_order
+
+    x = mg.tensor(1.0, requires_grad=True)
+    y = x
+    for _ in range(sys.getrecursionlimit() + 500):
+        y = y + 0.0
+    assert len(topological_order([y.grad_fn])) == sys.getrecursionlimit() + 500
+
+
+def test_run_backward_calls_on_grad_once_per_output_with_the_summed_gradient():
+    from minigan.autograd.engine import run_backward
+
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 2.0
+    y = (b * b).sum() + b.sum()  # b is used twice: its gradient is 2b + 1, summed before on_grad
+    seen = []
+
+    def on_grad(fn, i, g):
+        seen.append((fn, i, np.asarray(g).copy()))
+        return g
+
+    leaves = run_backward([(y, mg.tensor(1.0))], None, False, on_grad)
+    got = {id(fn): g for fn, _, g in seen}
+    np.testing.assert_allclose(got[id(b.grad_fn)], [5.0, 9.0])
+    assert len(seen) == len(got)  # each node output seen once
+    ((leaf, ga),) = leaves.values()
+    assert leaf is a and a.grad is None  # run_backward touches no .grad
+    np.testing.assert_allclose(np.asarray(ga), [10.0, 18.0])
+
+
+def test_run_backward_on_grad_may_replace_a_gradient():
+    from minigan.autograd.engine import run_backward
+
+    a = mg.tensor([1.0, 2.0], requires_grad=True)
+    b = a * 3.0
+    y = b.sum()
+
+    def on_grad(fn, i, g):
+        return g * 0.0 if fn is b.grad_fn else g
+
+    ((_, ga),) = run_backward([(y, mg.tensor(1.0))], None, False, on_grad).values()
+    np.testing.assert_allclose(np.asarray(ga), [0.0, 0.0])
+
+
+def test_run_backward_prune_masks_inputs_and_restores_needs_input_grad():
+    from minigan.autograd.engine import run_backward
+
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    w = mg.tensor([3.0, 4.0], requires_grad=True)
+    y = x * w
+    node = y.grad_fn
+    leaves = run_backward([(y.sum(), mg.tensor(1.0))], True, False, lambda fn, i, g: g,
+                          prune=lambda order: {id(node): (True, False)})
+    assert [leaf for leaf, _ in leaves.values()] == [x]
+    assert node.needs_input_grad == (True, True)
+
+
+def test_retain_graph_defaults_to_create_graph():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    (g,) = mg.grad(y, x, create_graph=True)
+    (g2,) = mg.grad(y, x)  # the graph was kept by create_graph
+    np.testing.assert_allclose(np.asarray(g), np.asarray(g2))
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        mg.grad(y, x)
+
+
+def test_hooks_run_in_order_and_replace_the_gradient():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 2.0
+    calls = []
+    h.register_hook(lambda g: calls.append("first"))
+    h.register_hook(lambda g: g * 10.0)
+    handle = x.register_hook(lambda g: calls.append(np.asarray(g).copy()))
+    h.retain_grad()
+    h.sum().backward()
+    assert calls[0] == "first"
+    np.testing.assert_allclose(calls[1], [20.0, 20.0])
+    np.testing.assert_allclose(np.asarray(h.grad), [10.0, 10.0])  # retain_grad sees the hooked one
+    np.testing.assert_allclose(np.asarray(x.grad), [20.0, 20.0])
+    handle.remove()
+    calls.clear()
+    (g,) = mg.grad((x * 2.0).sum(), x)
+    assert calls == [] and np.asarray(g).tolist() == [2.0, 2.0]
+
+
+def test_hook_returning_a_wrong_shape_is_refused():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(lambda g: g.sum())
+    with pytest.raises(RuntimeError, match="hook on a tensor of shape"):
+        (x * 2.0).sum().backward()
+
+
+def test_grad_hooks_run_for_captured_inputs_and_retain_grad_is_left_alone():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    h = x * 3.0
+    h.retain_grad()
+    h.register_hook(lambda g: g + 1.0)
+    (gh, gx) = mg.grad((h * h).sum(), [h, x])
+    np.testing.assert_allclose(np.asarray(gh), [7.0, 13.0])
+    np.testing.assert_allclose(np.asarray(gx), [21.0, 39.0])
+    assert h.grad is None and x.grad is None
+
+
+def test_grad_gives_zeros_to_an_input_no_gradient_reached():
+    x = mg.tensor([-1.0, -2.0], requires_grad=True)
+    (g,) = mg.grad(mg.relu(x).sum(), x, create_graph=True)
+    np.testing.assert_allclose(np.asarray(g), [0.0, 0.0])
+    (h,) = mg.grad(g.sum(), x, allow_unused=True)
+    np.testing.assert_allclose(np.asarray(h), [0.0, 0.0])
+
+
+def test_detect_anomaly_wraps_the_engine_call_only_while_enabled(monkeypatch):
+    from minigan.autograd import anomaly
+
+    wrapped = []
+    real = anomaly.checked
+    monkeypatch.setattr(anomaly, "checked", lambda call: wrapped.append(call) or real(call))
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    assert wrapped == []
+    with mg.detect_anomaly():
+        (x * x).sum().backward()
+    assert len(wrapped) == 1
+
+
+def test_detect_anomaly_records_where_each_node_was_made():
+    x = mg.tensor([1.0, 2.0], requires_grad=True)
+    assert (x * 2.0).grad_fn.creation_trace is None
+    with mg.detect_anomaly():
+        y = x * 2.0
+    assert any(f.filename == __file__ for f in y.grad_fn.creation_trace)
+
+
+def test_detect_anomaly_as_a_decorator_restores_the_previous_state():
+    from minigan.autograd import anomaly
+
+    @mg.detect_anomaly()
+    def f():
+        return anomaly.is_enabled()
+
+    assert f() and f() and not anomaly.is_enabled()
+
+
+def test_fast_backward_runs_only_without_create_graph(monkeypatch):
+    from minigan import fast
+    from minigan.ops.arithmetic import Mul
+
+    calls = []
+
+    def fast_backward(fn, g):
+        calls.append(fn)
+        a, b = fn.inputs
+        return (g * b if fn.needs_input_grad[0] else None), (g * a if fn.needs_input_grad[1] else None)
+
+    monkeypatch.setitem(fast._overrides, Mul, fast.Override(backward=fast_backward))
+    with monkeypatch.context() as m:
+        m.setattr(fast, "_enabled", True)
+        x = mg.tensor([1.0, 2.0], requires_grad=True)
+        (g,) = mg.grad((x * x).sum(), x)
+        assert len(calls) == 1
+        np.testing.assert_allclose(np.asarray(g), [2.0, 4.0])
+        (g,) = mg.grad((x * x).sum(), x, create_graph=True)
+        assert len(calls) == 1  # the reference backward: its graph is recorded
+        assert g.requires_grad
+
+
+def test_operators_are_in_the_tensor_body():
+    from minigan.autograd.tensor import Tensor
+
+    for name in ["__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+                 "__rtruediv__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__", "__neg__",
+                 "__abs__", "__getitem__"]:
+        assert name in vars(Tensor), name
+    a, b = mg.tensor([1.0, 2.0]), mg.tensor([4.0, 8.0])
+    assert (2.0 - a).tolist() == [1.0, 0.0] and (2.0 / b).tolist() == [0.5, 0.25]
+    assert (2.0 ** a).tolist() == [2.0, 4.0] and (-a)[1].item() == -2.0 and abs(-a).tolist() == [1.0, 2.0]
+
+
+def test_engine_grad_import_path_still_works():
+    from minigan.autograd.engine import backward, grad
+
+    assert grad is mg.grad and backward is mg.autograd.backward
+
+
+def test_inference_mode_forms():
+    with mg.no_grad():
+        with mg.inference_mode(False):
+            assert not mg.is_grad_enabled()
+    with mg.inference_mode():
+        assert not mg.is_grad_enabled()
+    assert mg.is_grad_enabled()
+
+    @mg.inference_mode
+    def f():
+        return mg.is_grad_enabled()
+
+    assert f() is False and mg.is_grad_enabled()
+
+
+def test_parity_methods_come_from_compat_and_are_installed():
+    from minigan.autograd.tensor import Tensor
+    from minigan.compat import tensor_methods
+
+    for name, method in tensor_methods.METHODS.items():
+        assert name not in Tensor.__dict__ or Tensor.__dict__[name] is method, name
+    for name in tensor_methods.OP_METHODS:
+        assert getattr(Tensor, name) is getattr(mg.ops, name), name
+    t = mg.tensor([[1.0, 2.0]])
+    assert t.new_zeros(2).tolist() == [0.0, 0.0] and t.T.shape == (2, 1) and t.size(1) == 2
+    assert t.type() == "minigan.FloatTensor" and t.long().dtype == np.int64
+
+
+def test_autograd_fits_its_line_budget():
+    from pathlib import Path
+
+    import minigan.autograd
+
+    files = sorted(Path(minigan.autograd.__file__).parent.glob("*.py"))
+    lines = {f.name: len(f.read_text().splitlines()) for f in files}
+    assert sum(lines.values()) <= 600, lines
+    assert lines["engine.py"] <= 120, lines
