@@ -299,7 +299,7 @@ def install():
         setattr(cuda, name, cls)
     autograd.Variable = Variable
     if not getattr(autograd.grad, "_minigan_only_inputs", False):
-        autograd.grad = _with_only_inputs(autograd.grad)
+        autograd.grad = autograd.engine.grad = _with_only_inputs(autograd.grad)
     return autograd.grad
 
 
