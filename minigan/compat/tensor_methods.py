@@ -193,31 +193,6 @@ def half(self):
     return self.to(dtype=np.float16)
 
 
-_TYPE_NAMES = {np.dtype(np.float32): "FloatTensor", np.dtype(np.float64): "DoubleTensor",
-               np.dtype(np.float16): "HalfTensor", np.dtype(np.int64): "LongTensor",
-               np.dtype(np.int32): "IntTensor", np.dtype(np.int16): "ShortTensor",
-               np.dtype(np.int8): "CharTensor", np.dtype(np.uint8): "ByteTensor",
-               np.dtype(np.bool_): "BoolTensor"}
-
-
-def _type(self, dtype=None, non_blocking=False):
-    """Without ``dtype``: the type's name, ``'minigan.FloatTensor'`` (PyTorch:
-    ``'torch.FloatTensor'``; ``minigan.cuda.`` on the GPU). With one: cast to it
-    (a dtype, or a name such as ``'minigan.LongTensor'`` / ``'torch.LongTensor'``)."""
-    if dtype is None:
-        prefix = "minigan.cuda." if self.device != "cpu" else "minigan."
-        return prefix + _TYPE_NAMES.get(self.dtype, f"{self.dtype}Tensor")
-    if isinstance(dtype, str) and dtype.endswith("Tensor"):
-        names = {v: k for k, v in _TYPE_NAMES.items()}
-        short = dtype.rsplit(".", 1)[-1]
-        if short not in names:
-            raise ValueError(f"type(): unknown tensor type {dtype!r}; expected one of "
-                             f"{sorted(names)}")
-        out = self.to(dtype=names[short])
-        return out.to("cuda") if ".cuda." in dtype else out
-    return self.to(dtype=np.dtype(dtype))
-
-
 def type_as(self, other):
     """This tensor with ``other``'s dtype and device (differentiable for float dtypes)."""
     return self.to(device=other.device, dtype=other.dtype)
@@ -476,7 +451,7 @@ METHODS = {
     "size": size, "numel": numel, "dim": dim, "__len__": __len__,
     "tolist": tolist, "clone": clone, "__bool__": __bool__, "__float__": __float__, "__int__": __int__,
     "cpu": cpu, "cuda": cuda, "float": _float, "double": double, "long": long, "int": _int,
-    "bool": _bool, "half": half, "type": _type, "type_as": type_as,
+    "bool": _bool, "half": half, "type_as": type_as,
     "add": add, "sub": sub, "div": div, "expand_as": expand_as, "view_as": view_as,
     "reshape_as": reshape_as, "flip": flip, "tile": tile, "where": where,
     "new_zeros": new_zeros, "new_ones": new_ones, "new_empty": new_zeros, "new_full": new_full,
