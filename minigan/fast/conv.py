@@ -45,10 +45,10 @@ def _gemm(xp, a, b):
     return xp.multiply(a, b) if a.shape[-1] == 1 else xp.matmul(a, b)
 
 
-LAYOUTS = ("ncl", "cnl", "cln")
-
-
 def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
+    """The reference's columns (N, C, kh, kw, OH, OW) for ``layout="ncl"``, or
+    ordered (C, kh, kw, N, OH, OW) ("cnl") or (C, kh, kw, OH, OW, N) ("cln"):
+    one strided view of the padded input, copied."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = x.shape
     oh = conv_output_size(h, kh, sh, ph, dh)
@@ -108,6 +108,8 @@ def _inside(start, step, count, size):
 
 
 def _col2im_array(xp, cols, shape, kernel, stride, padding, dilation, layout):
+    """The adjoint of :func:`_im2col_array`, for columns in ``layout``: an
+    (N, C, H, W) image ("cln": a view of (C, H, W, N) sums)."""
     (kh, kw), (sh, sw), (ph, pw), (dh, dw) = kernel, stride, padding, dilation
     n, c, h, w = shape
     if layout == "cln":
@@ -349,7 +351,8 @@ def _conv2d_backward(fn, g):
                       for a, k in enumerate((kh, kw)))
         gx = _in_order_of(fn.xp, x, conv_transpose2d(g, w, s, p, extra, d))
     if need_w:
-        gw = Tensor.from_array(_weight_grad(fn.xp, x.array, g.array, (kh, kw), s, p, d).reshape(w.shape))
+        gw = _weight_grad(fn.xp, x.array, g.array, (kh, kw), s, p, d)
+        gw = Tensor.from_array(gw.reshape(w.shape))
     return gx, gw
 
 
