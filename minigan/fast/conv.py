@@ -331,7 +331,7 @@ def _in_order_of(xp, x, gx):
     ~3x slower than one copy costs."""
     if not x.array.flags.c_contiguous or gx.array.flags.c_contiguous:
         return gx
-    return Tensor.from_array(xp.ascontiguousarray(gx.array))
+    return Tensor._wrap(xp.ascontiguousarray(gx.array))
 
 
 def _conv2d_forward(fn, x, w):
@@ -352,7 +352,7 @@ def _conv2d_backward(fn, g):
         gx = _in_order_of(fn.xp, x, conv_transpose2d(g, w, s, p, extra, d))
     if need_w:
         gw = _weight_grad(fn.xp, x.array, g.array, (kh, kw), s, p, d)
-        gw = Tensor.from_array(gw.reshape(w.shape))
+        gw = Tensor._wrap(gw.reshape(w.shape))
     return gx, gw
 
 
@@ -368,7 +368,7 @@ def _conv_transpose2d_backward(fn, g):
     gw = None
     if need_w:
         gw = _weight_grad(fn.xp, g.array, x.array, (kh, kw), s, p, d)
-        gw = Tensor.from_array(gw.reshape(w.shape[0], w.shape[1], kh, kw))
+        gw = Tensor._wrap(gw.reshape(w.shape[0], w.shape[1], kh, kw))
     return gx, gw
 
 
