@@ -5,6 +5,7 @@ whose every op is twice differentiable.
 they are used.
 """
 from . import cuda, fast, ops
+from .fast import conv as _fast_conv  # noqa: F401
 from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)
 from .autograd.grad_mode import inference_mode

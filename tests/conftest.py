@@ -79,3 +79,15 @@ def pass_threads(monkeypatch):
         return names
 
     return use
+
+
+@pytest.fixture
+def fast_layer_on():
+    """The fast layer on for this test, whatever ``MINIGAN_FAST_LAYER`` says:
+    for tests of the fast code itself (its layouts, bands, thread splits)."""
+    from minigan import fast
+
+    before = fast.enabled()
+    fast.set_enabled(True)
+    yield
+    fast.set_enabled(before)

@@ -145,17 +145,13 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     _check_fits(h, wd, (kh, kw), p, d, "conv2d")
     if groups == 1:  # one node, one GEMM for the whole batch
         y = conv_ops.conv2d(x, w, s, p, d)
-    else:  # a batch of `groups` GEMMs, composed from im2col and matmul
+    else:  # per image, a batch of `groups` GEMMs, composed from im2col and matmul
         oh = conv_output_size(h, kh, s[0], p[0], d[0])
         ow = conv_output_size(wd, kw, s[1], p[1], d[1])
-        layout = conv_ops.conv_layout(n, ow)
-        cols = ops.im2col(x, (kh, kw), s, p, d, layout=layout)  # (C, kh, kw, ...)
-        cols = ops.reshape(cols, groups, cg * kh * kw, n * oh * ow)
-        y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (G, O/G, ...)
-        if layout == "cln":
-            y = ops.permute(ops.reshape(y, o, oh, ow, n), 3, 0, 1, 2)
-        else:
-            y = ops.permute(ops.reshape(y, o, n, oh, ow), 1, 0, 2, 3)
+        cols = ops.im2col(x, (kh, kw), s, p, d)  # (N, C, kh, kw, OH, OW)
+        cols = ops.reshape(cols, n, groups, cg * kh * kw, oh * ow)
+        y = ops.matmul(ops.reshape(w, groups, o // groups, cg * kh * kw), cols)  # (N, G, O/G, ...)
+        y = ops.reshape(y, n, o, oh, ow)
     if bias is not None:
         y = y + ops.reshape(as_tensor(bias), 1, o, 1, 1)
     return ops.squeeze(y, 0) if unbatched else y
@@ -243,26 +239,17 @@ def _conv_transpose2d_composite(x, w, s, p, d, g, out_hw):
     n, _, h, wd = x.shape
     cin, cout_g, kh, kw = w.shape
     cin_g, cout = cin // g, cout_g * g
-    layout = conv_ops.conv_layout(n, wd)
-    # the input as (C_in, N H W), or (C_in, H W N) for "cln"
-    xs = ops.permute(x, 1, 2, 3, 0) if layout == "cln" else ops.permute(x, 1, 0, 2, 3)
-    xs = ops.reshape(xs, g, cin_g, n * h * wd)
+    xs = ops.reshape(x, n, g, cin_g, h * wd)
     wt = ops.transpose(ops.reshape(w, g, cin_g, cout_g * kh * kw), 1, 2)
-    cols = ops.matmul(wt, xs)                               # (G, C_out/G kh kw, N H W)
-    # already col2im's layout: (C_out, kh, kw, N, H, W) or (C_out, kh, kw, H, W, N)
-    if layout == "cln":
-        cols = ops.reshape(cols, cout, kh, kw, h, wd, n)
-    else:
-        cols = ops.reshape(cols, cout, kh, kw, n, h, wd)
+    cols = ops.matmul(wt, xs)                               # (N, G, C_out/G kh kw, H W)
+    cols = ops.reshape(cols, n, cout, kh, kw, h, wd)        # col2im's columns
     # with output_padding >= stride (allowed when dilation is larger), conv2d
     # of the output would give extra rows: they receive zero columns.
     extra = [conv_output_size(out_hw[a], k, s[a], p[a], d[a]) - size
              for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
     if any(extra):
-        spatial = [(0, extra[0]), (0, extra[1])]
-        lead = [(0, 0)] * 3
-        cols = ops.pad(cols, lead + spatial + [(0, 0)] if layout == "cln" else lead + [(0, 0)] + spatial)
-    return ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d, layout=layout)
+        cols = ops.pad(cols, [(0, 0)] * 4 + [(0, extra[0]), (0, extra[1])])
+    return ops.col2im(cols, (n, cout, out_hw[0], out_hw[1]), (kh, kw), s, p, d)
 
 
 # --------------------------------------------------------------------- pooling, resampling

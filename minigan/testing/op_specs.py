@@ -95,6 +95,18 @@ def _np_col2im(cols, shape, k, s, p, d):
     return out[:, :, p:p + h, p:p + w]
 
 
+def _np_conv2d(x, w, s, p, d):
+    """y[n, o, a, b] = sum_{c,i,j} w[o, c, i, j] x_pad[n, c, a s + i d, b s + j d]."""
+    return np.einsum("ocij,ncijab->noab", w, _np_im2col(x, w.shape[2], s, p, d))
+
+
+def _np_conv_transpose2d(x, w, s, p, op, d):
+    """The adjoint of conv2d: each pixel of x adds w, scaled, at stride s."""
+    (n, _, h, wd), (_, cout, k, _) = x.shape, w.shape
+    out = [(size - 1) * s - 2 * p + d * (k - 1) + op + 1 for size in (h, wd)]
+    return _np_col2im(np.einsum("coij,nchw->noijhw", w, x), (n, cout, *out), k, s, p, d)
+
+
 def _np_batch_norm(x, w, b, mean=None, var=None, eps=1e-5):
     axes = (0,) + tuple(range(2, x.ndim))
     shape = (1, -1) + (1,) * (x.ndim - 2)
@@ -278,20 +290,34 @@ OP_SPECS = [
            lambda a: _np_im2col(a, 2, 1, 0, 1), normal((1, 2, 3, 3))),
     OpSpec("im2col_stride_pad_dilation", lambda a: mg.im2col(a, 2, stride=2, padding=1, dilation=2),
            lambda a: _np_im2col(a, 2, 2, 1, 2), normal((2, 1, 5, 4)), tags=("big",)),
-    OpSpec("im2col_cnl_layout", lambda a: mg.im2col(a, 2, stride=2, padding=1, layout="cnl"),
-           lambda a: _np_im2col(a, 2, 2, 1, 1).transpose(1, 2, 3, 0, 4, 5), normal((2, 2, 3, 4))),
-    OpSpec("col2im_cnl_layout", lambda c: mg.col2im(c, (2, 1, 3, 3), 2, stride=1, padding=1, layout="cnl"),
-           lambda c: _np_col2im(c.transpose(3, 0, 1, 2, 4, 5), (2, 1, 3, 3), 2, 1, 1, 1),
-           normal((1, 2, 2, 2, 4, 4))),
-    OpSpec("im2col_cln_layout", lambda a: mg.im2col(a, 2, stride=2, padding=1, dilation=2, layout="cln"),
-           lambda a: _np_im2col(a, 2, 2, 1, 2).transpose(1, 2, 3, 4, 5, 0), normal((3, 2, 5, 4))),
-    OpSpec("col2im_cln_layout", lambda c: mg.col2im(c, (3, 2, 4, 3), 2, stride=2, padding=1, layout="cln"),
-           lambda c: _np_col2im(c.transpose(5, 0, 1, 2, 3, 4), (3, 2, 4, 3), 2, 2, 1, 1),
-           normal((2, 2, 2, 3, 2, 3))),
     OpSpec("col2im", lambda c: mg.col2im(c, (1, 2, 3, 3), 2, stride=1, padding=0),
            lambda c: _np_col2im(c, (1, 2, 3, 3), 2, 1, 0, 1), normal((1, 2, 2, 2, 2, 2))),
     OpSpec("col2im_stride_pad", lambda c: mg.col2im(c, (1, 1, 5, 5), 3, stride=2, padding=1),
            lambda c: _np_col2im(c, (1, 1, 5, 5), 3, 2, 1, 1), normal((1, 1, 3, 3, 3, 3))),
+    # the convolution pair, each the other's backward. Batches of 4 and more
+    # take the fast layer's batch-innermost layout, and one-channel kernels
+    # its GEMM-first (conv) and gather-first (transposed conv) routes
+    OpSpec("conv2d", lambda x, w: mg.nn.functional.conv2d(x, w),
+           lambda x, w: _np_conv2d(x, w, 1, 0, 1), normal((2, 2, 4, 4), (3, 2, 2, 2))),
+    OpSpec("conv2d_stride_pad", lambda x, w: mg.nn.functional.conv2d(x, w, stride=2, padding=1),
+           lambda x, w: _np_conv2d(x, w, 2, 1, 1), normal((2, 2, 5, 5), (2, 2, 3, 3))),
+    OpSpec("conv2d_dilation_batch_4", lambda x, w: mg.nn.functional.conv2d(x, w, padding=1, dilation=2),
+           lambda x, w: _np_conv2d(x, w, 1, 1, 2), normal((4, 2, 5, 4), (2, 2, 2, 2)), tags=("big",)),
+    OpSpec("conv2d_to_one_channel", lambda x, w: mg.nn.functional.conv2d(x, w, padding=1),
+           lambda x, w: _np_conv2d(x, w, 1, 1, 1), normal((5, 8, 3, 3), (1, 8, 3, 3)), tags=("big",)),
+    OpSpec("conv_transpose2d", lambda x, w: mg.nn.functional.conv_transpose2d(x, w),
+           lambda x, w: _np_conv_transpose2d(x, w, 1, 0, 0, 1), normal((2, 2, 3, 3), (2, 3, 2, 2))),
+    OpSpec("conv_transpose2d_stride_pad_output_padding",
+           lambda x, w: mg.nn.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1),
+           lambda x, w: _np_conv_transpose2d(x, w, 2, 1, 1, 1), normal((2, 2, 3, 3), (2, 2, 3, 3))),
+    OpSpec("conv_transpose2d_dilation_batch_4",
+           lambda x, w: mg.nn.functional.conv_transpose2d(x, w, stride=2, padding=1, output_padding=1,
+                                                          dilation=2),
+           lambda x, w: _np_conv_transpose2d(x, w, 2, 1, 1, 2), normal((4, 2, 3, 3), (2, 2, 2, 2)),
+           tags=("big",)),
+    OpSpec("conv_transpose2d_from_one_channel", lambda x, w: mg.nn.functional.conv_transpose2d(x, w),
+           lambda x, w: _np_conv_transpose2d(x, w, 1, 0, 0, 1), normal((5, 1, 3, 3), (1, 4, 2, 2)),
+           tags=("big",)),
     # PyTorch's Tensor methods and their functional forms (see tests/reference/test_tensor_methods.py)
     OpSpec("add_alpha", lambda a, b: a.add(b, alpha=2.5), lambda a, b: a + 2.5 * b, normal((3, 4), (4,))),
     OpSpec("sub_alpha", lambda a, b: a.sub(b, alpha=-0.5), lambda a, b: a + 0.5 * b, normal((3, 1), (3, 4))),

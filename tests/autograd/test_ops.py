@@ -55,51 +55,15 @@ def test_non_contiguous_inputs(spec):
     assert mg.gradcheck(spec.fn, xs, mode="random")
 
 
-@pytest.mark.parametrize("layout", ["ncl", "cnl", "cln"])
-def test_im2col_col2im_are_adjoint(layout):
+def test_im2col_col2im_are_adjoint():
     rng = np.random.default_rng(6)
     x = mg.tensor(rng.standard_normal((2, 3, 7, 6)))
     for k, s, p, d in [(3, 1, 1, 1), (3, 2, 0, 1), (2, 2, 2, 2), (4, 3, 1, 1)]:
-        cols = mg.im2col(x, k, s, p, d, layout=layout)
+        cols = mg.im2col(x, k, s, p, d)
         c = mg.tensor(rng.standard_normal(cols.shape))
         lhs = float((cols * c).sum().item())
-        rhs = float((x * mg.col2im(c, x.shape, k, s, p, d, layout=layout)).sum().item())
+        rhs = float((x * mg.col2im(c, x.shape, k, s, p, d)).sum().item())
         assert lhs == pytest.approx(rhs, rel=1e-12)
-
-
-def test_col2im_layouts_agree_where_padding_swallows_whole_taps():
-    """"cln" col2im drops what falls on the padding instead of cropping a
-    padded image: check it against "ncl" (padded, then cropped) where the
-    padding is as wide as the kernel, with strides and dilations."""
-    from minigan.ops import conv
-
-    rng = np.random.default_rng(7)
-    for k, s, p, d, h, w in [(4, 2, 1, 1, 7, 7), (3, 2, 3, 1, 5, 4), (2, 3, 2, 2, 8, 3),
-                             (1, 1, 1, 1, 3, 3), (3, 1, 2, 2, 4, 6)]:
-        shape = (3, 2, h, w)
-        oh, ow = (conv.conv_output_size(n, k, s, p, d) for n in (h, w))
-        cols = rng.standard_normal((3, 2, k, k, oh, ow))
-        ncl = conv._col2im_array(np, cols, shape, (k, k), (s, s), (p, p), (d, d), "ncl")
-        cln = conv._col2im_array(np, np.ascontiguousarray(cols.transpose(1, 2, 3, 4, 5, 0)), shape,
-                                 (k, k), (s, s), (p, p), (d, d), "cln")
-        np.testing.assert_allclose(cln, ncl, rtol=1e-12, atol=1e-12, err_msg=str((k, s, p, d)))
-
-
-@pytest.mark.parametrize("config", [(4, 2, 1, 0, 1), (3, 2, 1, 1, 1), (5, 3, 2, 2, 1), (3, 2, 2, 1, 2)])
-def test_conv_transpose_in_row_bands_matches_one_pass(config, monkeypatch):
-    """The band-by-band transposed conv (large batches) scatters each band
-    at its own rows: compare it with the single-pass result."""
-    from minigan.ops import conv
-
-    k, s, p, op, d = config
-    rng = np.random.default_rng(8)
-    x, w = mg.tensor(rng.standard_normal((16, 6, 6, 6))), mg.tensor(rng.standard_normal((6, 4, k, k)))
-    whole = mg.nn.functional.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op,
-                                              dilation=d).numpy()
-    monkeypatch.setattr(conv, "BAND_BYTES", 64)
-    banded = mg.nn.functional.conv_transpose2d(x, w, stride=s, padding=p, output_padding=op,
-                                               dilation=d).numpy()
-    np.testing.assert_allclose(banded, whole, rtol=1e-12, atol=1e-12)
 
 
 def test_conv_kernel_larger_than_input_is_refused():

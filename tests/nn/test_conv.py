@@ -98,8 +98,9 @@ CONVT_IDS = [f"k{k[0]}x{k[1]}-s{s}-p{p}-op{op}-d{d}-{h}x{w}" for k, s, p, op, d,
 
 
 # --------------------------------------------------------------------- forward
-# batch 2 takes the "cnl" column layout for most configs, batch 9 the
-# batch-innermost "cln" one (ops.conv.conv_layout); both must agree with the loops
+# with the fast layer on, batch 2 takes the "cnl" column layout for most
+# configs, batch 9 the batch-innermost "cln" one (minigan.fast.conv.conv_layout);
+# both must agree with the loops
 BATCHES = [2, 9]
 
 
@@ -298,7 +299,7 @@ def test_float32_is_preserved_through_forward_and_backward():
 
 
 @pytest.mark.parametrize("layer", ["conv", "conv_transpose"])
-def test_two_threads_give_the_numbers_of_one(layer, pass_threads):
+def test_two_threads_give_the_numbers_of_one(layer, pass_threads, fast_layer_on):
     """With two BLAS threads allowed, im2col's gathers, col2im's scatters and
     the padding copies split their channels over two threads: forward and
     both gradients must be bitwise those of one thread, and the second
@@ -323,7 +324,7 @@ def test_two_threads_give_the_numbers_of_one(layer, pass_threads):
         np.testing.assert_array_equal(one, two)
 
 
-def test_input_gradients_come_back_in_the_inputs_memory_order():
+def test_input_gradients_come_back_in_the_inputs_memory_order(fast_layer_on):
     """Convs compute with the batch innermost; a C-ordered input still gets a
     C-ordered gradient (no graph recorded), so the activation and batch-norm
     backward before the conv combine arrays of one order."""
@@ -451,18 +452,18 @@ def test_bad_inputs_are_refused_clearly():
 
 
 def test_both_column_layouts_are_exercised():
-    """The batch sizes above reach both of conv2d's column layouts."""
-    from minigan.ops.conv import conv_layout
+    """The batch sizes above reach both of the fast conv2d's column layouts."""
+    from minigan.fast.conv import conv_layout
 
     assert conv_layout(9, 8) == "cln"
     assert conv_layout(2, 3) == "cnl"
 
 
 @pytest.mark.parametrize("cfg", CONV_CONFIGS, ids=CONV_IDS)
-def test_banded_columns_give_the_same_convolution_and_gradients(cfg, monkeypatch):
+def test_banded_columns_give_the_same_convolution_and_gradients(cfg, monkeypatch, fast_layer_on):
     """Large "cln" column arrays are built a band of output rows at a time
-    (conv.BAND_BYTES); one-row bands must give the same results."""
-    from minigan.ops import conv as conv_ops
+    (minigan.fast.conv.BAND_BYTES); one-row bands must give the same results."""
+    from minigan.fast import conv as conv_ops
 
     k, s, p, d, h, w = cfg
     rng = np.random.default_rng(7)
@@ -501,12 +502,12 @@ def _count_calls(monkeypatch, module, name):
 
 
 @pytest.mark.parametrize("cfg", CONV_CONFIGS, ids=CONV_IDS)
-def test_conv2d_to_one_channel_matches_loops_and_gradchecks(cfg, monkeypatch):
+def test_conv2d_to_one_channel_matches_loops_and_gradchecks(cfg, monkeypatch, fast_layer_on):
     """A conv to one channel from eight (a generator's output layer) may
-    multiply first and shift-add after (conv._conv2d_gemm_first), with its
+    multiply first and shift-add after (fast.conv._conv2d_gemm_first), with its
     weight gradient likewise: the same numbers as the nested loops, to second
     order. Batch 9 takes the "cln" layout, where that choice is made."""
-    from minigan.ops import conv as conv_ops
+    from minigan.fast import conv as conv_ops
 
     k, s, p, d, h, w = cfg
     rng = np.random.default_rng(8)
@@ -526,11 +527,11 @@ def test_conv2d_to_one_channel_matches_loops_and_gradchecks(cfg, monkeypatch):
 
 @pytest.mark.parametrize("cfg", [c for c in CONVT_CONFIGS if c[1] == 1 and c[3] == 0],
                          ids=[i for c, i in zip(CONVT_CONFIGS, CONVT_IDS) if c[1] == 1 and c[3] == 0])
-def test_stride_one_conv_transpose_from_one_channel_gathers_first(cfg, monkeypatch):
+def test_stride_one_conv_transpose_from_one_channel_gathers_first(cfg, monkeypatch, fast_layer_on):
     """A stride-1 transposed conv from one channel (the backward of a conv to
-    one channel) runs as conv2d with the flipped kernel: same numbers as the
-    scatter loops, to second order."""
-    from minigan.ops import conv as conv_ops
+    one channel) runs, in the fast layer, as conv2d with the flipped kernel:
+    same numbers as the scatter loops, to second order."""
+    from minigan.fast import conv as conv_ops
 
     k, s, p, op, d, h, w = cfg
     rng = np.random.default_rng(9)
@@ -546,11 +547,12 @@ def test_stride_one_conv_transpose_from_one_channel_gathers_first(cfg, monkeypat
     assert mg.gradgradcheck(f, (x, wt), mode="random")
 
 
-def test_sagan_output_layer_takes_the_few_channel_routes(monkeypatch):
-    """SAGAN's last conv, 32 -> 1 channels 3x3 on 28x28 at batch 64: forward
-    multiplies first, its input gradient gathers first, its weight gradient
-    multiplies first, and all three agree with float64 loops' numbers."""
-    from minigan.ops import conv as conv_ops
+def test_sagan_output_layer_takes_the_few_channel_routes(monkeypatch, fast_layer_on):
+    """SAGAN's last conv, 32 -> 1 channels 3x3 on 28x28 at batch 64: with the
+    fast layer, forward multiplies first, its input gradient gathers first,
+    its weight gradient multiplies first, and all three agree with float64
+    loops' numbers."""
+    from minigan.fast import conv as conv_ops
 
     calls = {name: _count_calls(monkeypatch, conv_ops, name)
              for name in ("_conv2d_gemm_first", "_conv_weight_grad_gemm_first")}
