@@ -73,10 +73,12 @@ class SGD(Optimizer):
                     grad = _grad_array(p)
                     if grad is None:
                         continue
+                    # as in PyTorch, a parameter has state only with momentum
+                    state = self.state[p] if hyper["momentum"] != 0 else None
                     if use_fast:
-                        fast_optim.sgd_update(self, p, grad, self.state[p], **hyper)
+                        fast_optim.sgd_update(self, p, grad, state, **hyper)
                     else:
-                        self._update(p, grad, self.state[p], **hyper)
+                        self._update(p, grad, state, **hyper)
         return loss
 
     def _update(self, p, g, state, *, lr, momentum, dampening, weight_decay, nesterov,

@@ -106,7 +106,8 @@ def _assert_same(a, b):
     for i, (x, y) in enumerate(zip(pa, pb)):
         assert x.dtype == y.dtype
         np.testing.assert_array_equal(x.array, y.array, err_msg=f"parameter {i}")
-        sa, sb = oa.state[x], ob.state[y]
+        assert (x in oa.state) == (y in ob.state), f"parameter {i}: state in one path only"
+        sa, sb = oa.state.get(x, {}), ob.state.get(y, {})
         assert sa.keys() == sb.keys(), f"parameter {i}: state keys {set(sa)} != {set(sb)}"
         for key in sa:
             if isinstance(sa[key], np.ndarray):
@@ -191,6 +192,14 @@ def test_reference_path_runs_on_one_thread(pass_threads):
     with minigan.fast.disabled():
         _run(Adam, {}, start, grads, fast=False, fortran=())
     assert not threads.second_thread_ran
+
+
+@pytest.mark.parametrize("fast", [True, False])
+def test_sgd_without_momentum_keeps_no_state(fast):
+    """As in PyTorch: plain SGD remembers nothing between steps."""
+    start, grads = _problem([(13, 9), (17,)], np.float32, 3)
+    _, opt = _run(SGD, dict(lr=0.1), start, grads, fast=fast, fortran=())
+    assert len(opt.state) == 0 and opt.state_dict()["state"] == {}
 
 
 def test_fast_scratch_arrays_are_not_state():
