@@ -19,11 +19,13 @@ checks), but
   :func:`minigan.fast.parallel.in_halves` finds that it pays: Adam's step on
   the MLP GAN's generator took 2.0 ms instead of 3.3 on a 2-core machine.
 
-Each ``*_update(opt, p, grad, state, **hyper)`` takes the optimizer (for
+Each ``*_update(opt, p, grad, state, hyper)`` takes the optimizer (for
 its scratch arrays), the parameter, its gradient array (in its dtype, never
 written into: the engine may share it), the parameter's state dict (already
-initialised and its step counted) and the group's hyper-parameters as the
-reference update takes them.
+initialised and its step counted) and the dict of the group's
+hyper-parameters that the reference ``_update`` takes as keywords (a dict,
+not keywords: unpacking them per parameter costs more than the update of a
+small one).
 """
 from __future__ import annotations
 
@@ -47,15 +49,6 @@ def _work(opt, like, slot: int = 0):
     if buf is None or buf.size < like.size:
         buf = pool[key] = xp.empty(like.size, dtype=like.dtype)
     return buf[:like.size].reshape(like.shape)
-
-
-def _contiguous_like(g, theta):
-    """``g``, C-contiguous when ``theta`` is: a Linear layer's weight
-    gradient arrives transposed (it is ``(x^T g)^T``), and one copy now
-    beats a dozen strided passes in the update."""
-    if theta.flags.c_contiguous and not g.flags.c_contiguous:
-        g = backend.get_array_module(g).ascontiguousarray(g)
-    return g
 
 
 def elementwise_update(fn, arrays, xp=np) -> None:
@@ -94,12 +87,15 @@ def _lerp_(start, end, weight: float, work=None):
     return start
 
 
-def sgd_update(opt, p, grad, state, *, lr, momentum, dampening, weight_decay, nesterov,
-               maximize) -> None:
+def sgd_update(opt, p, grad, state, hyper: dict) -> None:
     """:meth:`minigan.optim.SGD._update`, with the momentum buffer and the
     parameter updated in place."""
+    lr, momentum, dampening = hyper["lr"], hyper["momentum"], hyper["dampening"]
+    weight_decay, nesterov, maximize = hyper["weight_decay"], hyper["nesterov"], hyper["maximize"]
     theta = p._data
-    d = _contiguous_like(grad, theta)
+    d = grad
+    if theta.flags.c_contiguous and not d.flags.c_contiguous:  # a transposed gradient
+        d = backend.get_array_module(d).ascontiguousarray(d)
     d = -d if maximize else d
     if weight_decay != 0:
         d = d + weight_decay * theta
@@ -115,17 +111,20 @@ def sgd_update(opt, p, grad, state, *, lr, momentum, dampening, weight_decay, ne
     p._version += 1
 
 
-def adam_update(opt, p, grad, state, *, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
-                decoupled) -> None:
+def adam_update(opt, p, grad, state, hyper: dict) -> None:
     """:meth:`minigan.optim.Adam._update` as one in-place pass through
     two scratch arrays, split over two threads (:func:`elementwise_update`)."""
+    lr, beta1, beta2, eps = hyper["lr"], hyper["beta1"], hyper["beta2"], hyper["eps"]
+    weight_decay, amsgrad, maximize = hyper["weight_decay"], hyper["amsgrad"], hyper["maximize"]
     theta = p._data
     xp = backend.get_array_module(theta)
     t = state["step"]
-    g = _contiguous_like(grad, theta)
+    g = grad
+    if theta.flags.c_contiguous and not g.flags.c_contiguous:  # a transposed gradient
+        g = xp.ascontiguousarray(g)
     g = -g if maximize else g
     if weight_decay != 0:
-        if decoupled:
+        if hyper["decoupled"]:
             theta *= 1.0 - lr * weight_decay
         else:
             g = g + weight_decay * theta
@@ -155,13 +154,16 @@ def adam_update(opt, p, grad, state, *, lr, beta1, beta2, eps, weight_decay, ams
     p._version += 1
 
 
-def rmsprop_update(opt, p, grad, state, *, lr, alpha, eps, weight_decay, momentum, centered,
-                   maximize) -> None:
+def rmsprop_update(opt, p, grad, state, hyper: dict) -> None:
     """:meth:`minigan.optim.RMSprop._update` in place, through two scratch
     arrays."""
+    lr, alpha, eps, weight_decay = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["weight_decay"]
+    momentum, centered, maximize = hyper["momentum"], hyper["centered"], hyper["maximize"]
     theta = p._data
     xp = backend.get_array_module(theta)
-    g = _contiguous_like(grad, theta)
+    g = grad
+    if theta.flags.c_contiguous and not g.flags.c_contiguous:  # a transposed gradient
+        g = xp.ascontiguousarray(g)
     g = -g if maximize else g
     if weight_decay != 0:
         g = g + weight_decay * theta

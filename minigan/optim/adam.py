@@ -91,7 +91,7 @@ class Adam(Optimizer):
                         state["max_exp_avg_sq"] = _zeros_like(p)
                     state["step"] += 1
                     if use_fast:
-                        fast_optim.adam_update(self, p, grad, state, **hyper)
+                        fast_optim.adam_update(self, p, grad, state, hyper)
                     else:
                         self._update(p, grad, state, **hyper)
         return loss

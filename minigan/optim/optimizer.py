@@ -274,12 +274,12 @@ def _grad_array(p: Tensor):
     """
     if p.grad is None:
         return None
-    g = p.grad.array
-    if g.shape != p.shape:
+    g, theta = p.grad.array, p.array
+    if g.shape != theta.shape:
         raise RuntimeError(f"gradient of shape {g.shape} does not match its parameter of "
-                           f"shape {p.shape}")
-    if g.dtype != p.dtype:
-        g = g.astype(p.dtype)
+                           f"shape {theta.shape}")
+    if g.dtype != theta.dtype:
+        g = g.astype(theta.dtype)
     return g
 
 

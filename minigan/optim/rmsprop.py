@@ -90,7 +90,7 @@ class RMSprop(Optimizer):
                         state["grad_avg"] = _zeros_like(p)
                     state["step"] += 1
                     if use_fast:
-                        fast_optim.rmsprop_update(self, p, grad, state, **hyper)
+                        fast_optim.rmsprop_update(self, p, grad, state, hyper)
                     else:
                         self._update(p, grad, state, **hyper)
         return loss

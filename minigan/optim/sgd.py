@@ -76,7 +76,7 @@ class SGD(Optimizer):
                     # as in PyTorch, a parameter has state only with momentum
                     state = self.state[p] if hyper["momentum"] != 0 else None
                     if use_fast:
-                        fast_optim.sgd_update(self, p, grad, state, **hyper)
+                        fast_optim.sgd_update(self, p, grad, state, hyper)
                     else:
                         self._update(p, grad, state, **hyper)
         return loss
