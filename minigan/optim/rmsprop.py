@@ -97,7 +97,7 @@ class RMSprop(Optimizer):
 
     def _update(self, p, g, state, *, lr, alpha, eps, weight_decay, momentum, centered,
                 maximize) -> None:
-        """The class docstring's update of ``p`` from its gradient array ``g``,
+        r"""The class docstring's update of ``p`` from its gradient array ``g``,
         with PyTorch's rounding (its order of operations, and ``torch.lerp``
         for :math:`\bar g_t`)."""
         xp = backend.get_array_module(g)
