@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import math
 
-from .. import backend
-from .optimizer import (Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp_,
-                        elementwise_update)
+from .. import backend, fast
+from ..autograd.grad_mode import no_grad
+from ..fast import optim as fast_optim
+from .optimizer import (Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp,
+                        _zeros_like)
 
 
 class Adam(Optimizer):
@@ -66,59 +68,57 @@ class Adam(Optimizer):
         """One update of every parameter that has a gradient. Returns the
         closure's loss (or None)."""
         loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, eps, wd = float(group["lr"]), float(group["eps"]), float(group["weight_decay"])
-            beta1, beta2 = (float(b) for b in group["betas"])
-            amsgrad, maximize = group["amsgrad"], group["maximize"]
-            # groups saved before the flag existed fall back to the class's rule
-            decoupled = group.get("decoupled_weight_decay", self._decoupled)
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                theta = p._data
-                xp = backend.get_array_module(theta)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0
-                    state["exp_avg"] = xp.zeros_like(theta)
-                    state["exp_avg_sq"] = xp.zeros_like(theta)
-                if amsgrad and "max_exp_avg_sq" not in state:
-                    state["max_exp_avg_sq"] = xp.zeros_like(theta)
-                m, v = state["exp_avg"], state["exp_avg_sq"]
-                state["step"] += 1
-                t = state["step"]
-
-                g = -grad if maximize else grad
-                if wd != 0:
-                    if decoupled:
-                        theta *= 1.0 - lr * wd
+        # the fast layer computes the same numbers in place (minigan.fast.optim)
+        use_fast = fast.enabled()
+        with no_grad():
+            for group in self.param_groups:
+                hyper = dict(lr=float(group["lr"]), beta1=float(group["betas"][0]),
+                             beta2=float(group["betas"][1]), eps=float(group["eps"]),
+                             weight_decay=float(group["weight_decay"]),
+                             amsgrad=group["amsgrad"], maximize=group["maximize"],
+                             # groups saved before the flag existed use the class's rule
+                             decoupled=group.get("decoupled_weight_decay", self._decoupled))
+                for p in group["params"]:
+                    grad = _grad_array(p)
+                    if grad is None:
+                        continue
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["exp_avg"] = _zeros_like(p)
+                        state["exp_avg_sq"] = _zeros_like(p)
+                    if hyper["amsgrad"] and "max_exp_avg_sq" not in state:
+                        state["max_exp_avg_sq"] = _zeros_like(p)
+                    state["step"] += 1
+                    if use_fast:
+                        fast_optim.adam_update(self, p, grad, state, hyper)
                     else:
-                        g = g + wd * theta
-                work, denom = self._work(theta, 0), self._work(theta, 1)
-                amax = state.get("max_exp_avg_sq") if amsgrad else None
-                step_size = lr / (1.0 - beta1 ** t)
-                bias2_sqrt = math.sqrt(1.0 - beta2 ** t)
-
-                def update(theta, g, m, v, work, denom, amax):
-                    _lerp_(m, g, 1.0 - beta1, work)
-                    v *= beta2
-                    xp.multiply(g, 1.0 - beta2, out=work)
-                    work *= g
-                    v += work
-                    if amax is not None:
-                        xp.maximum(amax, v, out=amax)
-                        v = amax
-                    xp.sqrt(v, out=denom)
-                    denom /= bias2_sqrt
-                    denom += eps
-                    xp.multiply(m, -step_size, out=work)
-                    work /= denom
-                    theta += work
-
-                elementwise_update(update, (theta, g, m, v, work, denom, amax), xp)
-                p._version += 1
+                        self._update(p, grad, state, **hyper)
         return loss
+
+    def _update(self, p, g, state, *, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
+                decoupled) -> None:
+        """The class docstring's update of ``p`` from its gradient array ``g``,
+        at step ``t = state["step"]``, with PyTorch's rounding (its order of
+        operations, and ``torch.lerp`` for :math:`m_t`)."""
+        xp = backend.get_array_module(g)
+        t = state["step"]
+        theta = p.array
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            if decoupled:
+                theta = theta * (1.0 - lr * weight_decay)
+            else:
+                g = g + weight_decay * theta
+        # m_t = beta1 m + (1 - beta1) g
+        m = state["exp_avg"] = _lerp(state["exp_avg"], g, 1.0 - beta1)
+        v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1.0 - beta2) * g * g
+        if amsgrad:
+            v = state["max_exp_avg_sq"] = xp.maximum(state["max_exp_avg_sq"], v)
+        step_size = lr / (1.0 - beta1 ** t)
+        denom = xp.sqrt(v) / math.sqrt(1.0 - beta2 ** t) + eps
+        p.copy_(theta - step_size * m / denom)
 
 
 class AdamW(Adam):

@@ -26,7 +26,6 @@ from collections import defaultdict
 import numpy as np
 
 from .. import backend
-from ..fast import parallel
 from ..autograd.grad_mode import enable_grad
 from ..autograd.tensor import Tensor
 
@@ -78,7 +77,11 @@ class Optimizer:
         defaults: hyper-parameters used by groups that do not set them.
 
     Subclasses implement ``step()``; they read ``self.param_groups`` and keep
-    what they must remember between steps in ``self.state[p]``.
+    what they must remember between steps in ``self.state[p]`` (arrays in
+    the parameter's dtype, on its device). The built-in ones write the update
+    for one parameter in ``_update(p, grad, state, **hyper)``, and ``step()``
+    calls the fast layer's twin (:mod:`minigan.fast.optim`) instead while
+    :func:`minigan.fast.enabled`.
     """
 
     def __init__(self, params, defaults: dict):
@@ -155,21 +158,8 @@ class Optimizer:
                 else:
                     # A fresh array, not an in-place fill: the engine may share
                     # one gradient array between several tensors.
-                    xp = backend.get_array_module(p.grad._data)
-                    p.grad = Tensor._wrap(xp.zeros_like(p.grad._data))
-
-    def _work(self, like, slot: int = 0):
-        """A scratch array shaped like ``like`` (contents undefined), reused
-        across parameters and steps. Updates written with ``out=`` into it
-        touch no fresh memory: a new temporary per parameter per step costs
-        page faults that, on small models, rival the arithmetic itself."""
-        pool = self.__dict__.setdefault("_work_arrays", {})
-        xp = backend.get_array_module(like)
-        key = (slot, xp.__name__, like.dtype)
-        buf = pool.get(key)
-        if buf is None or buf.size < like.size:
-            buf = pool[key] = xp.empty(like.size, dtype=like.dtype)
-        return buf[:like.size].reshape(like.shape)
+                    xp = backend.get_array_module(p.grad.array)
+                    p.grad = Tensor.from_array(xp.zeros_like(p.grad.array))
 
     def step(self, closure=None):
         """Update the parameters once from their ``.grad``. ``closure``, if
@@ -254,7 +244,7 @@ def _to_plain(value):
     """A copy of a state value as plain data: arrays and Tensors become NumPy
     arrays on the CPU."""
     if isinstance(value, Tensor):
-        value = value._data
+        value = value.array
     if hasattr(value, "shape") and hasattr(value, "dtype") and not np.isscalar(value):
         return np.array(backend.to_device(value, "cpu"), copy=True)
     return copy.deepcopy(value)
@@ -264,13 +254,13 @@ def _cast_like(value, param: Tensor, index, key):
     """A copy of a saved state value on ``param``'s device; floating arrays are
     cast to its dtype (the step count and other numbers stay as they are)."""
     if isinstance(value, Tensor):
-        value = value._data
+        value = value.array
     if not (hasattr(value, "shape") and hasattr(value, "dtype")) or np.isscalar(value):
         return copy.deepcopy(value)
     if value.ndim > 0 and tuple(value.shape) != tuple(param.shape):
         raise ValueError(f"loaded state for parameter {index} has {key!r} of shape "
                          f"{tuple(value.shape)}, but the parameter has shape {tuple(param.shape)}")
-    xp = backend.get_array_module(param._data)
+    xp = backend.get_array_module(param.array)
     value = backend.to_device(value, param.device)
     dtype = param.dtype if np.issubdtype(value.dtype, np.floating) else value.dtype
     return xp.array(value, dtype=dtype, copy=True)
@@ -284,50 +274,24 @@ def _grad_array(p: Tensor):
     """
     if p.grad is None:
         return None
-    g = p.grad._data
-    if g.shape != p._data.shape:
+    g, theta = p.grad.array, p.array
+    if g.shape != theta.shape:
         raise RuntimeError(f"gradient of shape {g.shape} does not match its parameter of "
-                           f"shape {p._data.shape}")
-    if g.dtype != p._data.dtype:
-        g = g.astype(p._data.dtype)
-    if p._data.flags.c_contiguous and not g.flags.c_contiguous:
-        # a Linear layer's weight gradient arrives transposed (it is
-        # (x^T g)^T): one copy now beats a dozen strided passes in the update
-        g = backend.get_array_module(g).ascontiguousarray(g)
+                           f"shape {theta.shape}")
+    if g.dtype != theta.dtype:
+        g = g.astype(theta.dtype)
     return g
 
 
-def elementwise_update(fn, arrays, xp=np) -> None:
-    """Run ``fn(*arrays)``, an elementwise in-place update of same-shaped
-    arrays (``None`` entries are passed through), as two calls on the two
-    halves of the flattened arrays, on two threads at once, when
-    :func:`minigan.fast.parallel.in_halves` finds it pays and every array is
-    C-contiguous (so flattening is free). The numbers are exactly one
-    call's."""
-    present = [a for a in arrays if a is not None]
-    if not all(a.flags.c_contiguous for a in present):
-        fn(*arrays)
-        return
-    flat = [None if a is None else a.reshape(-1) for a in arrays]
-    size = present[0].size
-
-    def part(lo, hi):
-        fn(*[None if a is None else a[lo:hi] for a in flat])
-
-    parallel.in_halves(part, size, size, xp)
+def _zeros_like(p: Tensor):
+    """A zero array of ``p``'s shape and dtype, on its device (a fresh state array)."""
+    return backend.get_array_module(p.array).zeros_like(p.array)
 
 
-def _lerp_(start, end, weight: float, work=None):
-    """``start += weight * (end - start)`` in place, rounded as ``torch.lerp_``
-    rounds it (it switches formula at ``weight = 0.5`` for accuracy).
-    ``work``, an array shaped like ``start``, spares a temporary."""
-    xp = backend.get_array_module(start)
-    diff = xp.subtract(end, start, out=work)
+def _lerp(start, end, weight: float):
+    """``start + weight * (end - start)``, rounded as ``torch.lerp`` rounds
+    it: from ``weight = 0.5`` on it computes ``end - (end - start) * (1 - weight)``,
+    which is exact at ``weight = 1``."""
     if abs(weight) < 0.5:
-        diff *= weight
-        start += diff
-    else:
-        # end - (end - start) * (1 - weight)
-        diff *= 1.0 - weight
-        xp.subtract(end, diff, out=start)
-    return start
+        return start + weight * (end - start)
+    return end - (end - start) * (1.0 - weight)

@@ -1,8 +1,11 @@
 """RMSprop (Hinton, Coursera lecture 6e, 2012), the optimizer of the original WGAN."""
 from __future__ import annotations
 
-from .. import backend
-from .optimizer import Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp_
+from .. import backend, fast
+from ..autograd.grad_mode import no_grad
+from ..fast import optim as fast_optim
+from .optimizer import (Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp,
+                        _zeros_like)
 
 
 class RMSprop(Optimizer):
@@ -65,54 +68,53 @@ class RMSprop(Optimizer):
         """One update of every parameter that has a gradient. Returns the
         closure's loss (or None)."""
         loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, alpha, eps = float(group["lr"]), float(group["alpha"]), float(group["eps"])
-            wd, mu = float(group["weight_decay"]), float(group["momentum"])
-            centered, maximize = group["centered"], group["maximize"]
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                theta = p._data
-                xp = backend.get_array_module(theta)
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0
-                    state["square_avg"] = xp.zeros_like(theta)
-                if mu > 0 and "momentum_buffer" not in state:
-                    state["momentum_buffer"] = xp.zeros_like(theta)
-                if centered and "grad_avg" not in state:
-                    state["grad_avg"] = xp.zeros_like(theta)
-                state["step"] += 1
-
-                g = -grad if maximize else grad
-                if wd != 0:
-                    g = g + wd * theta
-
-                v, work, s = state["square_avg"], self._work(theta, 0), self._work(theta, 1)
-                v *= alpha
-                xp.multiply(g, 1.0 - alpha, out=work)
-                work *= g
-                v += work
-                if centered:
-                    gbar = _lerp_(state["grad_avg"], g, 1.0 - alpha, work)
-                    xp.multiply(gbar, gbar, out=work)
-                    xp.subtract(v, work, out=s)
-                    xp.sqrt(s, out=s)
-                else:
-                    xp.sqrt(v, out=s)
-                s += eps
-
-                if mu > 0:
-                    buf = state["momentum_buffer"]
-                    buf *= mu
-                    xp.divide(g, s, out=work)
-                    buf += work
-                    xp.multiply(buf, lr, out=work)
-                    theta -= work
-                else:
-                    xp.multiply(g, -lr, out=work)
-                    work /= s
-                    theta += work
-                p._version += 1
+        # the fast layer computes the same numbers in place (minigan.fast.optim)
+        use_fast = fast.enabled()
+        with no_grad():
+            for group in self.param_groups:
+                hyper = dict(lr=float(group["lr"]), alpha=float(group["alpha"]),
+                             eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                             momentum=float(group["momentum"]), centered=group["centered"],
+                             maximize=group["maximize"])
+                for p in group["params"]:
+                    grad = _grad_array(p)
+                    if grad is None:
+                        continue
+                    state = self.state[p]
+                    if len(state) == 0:
+                        state["step"] = 0
+                        state["square_avg"] = _zeros_like(p)
+                    if hyper["momentum"] > 0 and "momentum_buffer" not in state:
+                        state["momentum_buffer"] = _zeros_like(p)
+                    if hyper["centered"] and "grad_avg" not in state:
+                        state["grad_avg"] = _zeros_like(p)
+                    state["step"] += 1
+                    if use_fast:
+                        fast_optim.rmsprop_update(self, p, grad, state, hyper)
+                    else:
+                        self._update(p, grad, state, **hyper)
         return loss
+
+    def _update(self, p, g, state, *, lr, alpha, eps, weight_decay, momentum, centered,
+                maximize) -> None:
+        r"""The class docstring's update of ``p`` from its gradient array ``g``,
+        with PyTorch's rounding (its order of operations, and ``torch.lerp``
+        for :math:`\bar g_t`)."""
+        xp = backend.get_array_module(g)
+        theta = p.array
+        if maximize:
+            g = -g
+        if weight_decay != 0:
+            g = g + weight_decay * theta
+        v = state["square_avg"] = alpha * state["square_avg"] + (1.0 - alpha) * g * g
+        if centered:
+            # gbar_t = alpha gbar + (1 - alpha) g
+            gbar = state["grad_avg"] = _lerp(state["grad_avg"], g, 1.0 - alpha)
+            s = xp.sqrt(v - gbar * gbar) + eps
+        else:
+            s = xp.sqrt(v) + eps
+        if momentum > 0:
+            b = state["momentum_buffer"] = momentum * state["momentum_buffer"] + g / s
+            p.copy_(theta - lr * b)
+        else:
+            p.copy_(theta - lr * g / s)

@@ -1,6 +1,9 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 from __future__ import annotations
 
+from .. import fast
+from ..autograd.grad_mode import no_grad
+from ..fast import optim as fast_optim
 from .optimizer import Optimizer, _check_nonneg, _grad_array, _implementation_flags
 
 
@@ -58,26 +61,38 @@ class SGD(Optimizer):
         """One update of every parameter that has a gradient. Returns the
         closure's loss (or None)."""
         loss = self._eval_closure(closure)
-        for group in self.param_groups:
-            lr, wd = float(group["lr"]), float(group["weight_decay"])
-            mu, tau = float(group["momentum"]), float(group["dampening"])
-            nesterov, maximize = group["nesterov"], group["maximize"]
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                d = -grad if maximize else grad
-                if wd != 0:
-                    d = d + wd * p._data
-                if mu != 0:
-                    state = self.state[p]
-                    buf = state.get("momentum_buffer")
-                    if buf is None:
-                        buf = state["momentum_buffer"] = d.copy()
+        # the fast layer computes the same numbers in place (minigan.fast.optim)
+        use_fast = fast.enabled()
+        with no_grad():
+            for group in self.param_groups:
+                hyper = dict(lr=float(group["lr"]), momentum=float(group["momentum"]),
+                             dampening=float(group["dampening"]),
+                             weight_decay=float(group["weight_decay"]),
+                             nesterov=group["nesterov"], maximize=group["maximize"])
+                for p in group["params"]:
+                    grad = _grad_array(p)
+                    if grad is None:
+                        continue
+                    # as in PyTorch, a parameter has state only with momentum
+                    state = self.state[p] if hyper["momentum"] != 0 else None
+                    if use_fast:
+                        fast_optim.sgd_update(self, p, grad, state, hyper)
                     else:
-                        buf *= mu
-                        buf += d if tau == 0 else (1.0 - tau) * d
-                    d = d + mu * buf if nesterov else buf
-                p._data -= lr * d
-                p._version += 1
+                        self._update(p, grad, state, **hyper)
         return loss
+
+    def _update(self, p, g, state, *, lr, momentum, dampening, weight_decay, nesterov,
+                maximize) -> None:
+        """The class docstring's update of ``p`` from its gradient array ``g``,
+        with PyTorch's rounding (its order of operations)."""
+        theta = p.array
+        d = -g if maximize else g
+        if weight_decay != 0:
+            d = d + weight_decay * theta
+        if momentum != 0:
+            b = state.get("momentum_buffer")
+            # b_1 = g_1: a copy, since the gradient array may be shared
+            b = d.copy() if b is None else momentum * b + (1.0 - dampening) * d
+            state["momentum_buffer"] = b
+            d = d + momentum * b if nesterov else b
+        p.copy_(theta - lr * d)

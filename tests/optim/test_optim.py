@@ -274,33 +274,6 @@ def test_adam_step_count_is_per_parameter():
                                atol=2e-6)
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"amsgrad": True, "weight_decay": 0.1},
-                                    {"maximize": True, "betas": (0.0, 0.9)}])
-@pytest.mark.parametrize("cls", [Adam, AdamW])
-def test_adam_split_over_two_threads_gives_the_same_numbers(cls, kwargs, pass_threads):
-    """A large parameter's update runs as two halves on two threads when BLAS
-    may use two: the numbers must be exactly one thread's, and the second
-    thread must really have run. A non-contiguous parameter stays on one."""
-    rng = np.random.default_rng(0)
-    shapes = [(400, 300), (300, 400), (7,)]  # 120K elements each: above parallel.MIN_ELEMENTS
-    grads = [[rng.standard_normal(s).astype(np.float32) for s in shapes] for _ in range(4)]
-    start = [rng.standard_normal(s).astype(np.float32) for s in shapes]
-    results = []
-    for n_threads in (1, 2):
-        threads = pass_threads(n_threads)
-        params = [Parameter(minigan.tensor(a.copy())) for a in start]
-        params[1] = Parameter(minigan.Tensor(np.asfortranarray(start[1])))  # F-ordered
-        opt = cls(params, lr=0.01, **kwargs)
-        for step in grads:
-            for p, g in zip(params, step):
-                p.grad = minigan.tensor(g)
-            opt.step()
-        results.append([p._data.copy() for p in params])
-        assert threads.second_thread_ran == (n_threads == 2)
-    for one, two in zip(*results):
-        np.testing.assert_array_equal(one, two)
-
-
 def test_closure_is_evaluated_with_grad_and_its_loss_returned():
     p = Parameter(minigan.tensor([3.0]))
     opt = SGD([p], lr=0.25)
