@@ -1258,7 +1258,7 @@ LESSON_6 = [
     Starting from the upstream gradient of the output, it multiplies by the
     weight matrices (each `Linear` layer's backward is $g W$: the `MatMul`s
     go from the output back to the input) and by the ReLU masks (the
-    `TimesDerivative` nodes), then squares, sums, takes the square root
+    `TimesDerivativeFn` nodes), then squares, sums, takes the square root
     ($\|\nabla f\|$) and the penalty. Every weight matrix appears: the
     penalty depends on $w$, and `penalty.backward()` differentiates through
     this whole graph.

@@ -5,7 +5,7 @@ whose every op is twice differentiable.
 they are used.
 """
 from . import cuda, fast, ops
-from .fast import conv as _fast_conv  # noqa: F401
+fast.install_overrides()  # register the fast layer's ops (it changes nothing in the process)
 from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)
 from .autograd.grad_mode import inference_mode
@@ -15,7 +15,7 @@ from .factories import (arange, as_tensor, bernoulli, bool_, empty, eye, float16
                         numel, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                         randperm, tensor, uint8, zeros, zeros_like)
 from .ops import *  # noqa: F403 - the functional ops: minigan.exp, minigan.matmul, ...
-from .ops.indexing import allclose, equal, meshgrid
+from .compat.indexing import allclose, equal, meshgrid
 from .fast.blas import get_num_threads, set_num_threads
 from .errors import DimensionError, ShapeError
 from .random import manual_seed

@@ -107,4 +107,3 @@ class Tensor:
 
 # ops import Tensor, so Tensor imports them last; the methods above run later
 from .. import ops  # noqa: E402
-from ..compat.tensor_methods import _scaled  # noqa: E402,F401 - ops.arithmetic imports it from here

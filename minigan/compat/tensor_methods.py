@@ -231,7 +231,7 @@ def sub(self, other, *, alpha=1):
 def div(self, other, *, rounding_mode=None):
     """self / other; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient
     (PyTorch's ``Tensor.div``)."""
-    from ..ops.elementwise import div_rounded
+    from .elementwise import div_rounded
 
     return div_rounded(self, other, rounding_mode)
 

@@ -25,7 +25,11 @@ import os
 from dataclasses import dataclass
 from typing import Callable
 
-__all__ = ["Override", "disabled", "enabled", "register", "override", "set_enabled", "tune_process"]
+__all__ = ["Override", "disabled", "enabled", "install_overrides", "register", "override",
+           "set_enabled", "tune_process"]
+
+#: the modules that register overrides, one per kind of op (as in minigan/ops)
+OVERRIDE_MODULES = ("activation", "conv", "indexing", "linalg", "normalization")
 
 _enabled = os.environ.get("MINIGAN_FAST_LAYER", "1") != "0"
 
@@ -75,6 +79,15 @@ def register(op_class, *, forward=None, backward=None) -> None:
 def override(op_class):
     """The :class:`Override` for ``op_class``, or None (none, or the layer is off)."""
     return _overrides.get(op_class) if _enabled else None
+
+
+def install_overrides() -> None:
+    """Import the modules of ``OVERRIDE_MODULES``, which register their
+    overrides (``import minigan`` does this; it changes nothing in the process)."""
+    import importlib
+
+    for name in OVERRIDE_MODULES:
+        importlib.import_module(f"{__name__}.{name}")
 
 
 def tune_process() -> dict:

@@ -14,7 +14,7 @@ They differ only in which axes the statistics are taken over:
 
 Layer norm is a composition of differentiable minigan ops (mean, multiply,
 sqrt, ...), with no hand-written backward. Batch norm, on every conv layer
-of a DCGAN, is one node (:class:`minigan.ops.normalization.BatchNorm`): its
+of a DCGAN, is one node (:class:`minigan.ops.normalization.BatchNormFn`): its
 backward runs on arrays when no graph is recorded and, under
 ``create_graph=True``, recomputes the batch statistics from the input with
 ops. That matters for GANs: a gradient penalty (WGAN-GP) differentiates the
@@ -33,7 +33,7 @@ from .. import factories, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from ..ops.normalization import BatchNorm
+from ..ops.normalization import BatchNormFn
 from .module import Module, Parameter
 
 __all__ = ["batch_norm", "layer_norm", "instance_norm", "group_norm", "BatchNorm1d", "BatchNorm2d",
@@ -106,10 +106,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if m <= 1:
             raise ValueError(f"batch_norm: expected more than 1 value per channel when training, "
                              f"got input of shape {input.shape}")
-        fn = BatchNorm(eps, None, weight is not None, bias is not None)
+        fn = BatchNormFn(eps, None, weight is not None, bias is not None)
     else:
         # the running statistics are data, not inputs: no gradient reaches them
-        fn = BatchNorm(eps, (running_mean.array, running_var.array),
+        fn = BatchNormFn(eps, (running_mean.array, running_var.array),
                        weight is not None, bias is not None)
     out = fn(input, *(t for t in (weight, bias) if t is not None))
     if training and running_mean is not None:

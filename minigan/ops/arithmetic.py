@@ -16,7 +16,7 @@ def _unbroadcast(g, x):
     return g if g.shape == x.shape else sum_to(g, x.shape)
 
 
-class Add(Function):
+class AddFn(Function):
     """y = a + b;  da = g, db = g."""
 
     def forward(self, a, b):
@@ -27,7 +27,7 @@ class Add(Function):
         return _unbroadcast(g, a), _unbroadcast(g, b)
 
 
-class Sub(Function):
+class SubFn(Function):
     """y = a - b;  da = g, db = -g."""
 
     def forward(self, a, b):
@@ -38,7 +38,7 @@ class Sub(Function):
         return _unbroadcast(g, a), _unbroadcast(-g, b)
 
 
-class Mul(Function):
+class MulFn(Function):
     """y = a * b;  da = g * b, db = g * a."""
 
     def forward(self, a, b):
@@ -51,7 +51,7 @@ class Mul(Function):
                 _unbroadcast(g * a, b) if need_b else None)
 
 
-class Div(Function):
+class DivFn(Function):
     """y = a / b;  da = g / b, db = -g * a / b^2."""
 
     def forward(self, a, b):
@@ -63,7 +63,7 @@ class Div(Function):
         return _unbroadcast(ga, a), _unbroadcast(-ga * a / b, b)
 
 
-class Neg(Function):
+class NegFn(Function):
     """y = -x;  dx = -g."""
 
     def forward(self, x):
@@ -73,7 +73,7 @@ class Neg(Function):
         return -g
 
 
-class PowConst(Function):
+class PowConstFn(Function):
     """y = x^c for a constant c;  dx = g * c * x^(c-1)."""
 
     def __init__(self, c):
@@ -89,7 +89,7 @@ class PowConst(Function):
         return g * self.c * pow(x, self.c - 1)
 
 
-class Pow(Function):
+class PowFn(Function):
     """y = a^b (both tensors);  da = g * b * a^(b-1), db = g * y * log(a)  (a > 0)."""
 
     def forward(self, a, b):
@@ -108,39 +108,39 @@ def _alpha_times(a, b, alpha, who):
     """``alpha * b`` for add / sub's ``alpha`` (PyTorch's ``torch.add``)."""
     if alpha == 1:
         return b
-    from ..autograd.tensor import _scaled
+    from ..compat.tensor_methods import _scaled
 
     return _scaled(as_tensor(a), b, alpha, who)
 
 
 def add(a, b, *, alpha=1):
     """a + alpha * b."""
-    return Add()(*binary_operands("add", a, _alpha_times(a, b, alpha, "add")))
+    return AddFn()(*binary_operands("add", a, _alpha_times(a, b, alpha, "add")))
 
 
 def sub(a, b, *, alpha=1):
     """a - alpha * b."""
-    return Sub()(*binary_operands("sub", a, _alpha_times(a, b, alpha, "sub")))
+    return SubFn()(*binary_operands("sub", a, _alpha_times(a, b, alpha, "sub")))
 
 
 def mul(a, b):
-    return Mul()(*binary_operands("mul", a, b))
+    return MulFn()(*binary_operands("mul", a, b))
 
 
 def div(a, b, *, rounding_mode=None):
     """a / b; ``rounding_mode`` 'trunc' or 'floor' rounds the quotient (PyTorch's)."""
     if rounding_mode is not None:
-        from .elementwise import div_rounded
+        from ..compat.elementwise import div_rounded
 
         return div_rounded(a, b, rounding_mode)
     a, b = binary_operands("div", a, b)
     if a.dtype.kind in "iub":  # true division of integers gives the default float
         a, b = a.to(dtype="float32"), b.to(dtype="float32")
-    return Div()(a, b)
+    return DivFn()(a, b)
 
 
 def neg(x):
-    return Neg()(as_tensor(x))
+    return NegFn()(as_tensor(x))
 
 
 def pow(a, b):  # noqa: A001 - same name as torch.pow
@@ -148,8 +148,8 @@ def pow(a, b):  # noqa: A001 - same name as torch.pow
     from ..autograd.tensor import Tensor
 
     if isinstance(b, numbers.Number) and isinstance(a, Tensor):
-        return PowConst(b)(a)
-    return Pow()(*binary_operands("pow", a, b))
+        return PowConstFn(b)(a)
+    return PowFn()(*binary_operands("pow", a, b))
 
 
 def square(x):

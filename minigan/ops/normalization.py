@@ -15,34 +15,29 @@ and, with the batch's own statistics (they depend on every x of the batch),
 (Ioffe & Szegedy 2015, section 3). With fixed (running) statistics the last
 line is just dx = w * invstd * g.
 
-Two backwards, one formula:
-
-* no graph being recorded (a plain training step): the formula above on
-  arrays, in a few full-size passes instead of the dozen nodes of a
-  composite;
-* ``create_graph=True`` (a gradient penalty differentiates this gradient):
-  the same formula written with ops, with the mean and invstd *recomputed*
-  from the input Tensor rather than taken from forward's arrays, so their
-  dependence on every x of the batch is in the graph. Using the cached
-  arrays there gives a right first and a wrong second derivative (DeZero's
-  batch norm does; ``tests/nn/test_normalization.py`` shows gradgradcheck
-  rejecting it).
+The backward is that formula written with ops, with the mean and invstd
+*recomputed* from the input Tensor rather than taken from forward's arrays,
+so their dependence on every x of the batch is in the graph and the
+gradient can be differentiated again (a gradient penalty does). Using the
+cached arrays there gives a right first and a wrong second derivative
+(DeZero's batch norm does; ``tests/nn/test_normalization.py`` shows
+gradgradcheck rejecting it). The fast layer (:mod:`minigan.fast.normalization`)
+runs the first derivative on arrays, split by channels over two threads.
 """
 from __future__ import annotations
 
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
-from ..fast import parallel
 
 
-class BatchNorm(Function):
+class BatchNormFn(Function):
     """y = (x - mean) * invstd * w + b per channel (see the module docstring).
 
     Inputs: x, then ``w`` (C,) if ``affine_weight``, then ``b`` (C,) if
     ``affine_bias``. ``stats`` is None to use the batch's statistics (kept
     afterwards as ``batch_mean`` and ``batch_var``, (C,) arrays, for the
     running averages), or a (mean, var) pair of (C,) arrays held constant.
+    Forward keeps ``mean`` and ``invstd`` ((1, C, 1, ...) arrays).
     """
 
     def __init__(self, eps, stats=None, affine_weight=True, affine_bias=True):
@@ -54,87 +49,31 @@ class BatchNorm(Function):
         return (1, x.shape[1]) + (1,) * (x.ndim - 2), (0,) + tuple(range(2, x.ndim))
 
     def forward(self, x, *affine):
-        xp = self.xp
         stat_shape, axes = self._shape(x)
-        eps = x.dtype.type(self.eps)
-        y = xp.empty_like(x)  # x's memory order
-        self.mean = xp.empty(stat_shape, dtype=x.dtype)
-        self.invstd = xp.empty(stat_shape, dtype=x.dtype)
-        var = xp.empty(stat_shape, dtype=x.dtype)
-        w = affine[0].reshape(stat_shape) if self.affine_weight else None
-        b = affine[-1].reshape(stat_shape) if self.affine_bias else None
-
-        def channels(lo, hi):  # the pass for channels [lo, hi): they are independent
-            c = slice(lo, hi)
-            xs, ys, mean = x[:, c], y[:, c], self.mean[:, c]
-            if self.stats is None:
-                mean[...] = xs.mean(axis=axes, keepdims=True)
-                xp.subtract(xs, mean, out=ys)
-                var[:, c] = (ys * ys).mean(axis=axes, keepdims=True)
-            else:
-                mean[...] = self.stats[0].reshape(stat_shape)[:, c]
-                var[:, c] = self.stats[1].reshape(stat_shape)[:, c]
-                xp.subtract(xs, mean, out=ys)
-            self.invstd[:, c] = 1.0 / xp.sqrt(var[:, c] + eps)
-            ys *= self.invstd[:, c] if w is None else self.invstd[:, c] * w[:, c]
-            if b is not None:
-                ys += b[:, c]
-
-        parallel.in_halves(channels, x.shape[1], x.size, xp)
         if self.stats is None:
-            self.batch_mean, self.batch_var = self.mean.reshape(-1), var.reshape(-1)
+            mean = x.mean(axis=axes, keepdims=True)
+            var = ((x - mean) ** 2).mean(axis=axes, keepdims=True)
+            self.batch_mean, self.batch_var = mean.reshape(-1), var.reshape(-1)
+        else:
+            mean, var = (s.reshape(stat_shape).astype(x.dtype, copy=False) for s in self.stats)
+        self.mean, self.invstd = mean, 1.0 / self.xp.sqrt(var + x.dtype.type(self.eps))
+        y = (x - mean) * self.invstd
+        if self.affine_weight:
+            y *= affine[0].reshape(stat_shape)
+        if self.affine_bias:
+            y += affine[-1].reshape(stat_shape)
         return y
 
     def backward(self, g):
+        from .elementwise import sqrt
+        from .reduce import mean, sum
+        from .shape import reshape
+
         x = self.inputs[0]
         w = self.inputs[1] if self.affine_weight else None
         needs = self.needs_input_grad
         need_x, need_w = needs[0], self.affine_weight and needs[1]
         need_b = self.affine_bias and needs[-1]
-        if is_grad_enabled():
-            gx, gw, gb = self._backward_graph(x, w, g, need_x, need_w, need_b)
-        else:
-            gx, gw, gb = self._backward_arrays(x._data, None if w is None else w._data, g._data,
-                                               need_x, need_w, need_b)
-        return (gx,) + ((gw,) if self.affine_weight else ()) + ((gb,) if self.affine_bias else ())
-
-    def _backward_arrays(self, x, w, g, need_x, need_w, need_b):
-        xp = self.xp
-        stat_shape, axes = self._shape(x)
-        m = x.size // x.shape[1]
-        gw_c = xp.empty(x.shape[1], dtype=x.dtype)
-        gb_c = xp.empty(x.shape[1], dtype=x.dtype)
-        t = xp.empty_like(g) if need_x else None
-
-        def channels(lo, hi):  # the pass for channels [lo, hi): they are independent
-            c = slice(lo, hi)
-            xhat = x[:, c] - self.mean[:, c]
-            xhat *= self.invstd[:, c]
-            gs = g[:, c]
-            gw_c[c] = (gs * xhat).sum(axis=axes)
-            gb_c[c] = gs.sum(axis=axes)
-            if need_x:
-                ts = t[:, c]
-                scale = self.invstd[:, c] if w is None else self.invstd[:, c] * \
-                    w.reshape(stat_shape)[:, c]
-                if self.stats is None:
-                    # dx = scale * (g - db / m - xhat * dw / m)
-                    xp.multiply(xhat, (gw_c[c] / m).reshape(1, -1, *stat_shape[2:]), out=ts)
-                    xp.subtract(gs, ts, out=ts)
-                    ts -= (gb_c[c] / m).reshape(1, -1, *stat_shape[2:])
-                    ts *= scale
-                else:
-                    xp.multiply(gs, scale, out=ts)
-
-        parallel.in_halves(channels, x.shape[1], x.size, xp)
-        return (Tensor._wrap(t) if need_x else None, Tensor._wrap(gw_c) if need_w else None,
-                Tensor._wrap(gb_c) if need_b else None)
-
-    def _backward_graph(self, x, w, g, need_x, need_w, need_b):
-        from .elementwise import sqrt
-        from .reduce import mean, sum
-        from .shape import reshape
-
         stat_shape, axes = self._shape(x)
         if self.stats is None:
             mu = mean(x, axis=axes, keepdims=True)
@@ -155,4 +94,5 @@ class BatchNorm(Function):
                 m = x.numel() // x.shape[1]
                 g = g - reshape(gb, stat_shape) / m - xhat * (reshape(gw, stat_shape) / m)
             gx = g * scale
-        return gx, gw if need_w else None, gb if need_b else None
+        return ((gx,) + ((gw if need_w else None,) if self.affine_weight else ())
+                + ((gb if need_b else None,) if self.affine_bias else ()))

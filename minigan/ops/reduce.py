@@ -1,7 +1,7 @@
 """Reductions: sum, mean, var, std, max, min, logsumexp, and vector norms.
 
 Axis arguments accept NumPy's names (``axis``, ``keepdims``) and PyTorch's
-(``dim``, ``keepdim``). Only ``Sum``, ``Max`` and ``VectorNorm`` (whose
+(``dim``, ``keepdim``). Only ``SumFn``, ``MaxFn`` and ``VectorNormFn`` (whose
 subgradient at 0 needs masks) are primitive ops; the rest are compositions,
 so their gradients (and second gradients) come for free.
 """
@@ -42,7 +42,7 @@ def _pick(axis, dim, keepdims, keepdim):
     return (dim if dim is not None else axis), bool(keepdim if keepdim is not None else keepdims)
 
 
-class Sum(Function):
+class SumFn(Function):
     """y = sum of x over ``axes``;  dx = g broadcast back to x's shape."""
 
     def __init__(self, axes, keepdims):
@@ -56,7 +56,7 @@ class Sum(Function):
         return broadcast_to(reshape(g, _kept_shape(x.shape, self.axes)), x.shape)
 
 
-class Max(Function):
+class MaxFn(Function):
     """y = max of x over ``axes`` (``sign=-1`` gives min);  dx = g shared equally
     among the positions that attain the maximum."""
 
@@ -79,7 +79,7 @@ class Max(Function):
 def sum(x, axis=None, keepdims=False, *, dim=None, keepdim=None):  # noqa: A001
     x = as_tensor(x)
     axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-    return Sum(_axes(axis, x.ndim), keepdims)(x)
+    return SumFn(_axes(axis, x.ndim), keepdims)(x)
 
 
 def mean(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
@@ -116,13 +116,13 @@ def std(x, axis=None, keepdims=False, correction=1, *, dim=None, keepdim=None, u
 def amax(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     x = as_tensor(x)
     axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-    return Max(_axes(axis, x.ndim), keepdims, 1)(x)
+    return MaxFn(_axes(axis, x.ndim), keepdims, 1)(x)
 
 
 def amin(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
     x = as_tensor(x)
     axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-    return Max(_axes(axis, x.ndim), keepdims, -1)(x)
+    return MaxFn(_axes(axis, x.ndim), keepdims, -1)(x)
 
 
 def _max_or_min(x, axis, keepdims, dim, keepdim, sign):
@@ -137,7 +137,7 @@ def _max_or_min(x, axis, keepdims, dim, keepdim, sign):
         xp = backend.get_array_module(x._data)
         arg = xp.argmax if sign > 0 else xp.argmin
         if x.ndim == 0:
-            return MaxResult(Max((), keep, sign)(x), constant(xp.asarray(arg(x._data))))
+            return MaxResult(MaxFn((), keep, sign)(x), constant(xp.asarray(arg(x._data))))
         (d,) = _axes(dim, x.ndim)
         idx = arg(x._data, axis=d, keepdims=True)
         # the values are a gather at the indices, so a tie's whole gradient
@@ -151,7 +151,7 @@ def _max_or_min(x, axis, keepdims, dim, keepdim, sign):
             idx = idx.reshape(x.shape[:d] + x.shape[d + 1:])
         return MaxResult(values, constant(idx))
     axis, keepdims = _pick(axis, dim, keepdims, keepdim)
-    return Max(_axes(axis, x.ndim), keepdims, sign)(x)
+    return MaxFn(_axes(axis, x.ndim), keepdims, sign)(x)
 
 
 def max(x, dim=None, keepdim=None, *, axis=None, keepdims=False):  # noqa: A001
@@ -186,7 +186,7 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 
 
 # --------------------------------------------------------------------- norms
-class VectorNorm(Function):
+class VectorNormFn(Function):
     """y = (sum |x|^p)^(1/p) over ``axes`` for a finite p other than 1
     (p = 0 counts the nonzero entries; its gradient is 0).
 
@@ -265,7 +265,7 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     (the gradient shared among ties, as in PyTorch); 0 counts the nonzero
     entries (gradient 0); any other p is (sum |x|^p)^(1/p). ``dtype`` casts
     ``x`` first and may only widen it (float32 -> float64), as in PyTorch.
-    The gradient at x = 0 is 0 (see :class:`VectorNorm`)."""
+    The gradient at x = 0 is 0 (see :class:`VectorNormFn`)."""
     from .elementwise import abs as abs_
     from .elementwise import cast
 
@@ -288,10 +288,10 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
         if any(x.shape[a] == 0 for a in axes):
             raise RuntimeError("vector_norm: cannot compute the inf norm over an empty dimension "
                                f"(input shape {x.shape}), which has no identity")
-        return Max(axes, keepdim, 1 if ord > 0 else -1)(abs_(x))
+        return MaxFn(axes, keepdim, 1 if ord > 0 else -1)(abs_(x))
     if ord == 1:
         return sum(abs_(x), axes, keepdim)
-    return VectorNorm(ord, axes, keepdim)(x)
+    return VectorNormFn(ord, axes, keepdim)(x)
 
 
 def norm(x, p="fro", dim=None, keepdim=False, dtype=None):

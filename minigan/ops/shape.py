@@ -29,7 +29,7 @@ def _sum_to_array(a, shape):
     return a.reshape(shape)
 
 
-class Reshape(Function):
+class ReshapeFn(Function):
     """y = x viewed with a new shape;  dx = g reshaped back."""
 
     def __init__(self, shape):
@@ -43,7 +43,7 @@ class Reshape(Function):
         return reshape(g, x.shape)
 
 
-class Permute(Function):
+class PermuteFn(Function):
     """y = x with axes reordered;  dx = g with the inverse order."""
 
     def __init__(self, axes):
@@ -56,7 +56,7 @@ class Permute(Function):
         return permute(g, *np.argsort(self.axes).tolist())
 
 
-class BroadcastTo(Function):
+class BroadcastToFn(Function):
     """y = x broadcast to ``shape``;  dx = sum_to(g, x.shape)."""
 
     def __init__(self, shape):
@@ -71,7 +71,7 @@ class BroadcastTo(Function):
         return sum_to(g, x.shape)
 
 
-class SumTo(Function):
+class SumToFn(Function):
     """y = x summed over broadcast axes down to ``shape``;  dx = broadcast_to(g, x.shape)."""
 
     def __init__(self, shape):
@@ -98,7 +98,7 @@ def _is_advanced(index):
     return any(hasattr(p, "dtype") or isinstance(p, list) for p in parts)
 
 
-class GetItem(Function):
+class GetItemFn(Function):
     """y = x[index] (slices, ints, integer or boolean arrays);  dx = scatter-add of g."""
 
     def __init__(self, index):
@@ -111,10 +111,10 @@ class GetItem(Function):
 
     def backward(self, g):
         (x,) = self._inputs
-        return GetItemGrad(self.index, x.shape)(g)
+        return GetItemGradFn(self.index, x.shape)(g)
 
 
-class GetItemGrad(Function):
+class GetItemGradFn(Function):
     """y = zeros(shape) with g added at ``index`` (repeated indices add up);
     its backward is getitem again, so the pair is twice differentiable."""
 
@@ -133,7 +133,7 @@ class GetItemGrad(Function):
         return getitem(gg, self.index)
 
 
-class Concatenate(Function):
+class ConcatenateFn(Function):
     """y = [x1, x2, ...] joined along ``axis``;  dx_i = the matching slice of g."""
 
     def __init__(self, axis):
@@ -153,7 +153,7 @@ class Concatenate(Function):
         return tuple(grads)
 
 
-class Pad(Function):
+class PadFn(Function):
     """y = x surrounded by a constant;  dx = the interior slice of g.
     ``pad_width`` is NumPy's: one (before, after) pair per axis."""
 
@@ -199,7 +199,7 @@ def reshape(x, *shape):
     if shape == x.shape:
         return x
     target = _resolve_shape(x.shape, shape)
-    return x if target == x.shape else Reshape(target)(x)
+    return x if target == x.shape else ReshapeFn(target)(x)
 
 
 view = reshape
@@ -213,7 +213,7 @@ def permute(x, *axes):
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
-    return Permute(axes)(x)
+    return PermuteFn(axes)(x)
 
 
 def transpose(x, dim0=None, dim1=None):
@@ -267,7 +267,7 @@ def broadcast_to(x, *shape):
     # every sum's and mean's backward comes through here
     if lead < 0 or any(s != 1 and s != t for s, t in zip(x.shape, shape[lead:])):
         raise ShapeError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}")
-    return BroadcastTo(shape)(x)
+    return BroadcastToFn(shape)(x)
 
 
 def expand(x, *shape):
@@ -284,12 +284,12 @@ def sum_to(x, *shape):
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
-    return SumTo(shape)(x)
+    return SumToFn(shape)(x)
 
 
 def getitem(x, index):
     x = as_tensor(x)
-    return GetItem(_normalize_index(index))(x)
+    return GetItemFn(_normalize_index(index))(x)
 
 
 def concatenate(tensors, axis=0, dim=None):
@@ -306,7 +306,7 @@ def concatenate(tensors, axis=0, dim=None):
                                      if k != axis % len(ref)):
             raise ShapeError(f"concatenate along axis {axis}: tensor {i} has shape {t.shape}, "
                              f"incompatible with tensor 0's shape {ref}")
-    return Concatenate(axis % len(ref))(*tensors)
+    return ConcatenateFn(axis % len(ref))(*tensors)
 
 
 cat = concatenate
@@ -330,7 +330,7 @@ def pad(x, pad_width, value=0.0):
     pad_width = tuple((int(b), int(a)) for b, a in pad_width)
     if len(pad_width) != x.ndim:
         raise ValueError(f"pad: got {len(pad_width)} (before, after) pairs for {x.ndim} axes")
-    return Pad(pad_width, value)(x)
+    return PadFn(pad_width, value)(x)
 
 
 # --------------------------------------------------------------------- PyTorch's splitting and tiling

@@ -366,8 +366,8 @@ OP_SPECS = [
     OpSpec("silu", _F.silu, lambda a: a / (1 + np.exp(-a)), normal((3, 4))),
     OpSpec("gelu", _F.gelu, _np_gelu, normal((3, 4))),
     OpSpec("gelu_tanh", lambda a: _F.gelu(a, approximate="tanh"), _np_gelu_tanh, normal((3, 4))),
-    # PyTorch's indexing, ordering and scan ops (minigan.ops.indexing), its elementwise
-    # additions (ops.elementwise) and named products (ops.linalg)
+    # PyTorch's indexing, ordering and scan ops (minigan.compat.indexing), its elementwise
+    # additions (compat.elementwise) and named products (compat.linalg)
     OpSpec("contiguous_of_transpose", lambda a: a.t().contiguous() * 2.0, lambda a: a.T * 2.0, normal((3, 4))),
     OpSpec("cumsum", lambda a: a.cumsum(1), lambda a: np.cumsum(a, 1), normal((3, 4))),
     OpSpec("cumsum_neg_dim", lambda a: mg.cumsum(a, dim=-3), lambda a: np.cumsum(a, 0), normal((2, 3, 2))),

@@ -72,10 +72,12 @@ def test_conv_kernel_larger_than_input_is_refused():
 
 
 @pytest.mark.parametrize("axis", [-1, 1, 0])
-def test_softmax_two_threads_give_the_numbers_of_one(axis, pass_threads):
+def test_softmax_two_threads_give_the_numbers_of_one(axis, pass_threads, monkeypatch):
     """Softmax's passes (SAGAN's attention maps) split their rows over two
-    threads when BLAS may use two: bitwise one thread's numbers, forward and
+    threads when BLAS may use two (minigan.fast.activation, on here even
+    under MINIGAN_FAST_LAYER=0): bitwise one thread's numbers, forward and
     backward, whichever axis is normalised."""
+    monkeypatch.setattr(mg.fast, "_enabled", True)
     rng = np.random.default_rng(9)
     x = (rng.standard_normal((16, 96, 50)) * 4).astype(np.float32)
     g = rng.standard_normal(x.shape).astype(np.float32)

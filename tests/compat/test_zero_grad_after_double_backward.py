@@ -11,7 +11,7 @@ gradient's graph never reaches (the last layer's bias: d D / d x does not
 depend on it) stays None, and so does an input for which a custom Function
 returns None.
 
-minigan's ``TimesDerivative`` (ReLU / LeakyReLU / abs backward under
+minigan's ``TimesDerivativeFn`` (ReLU / LeakyReLU / abs backward under
 ``create_graph``) keeps x in the gradient's graph but sends nothing to it (to
 save the passes of zeros back through the critic); ``grad()`` fills zeros for
 such inputs, ``backward()`` leaves ``.grad`` None. The tests marked xfail

@@ -68,11 +68,11 @@ def test_linear_errors_and_float32():
 def test_linear_is_one_node_with_a_contiguous_weight_gradient():
     """x W^T + b records one Linear node (not transpose, matmul and add), and
     W's gradient arrives (out, in) and C-contiguous, as W is."""
-    from minigan.ops.linalg import Linear
+    from minigan.ops.linalg import LinearFn
 
     m = nn.Linear(4, 3)
     y = m(mg.randn(5, 4, requires_grad=True))
-    assert isinstance(y.grad_fn, Linear) and all(t.grad_fn is None for t in y.grad_fn._inputs)
+    assert isinstance(y.grad_fn, LinearFn) and all(t.grad_fn is None for t in y.grad_fn._inputs)
     y.sum().backward()
     assert m.weight.grad.shape == (3, 4) and m.weight.grad._data.flags.c_contiguous
     np.testing.assert_allclose(arr(m.bias.grad), [5.0, 5.0, 5.0])

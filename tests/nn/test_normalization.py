@@ -55,11 +55,14 @@ def test_batchnorm_training_forward_matches_numpy(cls, shape):
 
 @pytest.mark.parametrize("memory_order", ["nchw", "batch_innermost"])
 @pytest.mark.parametrize("training", [True, False])
-def test_batchnorm_two_threads_give_the_numbers_of_one(training, memory_order, pass_threads):
+def test_batchnorm_two_threads_give_the_numbers_of_one(training, memory_order, pass_threads,
+                                                      monkeypatch):
     """With two BLAS threads allowed, batch norm's passes split the channels
-    over two threads: output, input and affine gradients and the running
+    over two threads (minigan.fast.normalization, on here even under
+    MINIGAN_FAST_LAYER=0): output, input and affine gradients and the running
     statistics must be bitwise one thread's, and the second thread must
     really have worked."""
+    monkeypatch.setattr(mg.fast, "_enabled", True)
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 32, 8, 8)).astype(np.float32) * 3 + 1
     if memory_order == "batch_innermost":  # as the conv layers lay out their outputs

@@ -1,6 +1,6 @@
 """PyTorch's indexing, ordering, scan and boolean-reduction ops, with torch
-2.13's semantics (its elementwise additions are in ``elementwise.py``, its
-products mm / bmm / outer / einsum in ``linalg.py``).
+2.13's semantics (its elementwise additions are in ``compat/elementwise.py``,
+its products mm / bmm / outer / einsum in ``compat/linalg.py``).
 
 Most are compositions of getitem / concatenate / where, so their gradients
 (and gradients of gradients) come from those primitives: flip, roll, narrow,
@@ -17,12 +17,11 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
-from ._operands import as_tensor, constant, is_float
-from .elementwise import where
-from .shape import GetItemGrad, _dim_index, _shape_arg, concatenate, getitem, permute, reshape
+from ..ops._operands import as_tensor, constant, is_float
+from ..ops.elementwise import where
+from ..ops.shape import GetItemGradFn, _dim_index, _shape_arg, concatenate, getitem, permute, reshape
 
 SortResult = collections.namedtuple("sort", ["values", "indices"])
 TopkResult = collections.namedtuple("topk", ["values", "indices"])
@@ -52,7 +51,7 @@ def _index_array(index, who):
 # ------------------------------------------------------------ memory layout and casts
 def contiguous(input):  # noqa: A002 - torch's argument name
     """``input`` itself when its array is C-contiguous, else a contiguous copy (differentiable)."""
-    from .elementwise import clone
+    from ..ops.elementwise import clone
 
     x = as_tensor(input)
     return x if x._data.flags.c_contiguous else clone(x)
@@ -165,7 +164,7 @@ def tile(input, dims):  # noqa: A002 - torch's argument name
     """``x`` repeated ``dims[i]`` times along dimension i; a short ``dims`` is
     padded with leading ones (unlike ``repeat``, which refuses it)."""
     x = input
-    from .shape import repeat
+    from ..ops.shape import repeat
 
     x = as_tensor(x)
     dims = _shape_arg(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,))
@@ -257,7 +256,7 @@ def masked_fill(input, mask, value):  # noqa: A002 - torch's argument name
             raise RuntimeError(f"masked_fill only supports a 0-dimensional value tensor, but got "
                                f"tensor with {value.ndim} dimension(s)")
         if value.dtype != x.dtype:
-            from .elementwise import cast
+            from ..ops.elementwise import cast
 
             value = cast(value, x.dtype)
     else:
@@ -311,7 +310,7 @@ def diag(input, diagonal=0):  # noqa: A002 - torch's argument name
         rows = xp.arange(x.shape[0]) + builtins.max(-k, 0)
         cols = xp.arange(x.shape[0]) + builtins.max(k, 0)
         # a scatter into zeros; its backward reads the diagonal back (getitem)
-        return GetItemGrad((rows, cols), (n, n))(x)
+        return GetItemGradFn((rows, cols), (n, n))(x)
     if x.ndim == 2:
         n, m = x.shape
         length = builtins.max(0, builtins.min(n + builtins.min(k, 0), m - builtins.max(k, 0)))
@@ -323,7 +322,7 @@ def diag(input, diagonal=0):  # noqa: A002 - torch's argument name
 
 
 # ------------------------------------------------------------ scans and products
-class Cumsum(Function):
+class CumsumFn(Function):
     """y_i = sum_{j<=i} x_j along ``axis``;  dx = reverse cumulative sum of g."""
 
     def __init__(self, axis, dtype):
@@ -339,7 +338,7 @@ class Cumsum(Function):
 
 
 def _cast_grad(g, dtype):
-    from .elementwise import cast
+    from ..ops.elementwise import cast
 
     return cast(g, dtype)
 
@@ -352,22 +351,21 @@ def cumsum(input, dim, *, dtype=None):  # noqa: A002 - torch's argument name
         dtype = np.int64
     dtype = None if dtype is None else np.dtype(dtype)
     if x.ndim == 0:
-        from .elementwise import cast, clone
+        from ..ops.elementwise import cast, clone
 
         return clone(x) if dtype is None or dtype == x.dtype else cast(x, dtype)
     if dtype is not None and not is_float(dtype):
         return Tensor._wrap(backend.get_array_module(x._data).cumsum(x._data, axis=dim, dtype=dtype))
-    return Cumsum(dim, dtype)(x)
+    return CumsumFn(dim, dtype)(x)
 
 
-class Prod(Function):
+class ProdFn(Function):
     """y = prod x over ``axes``;  dx_i = g * prod_{j != i} x_j.
 
     Where x_i != 0 that is g * y / x_i, written with differentiable ops. At a
     zero the product of the others is computed directly (exact with several
-    zeros too): from running products when no graph is recorded, and, under
-    ``create_graph``, as a product over a matrix holding x_j off its diagonal
-    and 1 on it (n times the memory of ``x`` along the reduced axis), so that
+    zeros too), as a product over a matrix holding x_j off its diagonal and 1
+    on it (n times the memory of ``x`` along the reduced axis), so that
     gradients of gradients stay exact at zeros as well."""
 
     def __init__(self, axis, keepdims):
@@ -376,9 +374,8 @@ class Prod(Function):
     def forward(self, x):
         return self.xp.prod(x, axis=self.axis, keepdims=self.keepdims)
 
-    def backward(self, g):
+    def backward(self, g, prod_of_others=None):
         (x,) = self._inputs
-        xp = self.xp
         y = self.output(0)
         axis = self.axis
         if not self.keepdims and axis is not None:
@@ -388,35 +385,19 @@ class Prod(Function):
         gx = g * y / safe_x
         if nonzero.all():
             return gx
-        if is_grad_enabled():  # create_graph: the others' product must be differentiable too
-            others = _prod_of_others_graph(x, axis)
-        else:
-            others = constant(_prod_of_others(xp, x._data, axis))
-        return where(nonzero, gx, g * others)
+        return where(nonzero, gx, g * (prod_of_others or _prod_of_others_graph)(x, axis))
 
 
 def _unsqueeze(t, axis):
-    from .shape import unsqueeze
+    from ..ops.shape import unsqueeze
 
     return unsqueeze(t, axis)
-
-
-def _prod_of_others(xp, a, axis):
-    """prod_{j != i} a_j along ``axis`` (all of ``a`` when None), by exclusive
-    running products from both ends: exact with zeros, no division."""
-    if axis is None:
-        return _prod_of_others(xp, a.reshape(-1), 0).reshape(a.shape)
-    ones = xp.ones_like(xp.take(a, xp.arange(1), axis=axis))
-    left = xp.cumprod(xp.concatenate([ones, xp.take(a, xp.arange(a.shape[axis] - 1), axis=axis)], axis), axis)
-    rev = xp.flip(a, axis)
-    right = xp.cumprod(xp.concatenate([ones, xp.take(rev, xp.arange(a.shape[axis] - 1), axis=axis)], axis), axis)
-    return left * xp.flip(right, axis)
 
 
 def _prod_of_others_graph(x, axis):
     """prod_{j != i} x_j along ``axis`` with minigan ops: the product over the
     last axis of M[..., i, j] = (j == i ? 1 : x_j)."""
-    from .shape import broadcast_to, unsqueeze
+    from ..ops.shape import broadcast_to, unsqueeze
 
     if axis is None:
         return reshape(_prod_of_others_graph(reshape(x, -1), 0), x.shape)
@@ -425,13 +406,13 @@ def _prod_of_others_graph(x, axis):
     xp = backend.get_array_module(x._data)
     rows = broadcast_to(unsqueeze(xm, -2), xm.shape[:-1] + (n, n))
     m = where(xp.eye(n, dtype=bool), as_tensor(1, like=x), rows)
-    return movedim(Prod(xm.ndim, False)(m), -1, axis)
+    return movedim(ProdFn(xm.ndim, False)(m), -1, axis)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - torch's argument name
     """Product of all entries, or along ``dim``. Integer and bool inputs give int64."""
     x = input
-    from .elementwise import cast
+    from ..ops.elementwise import cast
 
     x = as_tensor(x)
     if dtype is not None:
@@ -445,7 +426,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - torch's
     if not is_float(x.dtype):
         xp = backend.get_array_module(x._data)
         return Tensor._wrap(xp.asarray(xp.prod(x._data, axis=dim, keepdims=bool(keepdim and dim is not None))))
-    return Prod(dim, bool(keepdim and dim is not None))(x)
+    return ProdFn(dim, bool(keepdim and dim is not None))(x)
 
 
 # ------------------------------------------------------------ boolean reductions, argmax
@@ -552,7 +533,7 @@ def meshgrid(*tensors, indexing=None):
     """Coordinate grids from 1-D tensors: ``indexing='ij'`` (the default, as
     PyTorch's, which warns when it is not given) or ``'xy'`` (first two
     dimensions swapped). Differentiable (each grid is a broadcast)."""
-    from .shape import broadcast_to
+    from ..ops.shape import broadcast_to
 
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
