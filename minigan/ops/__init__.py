@@ -25,3 +25,19 @@ from ..compat.indexing import (all, any, argmax, argmin, contiguous, cumsum, dia
                                repeat_interleave, roll, select, sort, tile, topk, tril, triu,
                                unbind, unflatten)
 from ..compat.linalg import bmm, einsum, mm, outer  # noqa: E402
+
+__all__ = [
+    "abs", "add", "all", "amax", "amin", "any", "argmax", "argmin", "bmm", "broadcast_to",
+    "cast", "cat", "ceil", "chunk", "clamp", "clamp_max", "clamp_min", "clip", "clone",
+    "col2im", "concatenate", "contiguous", "conv_output_size", "cos", "cumsum", "diag", "div",
+    "einsum", "eq", "erf", "exp", "expand", "expm1", "flatten", "flip", "floor", "frac",
+    "gather", "ge", "getitem", "gt", "im2col", "index_select", "isfinite", "isnan", "le",
+    "leaky_relu", "lerp", "log", "log1p", "log_softmax", "logsumexp", "lt", "masked_fill",
+    "matmul", "max", "maximum", "mean", "min", "minimum", "mm", "movedim", "mul", "nan_to_num",
+    "narrow", "ne", "neg", "norm", "outer", "pad", "permute", "pow", "prod", "reciprocal",
+    "relu", "repeat", "repeat_interleave", "reshape", "roll", "round", "rsqrt", "select",
+    "sigmoid", "sign", "sin", "softmax", "softplus", "sort", "split", "sqrt", "square",
+    "squeeze", "stack", "std", "sub", "sum", "sum_to", "swapaxes", "t", "tanh", "tile",
+    "to_device", "topk", "transpose", "tril", "triu", "trunc", "unbind", "unflatten",
+    "unsqueeze", "var", "vector_norm", "view", "where"
+]
