@@ -15,7 +15,7 @@ import numpy as np
 from ..autograd.tensor import Tensor
 from ..factories import as_tensor
 from ..random import uniform_array
-from .module import Module
+from .activation import Dropout
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -52,19 +52,11 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     return x * Tensor.from_array((keep / (1.0 - p)).astype(x.dtype))
 
 
-class Dropout2d(Module):
+class Dropout2d(Dropout):
     """Channel dropout while training: every feature map ``x[n, c]`` is zeroed
     with probability ``p``, the others scaled by ``1 / (1 - p)``; the identity
-    after ``eval()``. Input ``(N, C, H, W)``, output the same shape."""
-
-    def __init__(self, p=0.5, inplace=False):
-        super().__init__()
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-        self.p, self.inplace = p, inplace
+    after ``eval()``. Input ``(N, C, H, W)``, output the same shape. (The
+    argument checks and ``extra_repr`` are :class:`Dropout`'s.)"""
 
     def forward(self, input):
         return dropout2d(input, self.p, self.training)
-
-    def extra_repr(self):
-        return f"p={self.p}, inplace={self.inplace}"
