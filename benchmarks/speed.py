@@ -704,6 +704,24 @@ def wait_for_load(limit: float, max_wait: float) -> None:
         time.sleep(30)
 
 
+def blas_kernel_line() -> str:
+    """Which BLAS and kernel NumPy runs (threadpoolctl), with a warning when
+    ``OPENBLAS_CORETYPE`` forces one: these machines set it to Haswell, about
+    half the GEMM rate of the CPU's own kernel, while PyTorch is unaffected."""
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        info = "threadpoolctl not installed: kernel unknown"
+    else:
+        libs = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        info = "; ".join(f"{i.get('internal_api')} {i.get('version')} kernel {i.get('architecture')} "
+                         f"({i.get('num_threads')} threads)" for i in libs) or "no BLAS found"
+    forced = os.environ.get("OPENBLAS_CORETYPE")
+    warn = (f" WARNING: OPENBLAS_CORETYPE={forced} forces this kernel; unset it (and "
+            "OPENBLAS_L2_SIZE) in the benchmark command") if forced else ""
+    return f"NumPy BLAS: {info}.{warn}"
+
+
 def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -755,6 +773,7 @@ def main(argv=None) -> int:
     mg_fw = MiniganFramework(args.device)
     frameworks = [mg_fw] + ([torch_fw] if torch_fw else [])
 
+    print(blas_kernel_line())
     print(f"minigan speed benchmark: device {args.device}, {args.threads} thread"
           f"{'s' if args.threads > 1 else ''}, batch {BATCH}, "
           f"float32, {WARMUP} warm-up + {args.iters} timed iterations (median)")
