@@ -20,3 +20,14 @@ class ShapeError(ValueError, RuntimeError):
 
 class DimensionError(IndexError, ValueError):
     """An axis outside the tensor's dimensions; the message names both."""
+
+
+class DtypeError(TypeError, NotImplementedError):
+    """A tensor's dtype does not fit the op or the layer (an integer input to
+    softmax, ``requires_grad`` on an integer tensor). A TypeError, minigan's
+    convention, and a NotImplementedError (so a RuntimeError), what PyTorch
+    raises where it has no kernel for the dtype; the message names the
+    argument, the dtype given and the dtypes accepted."""
+
+
+__all__ += ["DtypeError"]

@@ -28,7 +28,7 @@ from .. import backend
 from .. import ops
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from ..ops._operands import as_tensor, constant
 from ..ops import activation as act_ops
 from ..ops import conv as conv_ops
@@ -47,10 +47,14 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- checks
-def _check_float(x: Tensor, who: str) -> None:
-    if x.dtype.kind != "f":
-        raise TypeError(f"{who}: expected a floating-point input, got dtype {x.dtype}; "
-                        "convert it first, e.g. x.float()")
+def _check_float(x: Tensor, who: str, kinds: str = "f") -> None:
+    """Refuse an input whose dtype PyTorch has no kernel for (integer, bool or
+    complex where only floats make sense): one dtype look-up, no array pass.
+    ``kinds`` widens the accepted NumPy kinds (relu also takes integers)."""
+    if x.dtype.kind not in kinds:
+        expected = "a floating-point" if kinds == "f" else "a floating-point or integer"
+        raise DtypeError(f"{who}: expected {expected} input, got dtype {x.dtype}; "
+                         "convert it first, e.g. x.float()")
 
 
 def _check_same_dtype(x: Tensor, w: Tensor, who: str) -> None:
@@ -344,6 +348,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("interpolate: antialias=True only applies to linear and cubic modes, "
                          "not to mode='nearest'")
     x = as_tensor(input)
+    _check_float(x, "interpolate")
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, spatial...), "
                          f"got shape {tuple(x.shape)}")
@@ -468,13 +473,21 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 # --------------------------------------------------------------------- activations
 def relu(input, inplace=False):
-    """max(x, 0). (``inplace`` accepted for PyTorch compatibility; ignored.)"""
-    return ops.relu(input)
+    """max(x, 0). (``inplace`` accepted for PyTorch compatibility; ignored.)
+    Integers are fine (PyTorch's relu takes them); bool and complex are refused."""
+    x = as_tensor(input)
+    _check_float(x, "relu", kinds="fiu")
+    return ops.relu(x)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x. (``inplace`` accepted; ignored.)"""
-    return ops.leaky_relu(input, negative_slope)
+    x = as_tensor(input)
+    _check_float(x, "leaky_relu")
+    if not isinstance(negative_slope, numbers.Real):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, "
+                        f"got {type(negative_slope).__name__} {negative_slope!r}")
+    return ops.leaky_relu(x, negative_slope)
 
 
 def sigmoid(input):
@@ -489,14 +502,14 @@ def tanh(input):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold."""
-    return act_ops.softplus(input, beta, threshold)
+    x = as_tensor(input)
+    _check_float(x, "softplus")
+    return act_ops.softplus(x, beta, threshold)
 
 
 def _float_activation_input(input, who):
     x = as_tensor(input)
-    if x.dtype.kind != "f":  # PyTorch has no integer kernel for these either
-        raise NotImplementedError(f"{who}: expected a floating-point input, got dtype {x.dtype}; "
-                                  "convert it first, e.g. x.float()")
+    _check_float(x, who)  # PyTorch has no integer kernel for these either
     return x
 
 
@@ -536,6 +549,7 @@ def _softmax_input(x, dim, dtype, who):
     x = as_tensor(x)
     if dtype is not None:  # PyTorch casts before the op (e.g. float32 logits, float64 softmax)
         x = ops.cast(x, dtype)
+    _check_float(x, who)
     if dim is None:
         warnings.warn(f"Implicit dimension choice for {who} has been deprecated. "
                       "Change the call to include dim=X as an argument.", UserWarning,
@@ -603,6 +617,7 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
     """mean((input - target)^2) (or sum, or elementwise with reduction='none');
     with ``weight``, sum(w (input - target)^2) / sum(w) for 'mean'."""
     x, t = as_tensor(input), as_tensor(target)
+    _check_float(x, "mse_loss")
     _same_shape(x, t, "mse_loss", strict=False)
     d = x - t
     return _weighted_reduce(d * d, weight, x.shape, reduction, "mse_loss")
@@ -611,6 +626,7 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
 def l1_loss(input, target, *, reduction="mean", weight=None):
     """mean(|input - target|); with ``weight`` as in :func:`mse_loss`."""
     x, t = as_tensor(input), as_tensor(target)
+    _check_float(x, "l1_loss")
     _same_shape(x, t, "l1_loss", strict=False)
     return _weighted_reduce(ops.abs(x - t), weight, x.shape, reduction, "l1_loss")
 

@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..errors import ShapeError
+from ..errors import DimensionError, ShapeError
 from ..factories import zeros
 from . import functional as F
 from . import init
@@ -71,6 +71,18 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+def _dim(dim, ndim, name, who):
+    """``dim`` as an index into ``ndim`` axes (negative counts from the end), or
+    PyTorch's IndexError: a 0-d tensor takes dims -1 and 0, as a 1-d one."""
+    n = max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be an int, got {type(dim).__name__} {dim!r}")
+    if not -n <= dim < n:
+        raise DimensionError(f"{who}: {name}={dim} is out of range for a {ndim}-D input "
+                             f"(expected a dim in [{-n}, {n - 1}])")
+    return int(dim) % n
+
+
 class Flatten(Module):
     """Merge dimensions ``start_dim..end_dim`` into one: (N, C, H, W) -> (N, C*H*W)."""
 
@@ -79,7 +91,13 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):
-        return ops.flatten(input, self.start_dim, self.end_dim)
+        ndim = input.ndim
+        start = _dim(self.start_dim, ndim, "start_dim", "Flatten")
+        end = _dim(self.end_dim, ndim, "end_dim", "Flatten")
+        if start > end:
+            raise ShapeError(f"Flatten: start_dim={self.start_dim} comes after end_dim="
+                             f"{self.end_dim} for a {ndim}-D input; expected start_dim <= end_dim")
+        return ops.flatten(input, start, end)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -97,7 +115,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, input):
-        dim = self.dim % input.ndim
+        dim = _dim(self.dim, input.ndim, "dim", "Unflatten")
         size = input.shape[dim]
         new = list(self.unflattened_size)
         if new.count(-1) == 1:
