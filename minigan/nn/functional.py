@@ -652,8 +652,8 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     t = target if isinstance(target, Tensor) else Tensor.from_array(np.asarray(target))
     _check_float(x, who)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{who}: target must hold integer class indices (e.g. dtype int64), "
-                        f"got dtype {t.dtype}")
+        raise DtypeError(f"{who}: target must hold integer class indices (e.g. dtype int64), "
+                         f"got dtype {t.dtype}")
     if x.ndim == 0:
         raise ValueError(f"{who}: input must have a class dimension, got a scalar")
     expect = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
@@ -833,7 +833,7 @@ def one_hot(tensor, num_classes=-1):
     means max(label) + 1."""
     t = tensor if isinstance(tensor, Tensor) else Tensor.from_array(np.asarray(tensor))
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: expected integer class labels, got dtype {t.dtype}")
+        raise DtypeError(f"one_hot: expected integer class labels, got dtype {t.dtype}")
     xp = backend.get_array_module(t.array)
     n = int(t.array.max()) + 1 if num_classes == -1 else int(num_classes)
     if t.array.size and (t.array.min() < 0 or t.array.max() >= n):

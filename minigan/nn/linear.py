@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..errors import DimensionError, ShapeError
+from ..errors import DimensionError, DtypeError, ShapeError
 from ..factories import zeros
 from . import functional as F
 from . import init
@@ -18,7 +18,7 @@ def _empty_parameter(shape, dtype, device):
     """A zero Parameter of ``shape`` (float32 unless ``dtype`` says otherwise)."""
     dtype = np.dtype(dtype if dtype is not None else np.float32)
     if dtype.kind != "f":
-        raise TypeError(f"parameters must be floating point, got dtype={dtype}")
+        raise DtypeError(f"parameters must be floating point, got dtype={dtype}")
     return Parameter(zeros(*shape, dtype=dtype, device=device))
 
 

@@ -136,7 +136,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _float_dtype(dtype, who):
     dtype = np.dtype(np.float32 if dtype is None else dtype)
     if dtype.kind != "f":
-        raise TypeError(f"{who}: parameters and statistics must be floating point, got dtype={dtype}")
+        raise DtypeError(f"{who}: parameters and statistics must be floating point, got dtype={dtype}")
     return dtype
 
 
