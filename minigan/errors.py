@@ -30,4 +30,13 @@ class DtypeError(TypeError, NotImplementedError):
     argument, the dtype given and the dtypes accepted."""
 
 
-__all__ += ["DtypeError"]
+
+class OutOfRangeError(ValueError, RuntimeError):
+    """An argument's value outside the range it accepts (a negative layer size,
+    ``label_smoothing`` above 1, a probability outside [0, 1]). A ValueError,
+    minigan's convention for bad arguments, and a RuntimeError, what PyTorch's
+    C++ checks raise for the same values; the message names the argument,
+    the value given and the range accepted."""
+
+
+__all__ += ["DtypeError", "OutOfRangeError"]

@@ -17,7 +17,7 @@ import numpy as np
 from .. import backend, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..errors import DtypeError
+from ..errors import DtypeError, OutOfRangeError
 from ..ops._operands import constant
 from . import init
 from .linear import _empty_parameter
@@ -121,8 +121,10 @@ class Embedding(Module):
                  _freeze=False, device=None, dtype=None):
         super().__init__()
         for name, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"Embedding: {name} must be a positive int, got {v!r}")
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                raise TypeError(f"Embedding: {name} must be a positive int, got {v!r}")
+            if v <= 0:
+                raise OutOfRangeError(f"Embedding: {name} must be a positive int, got {v!r}")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
             if not isinstance(padding_idx, (int, np.integer)) or not \

@@ -28,7 +28,7 @@ from .. import backend
 from .. import ops
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..errors import DtypeError, ShapeError
+from ..errors import DtypeError, OutOfRangeError, ShapeError
 from ..ops._operands import as_tensor, constant
 from ..ops import activation as act_ops
 from ..ops import conv as conv_ops
@@ -59,9 +59,9 @@ def _check_float(x: Tensor, who: str, kinds: str = "f") -> None:
 
 def _check_same_dtype(x: Tensor, w: Tensor, who: str) -> None:
     if x.dtype != w.dtype:
-        raise TypeError(f"{who}: input has dtype {x.dtype} but weight has dtype {w.dtype}; "
-                        "minigan never upcasts silently. Convert one explicitly "
-                        "(model.double() / model.float(), or x.double() / x.float())")
+        raise DtypeError(f"{who}: input has dtype {x.dtype} but weight has dtype {w.dtype}; "
+                         "minigan never upcasts silently. Convert one explicitly "
+                         "(model.double() / model.float(), or x.double() / x.float())")
 
 
 def _positive_pair(v, name, who, minimum=1):
@@ -81,7 +81,7 @@ def _image_input(x, who):
     if x.ndim == 3:
         return ops.unsqueeze(x, 0), True
     if x.ndim != 4:
-        raise ValueError(f"{who}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+        raise ShapeError(f"{who}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
                          f"got shape {tuple(x.shape)}")
     return x, False
 
@@ -128,7 +128,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     s = _positive_pair(stride, "stride", "conv2d")
     d = _positive_pair(dilation, "dilation", "conv2d")
     if w.ndim != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, kw), "
+        raise ShapeError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, kw), "
                          f"got shape {tuple(w.shape)}")
     if isinstance(padding, str):
         pads = _string_padding(padding, w.shape[2:], s, d, "conv2d")
@@ -219,9 +219,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                          f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)})")
     for a in range(2):
         if op[a] >= s[a] and op[a] >= d[a]:
-            raise ValueError(f"{who}: output_padding must be smaller than either stride or "
-                             f"dilation, got output_padding={op[a]}, stride={s[a]}, "
-                             f"dilation={d[a]}")
+            raise OutOfRangeError(f"{who}: output_padding must be smaller than either stride or "
+                                  f"dilation, got output_padding={op[a]}, stride={s[a]}, "
+                                  f"dilation={d[a]}")
     out_hw = [_conv_transpose2d_output_size(size, k, s[a], p[a], op[a], d[a])
               for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
     if min(out_hw) < 1:
@@ -284,8 +284,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                          f"got padding={p} and kernel_size={k}")
     if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
                                          or divisor_override == 0):
-        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, "
-                         f"got {divisor_override!r}")
+        raise OutOfRangeError(f"avg_pool2d: divisor_override must be a non-zero int, "
+                              f"got {divisor_override!r}")
     _check_fits(x.shape[2], x.shape[3], k, p, (1, 1), "avg_pool2d")
     sizes = x.shape[2:]
     outs = []
@@ -364,13 +364,17 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         scales = ([float(scale_factor)] * nsp if isinstance(scale_factor, numbers.Number)
                   else [float(a) for a in scale_factor])
+        if len(scales) != nsp:
+            raise ValueError(f"interpolate: input of shape {tuple(x.shape)} has {nsp} spatial axes "
+                             f"but scale_factor={scale_factor!r} gives {len(scales)}; expected one "
+                             f"number or {nsp}")
         if any(sc <= 0 for sc in scales):
             raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
         sizes = [int(math.floor(n * sc)) for n, sc in zip(x.shape[2:], scales)]
         if recompute_scale_factor:
             scales = [None] * nsp
     if len(sizes) != nsp or min(sizes) < 1:
-        raise ValueError(f"interpolate: input {tuple(x.shape)} has {nsp} spatial axes, but the "
+        raise ShapeError(f"interpolate: input {tuple(x.shape)} has {nsp} spatial axes, but the "
                          f"requested output size is {tuple(sizes)}")
     xp = backend.get_array_module(x.array)
     for a, (out, sc) in enumerate(zip(sizes, scales)):
@@ -592,7 +596,7 @@ def _same_shape(input, target, who, strict):
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise ValueError(msg + ", and the two cannot be broadcast together; please ensure "
+            raise ShapeError(msg + ", and the two cannot be broadcast together; please ensure "
                              "they have the same size") from None
         warnings.warn(msg + "; this will likely lead to incorrect results due to broadcasting. "
                       "Please ensure they have the same size.", UserWarning, stacklevel=3)
@@ -706,8 +710,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     x = as_tensor(input)
     _check_float(x, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, "
-                         f"got {label_smoothing!r}")
+        raise OutOfRangeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, "
+                              f"got {label_smoothing!r}")
     class_dim = 1 if x.ndim >= 2 else 0
     n_classes = x.shape[class_dim]
     logp = act_ops.log_softmax(x, dim=class_dim)
@@ -818,8 +822,8 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     _same_shape(p, t, who, strict=True)
     xp = backend.get_array_module(p.array)
     if bool(xp.any((p.array < 0) | (p.array > 1) | xp.isnan(p.array))):
-        raise ValueError(f"{who}: all elements of input should be between 0 and 1 "
-                         "(probabilities); for logits use binary_cross_entropy_with_logits")
+        raise OutOfRangeError(f"{who}: all elements of input should be between 0 and 1 "
+                              "(probabilities); for logits use binary_cross_entropy_with_logits")
     if t.dtype != p.dtype:  # 0/1 integer labels, or a float64 target: never upcast p
         t = ops.cast(t, p.dtype) if t.requires_grad else constant(t.array.astype(p.dtype))
     loss = _BinaryCrossEntropy()(p, t)
@@ -837,8 +841,8 @@ def one_hot(tensor, num_classes=-1):
     xp = backend.get_array_module(t.array)
     n = int(t.array.max()) + 1 if num_classes == -1 else int(num_classes)
     if t.array.size and (t.array.min() < 0 or t.array.max() >= n):
-        raise ValueError(f"one_hot: labels must lie in 0..{n - 1}, got values in "
-                         f"{int(t.array.min())}..{int(t.array.max())}")
+        raise OutOfRangeError(f"one_hot: labels must lie in 0..{n - 1}, got values in "
+                              f"{int(t.array.min())}..{int(t.array.max())}")
     return Tensor.from_array((t.array[..., None] == xp.arange(n)).astype(np.int64))
 
 

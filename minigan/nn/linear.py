@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..errors import DimensionError, DtypeError, ShapeError
+from ..errors import DimensionError, DtypeError, OutOfRangeError, ShapeError
 from ..factories import zeros
 from . import functional as F
 from . import init
@@ -43,8 +43,10 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                raise TypeError(f"Linear: {name} must be a non-negative int, got {v!r}")
+            if v < 0:  # PyTorch: RuntimeError (a negative dimension)
+                raise OutOfRangeError(f"Linear: {name} must be a non-negative int, got {v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = _empty_parameter((out_features, in_features), dtype, device)
         if bias:

@@ -217,6 +217,9 @@ class Module:
 
     # ------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> "Module":
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__} "
+                             f"{mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -251,6 +254,9 @@ class Module:
         """Move (in place) every parameter and buffer to ``device`` / cast to ``dtype``."""
         if device is not None and not isinstance(device, str):
             device, dtype = None, device
+        if dtype is not None and np.dtype(dtype).kind != "f":  # PyTorch's TypeError
+            raise TypeError(f"Module.to only accepts floating-point dtypes, got dtype="
+                            f"{np.dtype(dtype)}")
         with no_grad():
             for mod in self.modules():
                 for store in (mod._parameters, mod._buffers):

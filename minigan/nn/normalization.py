@@ -32,7 +32,7 @@ import numpy as np
 from .. import factories, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..errors import DtypeError, ShapeError
+from ..errors import DtypeError, OutOfRangeError, ShapeError
 from ..ops.normalization import BatchNorm
 from .module import Module, Parameter
 
@@ -51,7 +51,7 @@ def _check_tensor_input(who, x):
 
 def _check_dtype(name, x, t, what):
     if t is not None and t.dtype != x.dtype:
-        raise TypeError(
+        raise DtypeError(
             f"{name}: input has dtype {x.dtype} but {what} has dtype {t.dtype}; convert one "
             f"explicitly (e.g. module.double() for float64 inputs, or x.float())"
         )
@@ -280,8 +280,9 @@ class _BatchNorm(Module):
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if not isinstance(num_features, numbers.Integral) or num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
-                             f"got {num_features!r}")
+            raise (OutOfRangeError if isinstance(num_features, numbers.Integral) else TypeError)(
+                f"{type(self).__name__}: num_features must be a positive integer, "
+                f"got {num_features!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None "
                              f"(cumulative average), got {momentum!r}")
@@ -424,8 +425,8 @@ class _InstanceNorm(Module):
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_features, numbers.Integral) or num_features <= 0:
-            raise ValueError(f"{name}: num_features must be a positive integer, got "
-                             f"{num_features!r}")
+            raise (OutOfRangeError if isinstance(num_features, numbers.Integral) else TypeError)(
+                f"{name}: num_features must be a positive integer, got {num_features!r}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = _float_dtype(dtype, name)

@@ -252,6 +252,77 @@ add("BCELoss-shape", ValueError,
     "(3,)", "(2,)")
 
 
+add("Linear-float64-input", RuntimeError, lambda lib: lib.nn.Linear(2, 3)(lib.randn(4, 2).double()),
+    "input", "float64", "weight", "float32")
+add("Conv2d-float64-input", RuntimeError,
+    lambda lib: lib.nn.Conv2d(1, 1, 3)(lib.randn(1, 1, 5, 5).double()), "float64", "float32")
+add("BatchNorm1d-float64-input", RuntimeError,
+    lambda lib: lib.nn.BatchNorm1d(2)(lib.randn(4, 2).double()), "float64", "float32")
+add("LayerNorm-float64-input", RuntimeError,
+    lambda lib: lib.nn.LayerNorm(2)(lib.randn(4, 2).double()), "float64", "float32")
+add("Embedding-float-indices", RuntimeError,
+    lambda lib: lib.nn.functional.embedding(arr(lib, [0.0]), lib.randn(4, 2)), "indices",
+    "float64", "int")
+add("CrossEntropyLoss-bool-target", RuntimeError,
+    lambda lib: lib.nn.CrossEntropyLoss()(lib.randn(2, 3), arr(lib, [False, True])),
+    "target", "bool", "int")
+add("F.one_hot-float", RuntimeError, lambda lib: lib.nn.functional.one_hot(lib.randn(3)),
+    "one_hot", "float32", "integer")
+
+# ---------------------------------------------------------------- values out of range
+add("Linear-negative-size", RuntimeError, lambda lib: lib.nn.Linear(-1, 3), "in_features", "-1",
+    "non-negative")
+add("Linear-float-size", TypeError, lambda lib: lib.nn.Linear(2.5, 3), "in_features", "2.5", "int")
+add("Conv2d-negative-channels", RuntimeError, lambda lib: lib.nn.Conv2d(-1, 3, 3), "in_channels",
+    "-1", "positive")
+add("Embedding-negative-size", RuntimeError, lambda lib: lib.nn.Embedding(-1, 2),
+    "num_embeddings", "-1", "positive")
+add("Embedding-float-size", TypeError, lambda lib: lib.nn.Embedding(2.5, 2), "num_embeddings",
+    "2.5", "int")
+add("BatchNorm1d-negative-features", RuntimeError, lambda lib: lib.nn.BatchNorm1d(-1),
+    "num_features", "-1", "positive")
+add("BatchNorm1d-float-features", TypeError, lambda lib: lib.nn.BatchNorm1d(2.5),
+    "num_features", "2.5", "integer")
+add("ConvTranspose2d-output_padding", RuntimeError,
+    lambda lib: lib.nn.ConvTranspose2d(1, 1, 3, output_padding=1)(lib.randn(1, 1, 3, 3)),
+    "output_padding", "stride", "dilation")
+add("F.conv_transpose2d-output_padding", RuntimeError,
+    lambda lib: lib.nn.functional.conv_transpose2d(lib.randn(1, 1, 3, 3), lib.randn(1, 1, 3, 3),
+                                                   output_padding=1),
+    "output_padding", "stride", "dilation")
+add("CrossEntropyLoss-label_smoothing", RuntimeError,
+    lambda lib: lib.nn.CrossEntropyLoss(label_smoothing=1.5)(lib.randn(2, 3), arr(lib, [0, 1])),
+    "label_smoothing", "1.5", "between 0.0 and 1.0")
+add("BCELoss-input-above-1", RuntimeError,
+    lambda lib: lib.nn.BCELoss()(lib.tensor([1.5, 0.2]), lib.tensor([1.0, 0.0])),
+    "input", "between 0 and 1")
+add("F.one_hot-label-too-large", RuntimeError,
+    lambda lib: lib.nn.functional.one_hot(arr(lib, [0, 3]), 3), "0..2", "3")
+add("F.one_hot-negative-label", RuntimeError,
+    lambda lib: lib.nn.functional.one_hot(arr(lib, [-1, 0]), 3), "-1")
+add("AvgPool2d-divisor_override-0", RuntimeError,
+    lambda lib: lib.nn.AvgPool2d(2, divisor_override=0)(lib.randn(1, 1, 4, 4)),
+    "divisor_override", "0", "non-zero")
+add("Conv2d-2d-input", RuntimeError, lambda lib: lib.nn.Conv2d(2, 1, 3)(lib.randn(5, 5)),
+    "3-D", "4-D", "(5, 5)")
+add("F.conv2d-3d-weight", RuntimeError,
+    lambda lib: lib.nn.functional.conv2d(lib.randn(1, 1, 5, 5), lib.randn(2, 1, 3)),
+    "weight", "4-D", "(2, 1, 3)")
+add("Upsample-size-0", RuntimeError, lambda lib: lib.nn.Upsample(size=0)(lib.randn(1, 1, 2, 2)),
+    "output size", "(0, 0)")
+add("Upsample-scale_factor-length", ValueError,
+    lambda lib: lib.nn.Upsample(scale_factor=(2, 2, 2))(lib.randn(1, 1, 2, 2)),
+    "scale_factor", "2 spatial axes")
+add("MSELoss-shapes-not-broadcastable", RuntimeError,
+    lambda lib: lib.nn.MSELoss()(lib.randn(2), lib.randn(3)), "(3,)", "(2,)")
+add("vector_to_parameters-short", RuntimeError,
+    lambda lib: lib.nn.utils.vector_to_parameters(lib.randn(1), [lib.nn.Parameter(lib.randn(2))]),
+    "vec", "1", "2")
+add("Module.train-str", ValueError, lambda lib: lib.nn.Linear(2, 2).train("x"), "mode", "'x'",
+    "bool")
+add("Module.to-int64", TypeError, lambda lib: lib.nn.Linear(2, 2).to(lib.int64), "int64",
+    "floating-point")
+
 # ---------------------------------------------------------------- Module registration
 def _module(lib, **attrs):
     m = lib.nn.Module()
