@@ -488,7 +488,7 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x. (``inplace`` accepted; ignored.)"""
     x = as_tensor(input)
     _check_float(x, "leaky_relu")
-    if not isinstance(negative_slope, numbers.Real):
+    if not isinstance(negative_slope, (float, int)) and not isinstance(negative_slope, numbers.Real):
         raise TypeError(f"leaky_relu: negative_slope must be a number, "
                         f"got {type(negative_slope).__name__} {negative_slope!r}")
     return ops.leaky_relu(x, negative_slope)

@@ -90,15 +90,18 @@ class Flatten(Module):
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
+        _dim(start_dim, 1 << 30, "start_dim", "Flatten")  # an int (the range depends on the input)
+        _dim(end_dim, 1 << 30, "end_dim", "Flatten")
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):
-        ndim = input.ndim
-        start = _dim(self.start_dim, ndim, "start_dim", "Flatten")
-        end = _dim(self.end_dim, ndim, "end_dim", "Flatten")
-        if start > end:
+        n, start, end = max(input.ndim, 1), self.start_dim, self.end_dim
+        if not (-n <= start < n and -n <= end < n and start % n <= end % n):
+            start = _dim(start, input.ndim, "start_dim", "Flatten")
+            end = _dim(end, input.ndim, "end_dim", "Flatten")
             raise ShapeError(f"Flatten: start_dim={self.start_dim} comes after end_dim="
-                             f"{self.end_dim} for a {ndim}-D input; expected start_dim <= end_dim")
+                             f"{self.end_dim} for a {input.ndim}-D input; expected "
+                             "start_dim <= end_dim")
         return ops.flatten(input, start, end)
 
     def extra_repr(self):
