@@ -3,7 +3,9 @@ PyTorch's error type (ValueError for a value out of range, TypeError for a
 wrong kind), and a message naming the argument and the value given.
 
 Each case is ``fn(lib)``, run with minigan and, where PyTorch is installed,
-with PyTorch, which must raise the same type (see tests/nn/test_refusals.py).
+with PyTorch, which must raise the same type (as in tests/nn/test_refusals.py;
+this file's name differs from that one's because the test folders are not
+packages).
 """
 from __future__ import annotations
 
