@@ -8,6 +8,12 @@ mistakes, so code written for either catches it.
 
 ``DimensionError``: an axis (``dim``) outside a tensor's dimensions; an
 IndexError, as in PyTorch (and NumPy's AxisError), and a ValueError.
+
+``DtypeError``: a dtype the op or layer cannot take (an integer input to
+softmax); a TypeError and a NotImplementedError (a RuntimeError), as PyTorch.
+
+``OutOfRangeError``: an argument's value outside its range (a negative layer
+size, ``label_smoothing`` above 1); a ValueError and a RuntimeError.
 """
 from __future__ import annotations
 

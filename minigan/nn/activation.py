@@ -3,10 +3,10 @@
 Each is a thin Module over the function of the same name in
 :mod:`minigan.nn.functional`, which refuses the dtypes PyTorch refuses and
 calls the op in ``minigan.ops`` (where the forward and the derivative sit
-side by side). ``inplace`` arguments are
-accepted so PyTorch code such as ``nn.LeakyReLU(0.2, inplace=True)`` runs
-unchanged, but minigan always returns a new tensor: overwriting an input
-that the graph still needs would corrupt the backward pass.
+side by side). ``inplace`` arguments are accepted so PyTorch code such as
+``nn.LeakyReLU(0.2, inplace=True)`` runs unchanged, but minigan always
+returns a new tensor: overwriting an input that the graph still needs
+would corrupt the backward pass.
 """
 from __future__ import annotations
 
