@@ -369,7 +369,8 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                              f"but scale_factor={scale_factor!r} gives {len(scales)}; expected one "
                              f"number or {nsp}")
         if any(sc <= 0 for sc in scales):
-            raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
+            raise OutOfRangeError(f"interpolate: scale_factor must be positive, "
+                                  f"got {scale_factor!r}")
         sizes = [int(math.floor(n * sc)) for n, sc in zip(x.shape[2:], scales)]
         if recompute_scale_factor:
             scales = [None] * nsp
@@ -420,8 +421,8 @@ def pad(input, pad, mode="constant", value=None):
     x = as_tensor(input)
     pad = tuple(int(a) for a in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of pad amounts, at most 2 per dimension "
-                         f"({2 * x.ndim} for shape {tuple(x.shape)}), got {pad}")
+        raise OutOfRangeError(f"pad: expected an even number of pad amounts, at most 2 per "
+                              f"dimension ({2 * x.ndim} for shape {tuple(x.shape)}), got {pad}")
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
                          f"got {mode!r}")
@@ -445,11 +446,11 @@ def pad(input, pad, mode="constant", value=None):
         if b < 0 or e < 0:
             raise ValueError(f"pad: negative amounts are only allowed in constant mode, got {pad}")
         if mode == "reflect" and (b >= n or e >= n):
-            raise ValueError(f"pad: reflect padding must be smaller than the padded dimension: "
-                             f"got ({b}, {e}) for dimension {a} of size {n}")
+            raise OutOfRangeError(f"pad: reflect padding must be smaller than the padded "
+                                  f"dimension: got ({b}, {e}) for dimension {a} of size {n}")
         if mode == "circular" and (b > n or e > n):
-            raise ValueError(f"pad: circular padding must be at most the padded dimension: "
-                             f"got ({b}, {e}) for dimension {a} of size {n}")
+            raise OutOfRangeError(f"pad: circular padding must be at most the padded "
+                                  f"dimension: got ({b}, {e}) for dimension {a} of size {n}")
         if b or e:
             idx = xp.asarray(_pad_index(n, b, e, mode))
             x = ops.getitem(x, (slice(None),) * a + (idx,))
@@ -723,7 +724,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         w_view = ops.reshape(as_tensor(weight), *shape)
     if t.dtype.kind == "f":
         if t.shape != x.shape:
-            raise ValueError(f"cross_entropy: float targets are class probabilities and must "
+            raise ShapeError(f"cross_entropy: float targets are class probabilities and must "
                              f"match the input shape {tuple(x.shape)}, got {tuple(t.shape)}; "
                              "for class labels pass an integer tensor")
         if label_smoothing:

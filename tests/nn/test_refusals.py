@@ -318,6 +318,17 @@ add("MSELoss-shapes-not-broadcastable", RuntimeError,
 add("vector_to_parameters-short", RuntimeError,
     lambda lib: lib.nn.utils.vector_to_parameters(lib.randn(1), [lib.nn.Parameter(lib.randn(2))]),
     "vec", "1", "2")
+add("F.pad-odd-length", RuntimeError, lambda lib: lib.nn.functional.pad(lib.randn(2, 2), (1,)),
+    "pad", "even", "(1,)")
+add("F.pad-reflect-too-wide", RuntimeError,
+    lambda lib: lib.nn.functional.pad(lib.randn(1, 2, 2), (2, 2), mode="reflect"),
+    "reflect", "(2, 2)", "size 2")
+add("Upsample-scale_factor-negative", RuntimeError,
+    lambda lib: lib.nn.Upsample(scale_factor=-1)(lib.randn(1, 1, 2, 2)), "scale_factor", "-1",
+    "positive")
+add("CrossEntropyLoss-soft-target-shape", RuntimeError,
+    lambda lib: lib.nn.CrossEntropyLoss()(lib.randn(2, 3), lib.randn(2)), "target", "(2,)",
+    "(2, 3)")
 add("Module.train-str", ValueError, lambda lib: lib.nn.Linear(2, 2).train("x"), "mode", "'x'",
     "bool")
 add("Module.to-int64", TypeError, lambda lib: lib.nn.Linear(2, 2).to(lib.int64), "int64",
