@@ -28,7 +28,7 @@ from . import nn, optim
 from .compat.legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,
                             LongTensor, device, double, float, half, long)
 from .compat.legacy import install as _install_legacy
-from . import backends, utils
+from . import backends, linalg, utils
 
 fast.install_overrides()  # register the fast layer's ops (this changes nothing in the process)
 _tensor_methods.install()  # Tensor's methods beyond its operators (minigan/compat/tensor_methods.py)
@@ -38,7 +38,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     # subpackages a user imports by name, as torch.nn, torch.optim, torch.autograd, ...
-    "autograd", "backends", "cuda", "fast", "nn", "optim", "testing", "utils",
+    "autograd", "backends", "cuda", "fast", "linalg", "nn", "optim", "testing", "utils",
     # tensors and autograd
     "Tensor", "Function", "backward", "grad", "no_grad", "enable_grad", "set_grad_enabled",
     "is_grad_enabled", "inference_mode", "detect_anomaly",

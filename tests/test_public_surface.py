@@ -26,7 +26,7 @@ def test_no_foreign_module_leaks_into_minigan():
              if isinstance(v, types.ModuleType) and not n.startswith("_")
              and v.__name__ != f"minigan.{n}"]
     assert not leaks, f"modules reachable as minigan.<name> that are not minigan.<name>: {leaks}"
-    for n in ("conv", "shape", "arithmetic", "elementwise", "reduce", "activation", "linalg"):
+    for n in ("conv", "shape", "arithmetic", "elementwise", "reduce", "activation", "normalization"):
         assert not hasattr(minigan, n), n
 
 
@@ -64,3 +64,9 @@ def test_op_nodes_are_named_fn():
                     and not name.endswith("Fn")):
                 bad.append(f"{module.__name__}.{name}")
     assert compat is not None and not bad, bad
+
+
+def test_linalg_is_minigans_own_namespace():
+    """``minigan.linalg`` is torch.linalg's counterpart, not ops/linalg.py."""
+    assert minigan.linalg.__name__ == "minigan.linalg"
+    assert minigan.linalg.vector_norm is ops.vector_norm

@@ -89,10 +89,10 @@ def run_hooks(t, g):
     a hook that returns a tensor replaces ``g`` for the rest."""
     for hook in list(t._backward_hooks.values()) if t._backward_hooks else ():
         out = hook(g)
-        if out is not None and (not isinstance(out, Tensor) or out.shape != g.shape):
-            raise RuntimeError(f"a hook on a tensor of shape {t.shape} returned "
-                               f"{getattr(out, 'shape', type(out).__name__)}; expected a "
-                               f"Tensor of shape {g.shape} (or None)")
+        if out is not None and (not isinstance(out, Tensor) or (out.shape, out.dtype) != (g.shape, g.dtype)):
+            raise (RuntimeError if isinstance(out, Tensor) else TypeError)(  # PyTorch's types
+                f"a hook on a tensor of shape {t.shape} returned {getattr(out, 'shape', type(out).__name__)} "
+                f"{getattr(out, 'dtype', '')}; expected a Tensor of shape {g.shape}, dtype {g.dtype} (or None)")
         g = g if out is None else out
     return g
 

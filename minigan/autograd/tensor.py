@@ -9,7 +9,7 @@ since. Operators call the ops (``a + b`` is ``ops.add(a, b)``); ``t.exp()``,
 """
 import numpy as np
 
-from .. import backend
+from .. import backend, errors
 from .grad_mode import is_grad_enabled
 
 
@@ -57,8 +57,8 @@ class Tensor:
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and not np.issubdtype(self.dtype, np.floating):
-            raise TypeError(f"only floating-point tensors can require gradients, got dtype "
-                            f"{self.dtype}; create it with dtype=minigan.float32 (or float64)")
+            raise errors.DtypeError(f"only floating-point tensors can require gradients, got dtype "
+                                    f"{self.dtype}; create it with dtype=minigan.float32 (or float64)")
         if not requires_grad and self.grad_fn is not None:
             raise RuntimeError("requires_grad can only be turned off on leaf tensors; use .detach()")
         self.requires_grad = bool(requires_grad)

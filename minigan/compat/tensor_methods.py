@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.grad_mode import is_grad_enabled
-from ..errors import ShapeError
+from ..errors import DtypeError, ShapeError
 from ..autograd.tensor import Tensor
 
 #: the functional ops of ``minigan.ops`` that are also Tensor methods
@@ -58,7 +58,15 @@ def _get_data(self) -> Tensor:
 
 
 def _set_data(self, value):
-    self._data = value._data if isinstance(value, Tensor) else value
+    """Swap the array under this tensor (PyTorch's ``t.data = other``): a Tensor
+    of any shape, floating point if this one requires grad (PyTorch's rules)."""
+    if not isinstance(value, Tensor):
+        raise TypeError(f"data must be set to a Tensor, got {type(value).__name__}; "
+                        "wrap an array with minigan.Tensor.from_array(array)")
+    if self.requires_grad and value.dtype.kind != "f":
+        raise DtypeError(f"data set to a tensor that requires gradients must be floating point, "
+                         f"got dtype {value.dtype}")
+    self._data = value._data
 
 
 def _T(self) -> Tensor:

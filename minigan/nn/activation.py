@@ -1,10 +1,12 @@
 """Elementwise layers: activations and Dropout.
 
-Each is a thin Module over the op of the same name in ``minigan.ops`` (where
-the forward and the derivative sit side by side). ``inplace`` arguments are
-accepted so PyTorch code such as ``nn.LeakyReLU(0.2, inplace=True)`` runs
-unchanged, but minigan always returns a new tensor: overwriting an input
-that the graph still needs would corrupt the backward pass.
+Each is a thin Module over the function of the same name in
+:mod:`minigan.nn.functional`, which refuses the dtypes PyTorch refuses and
+calls the op in ``minigan.ops`` (where the forward and the derivative sit
+side by side). ``inplace`` arguments are accepted so PyTorch code such as
+``nn.LeakyReLU(0.2, inplace=True)`` runs unchanged, but minigan always
+returns a new tensor: overwriting an input that the graph still needs
+would corrupt the backward pass.
 """
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return ops.relu(input)
+        return F.relu(input)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
@@ -37,7 +39,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input):
-        return ops.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self):
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -65,7 +67,7 @@ class Softplus(Module):
         self.beta, self.threshold = beta, threshold
 
     def forward(self, input):
-        return ops.softplus(input, self.beta, self.threshold)
+        return F.softplus(input, self.beta, self.threshold)
 
     def extra_repr(self):
         return f"beta={self.beta}, threshold={self.threshold}"
@@ -128,7 +130,7 @@ class Softmax(Module):
 
     def forward(self, input):
         dim = self.dim if self.dim is not None else _legacy_softmax_dim("softmax", input.ndim)
-        return ops.softmax(input, dim=dim)
+        return F.softmax(input, dim=dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"
@@ -143,7 +145,7 @@ class LogSoftmax(Module):
 
     def forward(self, input):
         dim = self.dim if self.dim is not None else _legacy_softmax_dim("log_softmax", input.ndim)
-        return ops.log_softmax(input, dim=dim)
+        return F.log_softmax(input, dim=dim)
 
     def extra_repr(self):
         return f"dim={self.dim}"

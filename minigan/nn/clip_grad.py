@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from .. import backend, ops
+from ..errors import ShapeError
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 
@@ -82,7 +83,7 @@ def vector_to_parameters(vec, parameters):
     params = _as_list(parameters)
     total = sum(p.numel() for p in params)
     if vec.shape[0] != total:
-        raise ValueError(f"vector_to_parameters: vec has {vec.shape[0]} elements but the "
+        raise ShapeError(f"vector_to_parameters: vec has {vec.shape[0]} elements but the "
                          f"parameters hold {total}")
     offset = 0
     with no_grad():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from ..errors import ShapeError
+from ..errors import OutOfRangeError, ShapeError
 from ..ops.conv import _pair
 from . import functional as F
 from . import init
@@ -41,8 +41,10 @@ class _ConvNd(Module):
         layer = type(self).__name__
         for name, v in (("in_channels", in_channels), ("out_channels", out_channels),
                         ("groups", groups)):
-            if not isinstance(v, numbers.Integral) or isinstance(v, bool) or v < 1:
+            if not isinstance(v, numbers.Integral) or isinstance(v, bool):
                 raise ValueError(f"{layer}: {name} must be a positive int, got {v!r}")
+            if v < 1:  # PyTorch: RuntimeError for a negative size
+                raise OutOfRangeError(f"{layer}: {name} must be a positive int, got {v!r}")
         if in_channels % groups or out_channels % groups:
             raise ValueError(f"{layer}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must both be divisible by groups ({groups})")
@@ -83,7 +85,7 @@ class _ConvNd(Module):
         layer = type(self).__name__
         shape = tuple(getattr(input, "shape", ()))
         if len(shape) not in (3, 4):
-            raise ValueError(f"{layer}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+            raise ShapeError(f"{layer}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
                              f"got shape {shape}")
         if shape[-3] != self.in_channels:
             raise ShapeError(f"{layer}: expected input with {self.in_channels} channels, got "
@@ -160,9 +162,10 @@ class ConvTranspose2d(_ConvNd):
         for a in range(2):
             if self.output_padding[a] >= self.stride[a] and \
                     self.output_padding[a] >= self.dilation[a]:
-                raise ValueError("ConvTranspose2d: output_padding must be smaller than either "
-                                 f"stride or dilation, got output_padding={self.output_padding}, "
-                                 f"stride={self.stride}, dilation={self.dilation}")
+                raise OutOfRangeError(
+                    "ConvTranspose2d: output_padding must be smaller than either stride or "
+                    f"dilation, got output_padding={self.output_padding}, stride={self.stride}, "
+                    f"dilation={self.dilation}")
 
     def _output_padding(self, input, output_size):
         if output_size is None:

@@ -17,6 +17,7 @@ import numpy as np
 from .. import backend, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..errors import DtypeError, OutOfRangeError
 from ..ops._operands import constant
 from . import init
 from .linear import _empty_parameter
@@ -31,7 +32,7 @@ def check_labels(input, num_classes: int, who: str) -> Tensor:
         raise TypeError(f"{who}: indices must be an integer Tensor (e.g. minigan.tensor(labels, "
                         f"dtype=np.int64)), got {type(input).__name__}")
     if input.dtype.kind not in "iu":
-        raise TypeError(f"{who}: indices must have an integer dtype (int64), got {input.dtype}")
+        raise DtypeError(f"{who}: indices must have an integer dtype (int64), got {input.dtype}")
     data = input.array
     if data.size and (int(data.min()) < 0 or int(data.max()) >= num_classes):
         raise IndexError(f"{who}: indices must lie in 0..{num_classes - 1}, got values in "
@@ -120,8 +121,10 @@ class Embedding(Module):
                  _freeze=False, device=None, dtype=None):
         super().__init__()
         for name, v in (("num_embeddings", num_embeddings), ("embedding_dim", embedding_dim)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v <= 0:
-                raise ValueError(f"Embedding: {name} must be a positive int, got {v!r}")
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                raise TypeError(f"Embedding: {name} must be a positive int, got {v!r}")
+            if v <= 0:
+                raise OutOfRangeError(f"Embedding: {name} must be a positive int, got {v!r}")
         self.num_embeddings, self.embedding_dim = int(num_embeddings), int(embedding_dim)
         if padding_idx is not None:
             if not isinstance(padding_idx, (int, np.integer)) or not \

@@ -28,7 +28,7 @@ from .. import backend
 from .. import ops
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
-from ..errors import ShapeError
+from ..errors import DtypeError, OutOfRangeError, ShapeError
 from ..ops._operands import as_tensor, constant
 from ..ops import activation as act_ops
 from ..ops import conv as conv_ops
@@ -47,17 +47,21 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- checks
-def _check_float(x: Tensor, who: str) -> None:
-    if x.dtype.kind != "f":
-        raise TypeError(f"{who}: expected a floating-point input, got dtype {x.dtype}; "
-                        "convert it first, e.g. x.float()")
+def _check_float(x: Tensor, who: str, kinds: str = "f") -> None:
+    """Refuse an input whose dtype PyTorch has no kernel for (integer, bool or
+    complex where only floats make sense): one dtype look-up, no array pass.
+    ``kinds`` widens the accepted NumPy kinds (relu also takes integers)."""
+    if x.dtype.kind not in kinds:
+        expected = "a floating-point" if kinds == "f" else "a floating-point or integer"
+        raise DtypeError(f"{who}: expected {expected} input, got dtype {x.dtype}; "
+                         "convert it first, e.g. x.float()")
 
 
 def _check_same_dtype(x: Tensor, w: Tensor, who: str) -> None:
     if x.dtype != w.dtype:
-        raise TypeError(f"{who}: input has dtype {x.dtype} but weight has dtype {w.dtype}; "
-                        "minigan never upcasts silently. Convert one explicitly "
-                        "(model.double() / model.float(), or x.double() / x.float())")
+        raise DtypeError(f"{who}: input has dtype {x.dtype} but weight has dtype {w.dtype}; "
+                         "minigan never upcasts silently. Convert one explicitly "
+                         "(model.double() / model.float(), or x.double() / x.float())")
 
 
 def _positive_pair(v, name, who, minimum=1):
@@ -77,7 +81,7 @@ def _image_input(x, who):
     if x.ndim == 3:
         return ops.unsqueeze(x, 0), True
     if x.ndim != 4:
-        raise ValueError(f"{who}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
+        raise ShapeError(f"{who}: expected a 3-D (C, H, W) or 4-D (N, C, H, W) input, "
                          f"got shape {tuple(x.shape)}")
     return x, False
 
@@ -124,7 +128,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     s = _positive_pair(stride, "stride", "conv2d")
     d = _positive_pair(dilation, "dilation", "conv2d")
     if w.ndim != 4:
-        raise ValueError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, kw), "
+        raise ShapeError(f"conv2d: weight must be 4-D (out_channels, in_channels/groups, kh, kw), "
                          f"got shape {tuple(w.shape)}")
     if isinstance(padding, str):
         pads = _string_padding(padding, w.shape[2:], s, d, "conv2d")
@@ -215,9 +219,9 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
                          f"(input shape {tuple(x.shape)}, weight shape {tuple(w.shape)})")
     for a in range(2):
         if op[a] >= s[a] and op[a] >= d[a]:
-            raise ValueError(f"{who}: output_padding must be smaller than either stride or "
-                             f"dilation, got output_padding={op[a]}, stride={s[a]}, "
-                             f"dilation={d[a]}")
+            raise OutOfRangeError(f"{who}: output_padding must be smaller than either stride or "
+                                  f"dilation, got output_padding={op[a]}, stride={s[a]}, "
+                                  f"dilation={d[a]}")
     out_hw = [_conv_transpose2d_output_size(size, k, s[a], p[a], op[a], d[a])
               for a, (size, k) in enumerate(((h, kh), (wd, kw)))]
     if min(out_hw) < 1:
@@ -280,8 +284,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                          f"got padding={p} and kernel_size={k}")
     if divisor_override is not None and (not isinstance(divisor_override, numbers.Integral)
                                          or divisor_override == 0):
-        raise ValueError(f"avg_pool2d: divisor_override must be a non-zero int, "
-                         f"got {divisor_override!r}")
+        raise OutOfRangeError(f"avg_pool2d: divisor_override must be a non-zero int, "
+                              f"got {divisor_override!r}")
     _check_fits(x.shape[2], x.shape[3], k, p, (1, 1), "avg_pool2d")
     sizes = x.shape[2:]
     outs = []
@@ -344,6 +348,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ValueError("interpolate: antialias=True only applies to linear and cubic modes, "
                          "not to mode='nearest'")
     x = as_tensor(input)
+    _check_float(x, "interpolate")
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, spatial...), "
                          f"got shape {tuple(x.shape)}")
@@ -359,13 +364,18 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     else:
         scales = ([float(scale_factor)] * nsp if isinstance(scale_factor, numbers.Number)
                   else [float(a) for a in scale_factor])
+        if len(scales) != nsp:
+            raise ValueError(f"interpolate: input of shape {tuple(x.shape)} has {nsp} spatial axes "
+                             f"but scale_factor={scale_factor!r} gives {len(scales)}; expected one "
+                             f"number or {nsp}")
         if any(sc <= 0 for sc in scales):
-            raise ValueError(f"interpolate: scale_factor must be positive, got {scale_factor!r}")
+            raise OutOfRangeError(f"interpolate: scale_factor must be positive, "
+                                  f"got {scale_factor!r}")
         sizes = [int(math.floor(n * sc)) for n, sc in zip(x.shape[2:], scales)]
         if recompute_scale_factor:
             scales = [None] * nsp
     if len(sizes) != nsp or min(sizes) < 1:
-        raise ValueError(f"interpolate: input {tuple(x.shape)} has {nsp} spatial axes, but the "
+        raise ShapeError(f"interpolate: input {tuple(x.shape)} has {nsp} spatial axes, but the "
                          f"requested output size is {tuple(sizes)}")
     xp = backend.get_array_module(x.array)
     for a, (out, sc) in enumerate(zip(sizes, scales)):
@@ -411,8 +421,8 @@ def pad(input, pad, mode="constant", value=None):
     x = as_tensor(input)
     pad = tuple(int(a) for a in pad)
     if len(pad) % 2 or len(pad) // 2 > x.ndim:
-        raise ValueError(f"pad: expected an even number of pad amounts, at most 2 per dimension "
-                         f"({2 * x.ndim} for shape {tuple(x.shape)}), got {pad}")
+        raise OutOfRangeError(f"pad: expected an even number of pad amounts, at most 2 per "
+                              f"dimension ({2 * x.ndim} for shape {tuple(x.shape)}), got {pad}")
     if mode not in ("constant", "reflect", "replicate", "circular"):
         raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular', "
                          f"got {mode!r}")
@@ -436,11 +446,11 @@ def pad(input, pad, mode="constant", value=None):
         if b < 0 or e < 0:
             raise ValueError(f"pad: negative amounts are only allowed in constant mode, got {pad}")
         if mode == "reflect" and (b >= n or e >= n):
-            raise ValueError(f"pad: reflect padding must be smaller than the padded dimension: "
-                             f"got ({b}, {e}) for dimension {a} of size {n}")
+            raise OutOfRangeError(f"pad: reflect padding must be smaller than the padded "
+                                  f"dimension: got ({b}, {e}) for dimension {a} of size {n}")
         if mode == "circular" and (b > n or e > n):
-            raise ValueError(f"pad: circular padding must be at most the padded dimension: "
-                             f"got ({b}, {e}) for dimension {a} of size {n}")
+            raise OutOfRangeError(f"pad: circular padding must be at most the padded "
+                                  f"dimension: got ({b}, {e}) for dimension {a} of size {n}")
         if b or e:
             idx = xp.asarray(_pad_index(n, b, e, mode))
             x = ops.getitem(x, (slice(None),) * a + (idx,))
@@ -468,13 +478,21 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 # --------------------------------------------------------------------- activations
 def relu(input, inplace=False):
-    """max(x, 0). (``inplace`` accepted for PyTorch compatibility; ignored.)"""
-    return ops.relu(input)
+    """max(x, 0). (``inplace`` accepted for PyTorch compatibility; ignored.)
+    Integers are fine (PyTorch's relu takes them); bool and complex are refused."""
+    x = as_tensor(input)
+    _check_float(x, "relu", kinds="fiu")
+    return ops.relu(x)
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x. (``inplace`` accepted; ignored.)"""
-    return ops.leaky_relu(input, negative_slope)
+    x = as_tensor(input)
+    _check_float(x, "leaky_relu")
+    if not isinstance(negative_slope, (float, int)) and not isinstance(negative_slope, numbers.Real):
+        raise TypeError(f"leaky_relu: negative_slope must be a number, "
+                        f"got {type(negative_slope).__name__} {negative_slope!r}")
+    return ops.leaky_relu(x, negative_slope)
 
 
 def sigmoid(input):
@@ -489,14 +507,14 @@ def tanh(input):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + e^(beta x)) / beta, and x itself where beta x > threshold."""
-    return act_ops.softplus(input, beta, threshold)
+    x = as_tensor(input)
+    _check_float(x, "softplus")
+    return act_ops.softplus(x, beta, threshold)
 
 
 def _float_activation_input(input, who):
     x = as_tensor(input)
-    if x.dtype.kind != "f":  # PyTorch has no integer kernel for these either
-        raise NotImplementedError(f"{who}: expected a floating-point input, got dtype {x.dtype}; "
-                                  "convert it first, e.g. x.float()")
+    _check_float(x, who)  # PyTorch has no integer kernel for these either
     return x
 
 
@@ -536,6 +554,7 @@ def _softmax_input(x, dim, dtype, who):
     x = as_tensor(x)
     if dtype is not None:  # PyTorch casts before the op (e.g. float32 logits, float64 softmax)
         x = ops.cast(x, dtype)
+    _check_float(x, who)
     if dim is None:
         warnings.warn(f"Implicit dimension choice for {who} has been deprecated. "
                       "Change the call to include dim=X as an argument.", UserWarning,
@@ -578,7 +597,7 @@ def _same_shape(input, target, who, strict):
         try:
             np.broadcast_shapes(input.shape, target.shape)
         except ValueError:
-            raise ValueError(msg + ", and the two cannot be broadcast together; please ensure "
+            raise ShapeError(msg + ", and the two cannot be broadcast together; please ensure "
                              "they have the same size") from None
         warnings.warn(msg + "; this will likely lead to incorrect results due to broadcasting. "
                       "Please ensure they have the same size.", UserWarning, stacklevel=3)
@@ -603,6 +622,7 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
     """mean((input - target)^2) (or sum, or elementwise with reduction='none');
     with ``weight``, sum(w (input - target)^2) / sum(w) for 'mean'."""
     x, t = as_tensor(input), as_tensor(target)
+    _check_float(x, "mse_loss")
     _same_shape(x, t, "mse_loss", strict=False)
     d = x - t
     return _weighted_reduce(d * d, weight, x.shape, reduction, "mse_loss")
@@ -611,6 +631,7 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
 def l1_loss(input, target, *, reduction="mean", weight=None):
     """mean(|input - target|); with ``weight`` as in :func:`mse_loss`."""
     x, t = as_tensor(input), as_tensor(target)
+    _check_float(x, "l1_loss")
     _same_shape(x, t, "l1_loss", strict=False)
     return _weighted_reduce(ops.abs(x - t), weight, x.shape, reduction, "l1_loss")
 
@@ -636,8 +657,8 @@ def nll_loss(input, target, weight=None, *, ignore_index=-100, reduction="mean")
     t = target if isinstance(target, Tensor) else Tensor.from_array(np.asarray(target))
     _check_float(x, who)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{who}: target must hold integer class indices (e.g. dtype int64), "
-                        f"got dtype {t.dtype}")
+        raise DtypeError(f"{who}: target must hold integer class indices (e.g. dtype int64), "
+                         f"got dtype {t.dtype}")
     if x.ndim == 0:
         raise ValueError(f"{who}: input must have a class dimension, got a scalar")
     expect = x.shape[:1] + x.shape[2:] if x.ndim >= 2 else ()
@@ -690,8 +711,8 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
     x = as_tensor(input)
     _check_float(x, "cross_entropy")
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, "
-                         f"got {label_smoothing!r}")
+        raise OutOfRangeError(f"cross_entropy: label_smoothing must be between 0.0 and 1.0, "
+                              f"got {label_smoothing!r}")
     class_dim = 1 if x.ndim >= 2 else 0
     n_classes = x.shape[class_dim]
     logp = act_ops.log_softmax(x, dim=class_dim)
@@ -703,7 +724,7 @@ def cross_entropy(input, target, weight=None, *, ignore_index=-100, reduction="m
         w_view = ops.reshape(as_tensor(weight), *shape)
     if t.dtype.kind == "f":
         if t.shape != x.shape:
-            raise ValueError(f"cross_entropy: float targets are class probabilities and must "
+            raise ShapeError(f"cross_entropy: float targets are class probabilities and must "
                              f"match the input shape {tuple(x.shape)}, got {tuple(t.shape)}; "
                              "for class labels pass an integer tensor")
         if label_smoothing:
@@ -802,8 +823,8 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     _same_shape(p, t, who, strict=True)
     xp = backend.get_array_module(p.array)
     if bool(xp.any((p.array < 0) | (p.array > 1) | xp.isnan(p.array))):
-        raise ValueError(f"{who}: all elements of input should be between 0 and 1 "
-                         "(probabilities); for logits use binary_cross_entropy_with_logits")
+        raise OutOfRangeError(f"{who}: all elements of input should be between 0 and 1 "
+                              "(probabilities); for logits use binary_cross_entropy_with_logits")
     if t.dtype != p.dtype:  # 0/1 integer labels, or a float64 target: never upcast p
         t = ops.cast(t, p.dtype) if t.requires_grad else constant(t.array.astype(p.dtype))
     loss = _BinaryCrossEntropy()(p, t)
@@ -817,12 +838,12 @@ def one_hot(tensor, num_classes=-1):
     means max(label) + 1."""
     t = tensor if isinstance(tensor, Tensor) else Tensor.from_array(np.asarray(tensor))
     if t.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: expected integer class labels, got dtype {t.dtype}")
+        raise DtypeError(f"one_hot: expected integer class labels, got dtype {t.dtype}")
     xp = backend.get_array_module(t.array)
     n = int(t.array.max()) + 1 if num_classes == -1 else int(num_classes)
     if t.array.size and (t.array.min() < 0 or t.array.max() >= n):
-        raise ValueError(f"one_hot: labels must lie in 0..{n - 1}, got values in "
-                         f"{int(t.array.min())}..{int(t.array.max())}")
+        raise OutOfRangeError(f"one_hot: labels must lie in 0..{n - 1}, got values in "
+                              f"{int(t.array.min())}..{int(t.array.max())}")
     return Tensor.from_array((t.array[..., None] == xp.arange(n)).astype(np.int64))
 
 

@@ -26,6 +26,7 @@ import numpy as np
 from .. import backend
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
+from ..errors import DtypeError
 from ..random import normal_array
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "constant_", "zeros_", "ones_",
@@ -60,11 +61,13 @@ def calculate_gain(nonlinearity, param=None):
     raise ValueError(f"Unsupported nonlinearity {nonlinearity}")
 
 
-def _check_tensor(tensor, who):
+def _check_tensor(tensor, who, floating=True):
+    """A Tensor (TypeError), floating point for the random fills (PyTorch has
+    no integer kernel for them: DtypeError, a TypeError and a RuntimeError)."""
     if not isinstance(tensor, Tensor):
         raise TypeError(f"{who}: expected a minigan Tensor, got {type(tensor).__name__}")
-    if tensor.dtype.kind != "f":
-        raise TypeError(f"{who}: expected a floating-point tensor, got dtype {tensor.dtype}")
+    if floating and tensor.dtype.kind != "f":
+        raise DtypeError(f"{who}: expected a floating-point tensor, got dtype {tensor.dtype}")
 
 
 def _calculate_fan_in_and_fan_out(tensor):
@@ -99,6 +102,8 @@ def _from_generator(tensor, generator, draw):
 def uniform_(tensor, a=0.0, b=1.0, generator=None):
     """Fill with U(a, b), from minigan's seeded generator unless ``generator`` is given."""
     _check_tensor(tensor, "uniform_")
+    if not a <= b:  # PyTorch's RuntimeError
+        raise RuntimeError(f"uniform_: expects a <= b (the range [a, b)), got a={a}, b={b}")
     if generator is not None:
         return _from_generator(tensor, generator, lambda g: g.uniform(a, b, tensor.shape))
     with no_grad():
@@ -108,6 +113,8 @@ def uniform_(tensor, a=0.0, b=1.0, generator=None):
 def normal_(tensor, mean=0.0, std=1.0, generator=None):
     """Fill with N(mean, std^2), from minigan's seeded generator unless ``generator`` is given."""
     _check_tensor(tensor, "normal_")
+    if not std >= 0:  # PyTorch's RuntimeError
+        raise RuntimeError(f"normal_: expects std >= 0.0, got std={std}")
     if generator is not None:
         return _from_generator(tensor, generator, lambda g: g.normal(mean, std, tensor.shape))
     with no_grad():
@@ -115,8 +122,8 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def constant_(tensor, val):
-    """Fill with ``val``."""
-    _check_tensor(tensor, "constant_")
+    """Fill with ``val`` (any dtype, as in PyTorch)."""
+    _check_tensor(tensor, "constant_", floating=False)
     with no_grad():
         return tensor.fill_(val)
 

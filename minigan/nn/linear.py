@@ -7,7 +7,7 @@ import math
 import numpy as np
 
 from .. import ops
-from ..errors import ShapeError
+from ..errors import DimensionError, DtypeError, OutOfRangeError, ShapeError
 from ..factories import zeros
 from . import functional as F
 from . import init
@@ -18,7 +18,7 @@ def _empty_parameter(shape, dtype, device):
     """A zero Parameter of ``shape`` (float32 unless ``dtype`` says otherwise)."""
     dtype = np.dtype(dtype if dtype is not None else np.float32)
     if dtype.kind != "f":
-        raise TypeError(f"parameters must be floating point, got dtype={dtype}")
+        raise DtypeError(f"parameters must be floating point, got dtype={dtype}")
     return Parameter(zeros(*shape, dtype=dtype, device=device))
 
 
@@ -43,8 +43,10 @@ class Linear(Module):
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
         for name, v in (("in_features", in_features), ("out_features", out_features)):
-            if not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < 0:
-                raise ValueError(f"Linear: {name} must be a non-negative int, got {v!r}")
+            if not isinstance(v, (int, np.integer)) or isinstance(v, bool):
+                raise TypeError(f"Linear: {name} must be a non-negative int, got {v!r}")
+            if v < 0:  # PyTorch: RuntimeError (a negative dimension)
+                raise OutOfRangeError(f"Linear: {name} must be a non-negative int, got {v!r}")
         self.in_features, self.out_features = int(in_features), int(out_features)
         self.weight = _empty_parameter((out_features, in_features), dtype, device)
         if bias:
@@ -71,15 +73,36 @@ class Linear(Module):
                 f"bias={self.bias is not None}")
 
 
+def _dim(dim, ndim, name, who):
+    """``dim`` as an index into ``ndim`` axes (negative counts from the end), or
+    PyTorch's IndexError: a 0-d tensor takes dims -1 and 0, as a 1-d one."""
+    n = max(ndim, 1)
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{who}: {name} must be an int, got {type(dim).__name__} {dim!r}")
+    if not -n <= dim < n:
+        raise DimensionError(f"{who}: {name}={dim} is out of range for a {ndim}-D input "
+                             f"(expected a dim in [{-n}, {n - 1}])")
+    return int(dim) % n
+
+
 class Flatten(Module):
     """Merge dimensions ``start_dim..end_dim`` into one: (N, C, H, W) -> (N, C*H*W)."""
 
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
+        _dim(start_dim, 1 << 30, "start_dim", "Flatten")  # an int (the range depends on the input)
+        _dim(end_dim, 1 << 30, "end_dim", "Flatten")
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, input):
-        return ops.flatten(input, self.start_dim, self.end_dim)
+        n, start, end = max(input.ndim, 1), self.start_dim, self.end_dim
+        if not (-n <= start < n and -n <= end < n and start % n <= end % n):
+            start = _dim(start, input.ndim, "start_dim", "Flatten")
+            end = _dim(end, input.ndim, "end_dim", "Flatten")
+            raise ShapeError(f"Flatten: start_dim={self.start_dim} comes after end_dim="
+                             f"{self.end_dim} for a {input.ndim}-D input; expected "
+                             "start_dim <= end_dim")
+        return ops.flatten(input, start, end)
 
     def extra_repr(self):
         return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
@@ -97,7 +120,7 @@ class Unflatten(Module):
         self.dim, self.unflattened_size = dim, tuple(unflattened_size)
 
     def forward(self, input):
-        dim = self.dim % input.ndim
+        dim = _dim(self.dim, input.ndim, "dim", "Unflatten")
         size = input.shape[dim]
         new = list(self.unflattened_size)
         if new.count(-1) == 1:

@@ -91,23 +91,47 @@ class Module:
                 return
         object.__delattr__(self, name)
 
+    def _check_name(self, name, kind: str, store: dict) -> None:
+        """PyTorch's rules for a registered name: a str (TypeError), without a
+        dot (``state_dict`` keys use dots) and not empty (KeyError), and not an
+        attribute of another kind already (KeyError)."""
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__} {name!r}")
+        if "." in name:
+            raise KeyError(f'{kind} name can\'t contain ".", got {name!r}')
+        if name == "":
+            raise KeyError(f'{kind} name can\'t be empty string ""')
+        if name not in store and hasattr(self, name):
+            raise KeyError(f"attribute {name!r} already exists; a {kind} needs a new name")
+
     def register_parameter(self, name: str, param: Parameter | None) -> None:
+        self._check_name(name, "parameter", self._parameters)
         if param is None:
             self._parameters[name] = None
             self.__dict__.pop(name, None)
+        elif not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign {type(param).__name__} to parameter {name!r}: "
+                            "expected a minigan.nn.Parameter or None")
         else:
             setattr(self, name, param)
 
     def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """State saved in ``state_dict`` (if persistent) but not trained."""
+        self._check_name(name, "buffer", self._buffers)
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"buffer {name!r} must be a Tensor or None, got {type(tensor).__name__}")
         self.__dict__.pop(name, None)
         self._buffers[name] = tensor
-        if not persistent:
+        if persistent:
+            self._non_persistent.discard(name)
+        else:
             self._non_persistent.add(name)
 
     def add_module(self, name: str, module: "Module | None") -> None:
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass "
+                            f"(module {name!r}); expected a minigan.nn.Module or None")
+        self._check_name(name, "module", self._modules)
         self._modules[name] = module
 
     def __setstate__(self, state):
@@ -193,6 +217,9 @@ class Module:
 
     # ------------------------------------------------------------ modes
     def train(self, mode: bool = True) -> "Module":
+        if not isinstance(mode, (bool, np.bool_)):
+            raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__} "
+                             f"{mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", bool(mode))
         return self
@@ -227,6 +254,9 @@ class Module:
         """Move (in place) every parameter and buffer to ``device`` / cast to ``dtype``."""
         if device is not None and not isinstance(device, str):
             device, dtype = None, device
+        if dtype is not None and np.dtype(dtype).kind != "f":  # PyTorch's TypeError
+            raise TypeError(f"Module.to only accepts floating-point dtypes, got dtype="
+                            f"{np.dtype(dtype)}")
         with no_grad():
             for mod in self.modules():
                 for store in (mod._parameters, mod._buffers):
@@ -240,7 +270,7 @@ class Module:
                             arr = backend.to_device(arr, backend.normalize_device(device))
                         # a new array (dtype or device changed): assign it through
                         # ``.data``, PyTorch's way to swap a tensor's storage
-                        t.data = arr
+                        t.data = Tensor.from_array(arr)
                         if t.grad is not None:  # the gradient follows, as in PyTorch
                             g = t.grad.array
                             if dtype is not None and np.issubdtype(g.dtype, np.floating):

@@ -32,7 +32,7 @@ import numpy as np
 from .. import factories, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
-from ..errors import ShapeError
+from ..errors import DtypeError, OutOfRangeError, ShapeError
 from ..ops.normalization import BatchNormFn
 from .module import Module, Parameter
 
@@ -40,9 +40,18 @@ __all__ = ["batch_norm", "layer_norm", "instance_norm", "group_norm", "BatchNorm
            "LayerNorm", "InstanceNorm1d", "InstanceNorm2d", "GroupNorm"]
 
 
+def _check_tensor_input(who, x):
+    """A floating-point Tensor, or the error PyTorch raises (it has no integer kernel)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{who}: input must be a Tensor, got {type(x).__name__}")
+    if x.dtype.kind != "f":
+        raise DtypeError(f"{who}: expected a floating-point input, got dtype {x.dtype}; "
+                         "convert it first, e.g. x.float()")
+
+
 def _check_dtype(name, x, t, what):
     if t is not None and t.dtype != x.dtype:
-        raise TypeError(
+        raise DtypeError(
             f"{name}: input has dtype {x.dtype} but {what} has dtype {t.dtype}; convert one "
             f"explicitly (e.g. module.double() for float64 inputs, or x.float())"
         )
@@ -87,8 +96,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Then ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with ``weight``
     and ``bias`` of shape (C,) (either may be None).
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"batch_norm: input must be a Tensor, got {type(input).__name__}")
+    _check_tensor_input("batch_norm", input)
     if input.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, *) with at least 2 "
                          f"dimensions, got shape {input.shape}")
@@ -97,6 +105,11 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                        weight=weight, bias=bias)
     if (running_mean is None) != (running_var is None):
         raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+    # PyTorch's rule: with eps = 0 a channel of equal values divides 0 by 0
+    if training and not eps > 0:
+        raise ValueError(f"batch_norm: eps must be positive during training, but got eps={eps!r}")
+    if not eps >= 0:
+        raise ValueError(f"batch_norm: eps must be non-negative, but got eps={eps!r}")
     if not training and running_mean is None:
         raise ValueError("batch_norm: training=False needs running_mean and running_var "
                          "(or pass training=True to use the batch statistics)")
@@ -123,7 +136,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _float_dtype(dtype, who):
     dtype = np.dtype(np.float32 if dtype is None else dtype)
     if dtype.kind != "f":
-        raise TypeError(f"{who}: parameters and statistics must be floating point, got dtype={dtype}")
+        raise DtypeError(f"{who}: parameters and statistics must be floating point, got dtype={dtype}")
     return dtype
 
 
@@ -142,8 +155,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     ``weight`` and ``bias`` of shape ``normalized_shape`` (either may be None).
     The same computation in training and evaluation; no running statistics.
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"layer_norm: input must be a Tensor, got {type(input).__name__}")
+    _check_tensor_input("layer_norm", input)
     shape = _as_shape(normalized_shape)
     k = len(shape)
     if k == 0 or input.ndim < k or tuple(input.shape[input.ndim - k:]) != shape:
@@ -186,8 +198,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
     per-instance means and *unbiased* variances (PyTorch's rule); with
     ``use_input_stats=False`` the running statistics normalise instead.
     """
-    if not isinstance(input, Tensor):
-        raise TypeError(f"instance_norm: input must be a Tensor, got {type(input).__name__}")
+    _check_tensor_input("instance_norm", input)
     if input.ndim < 3:
         raise ShapeError(f"instance_norm: expected an input of shape (N, C, *) with at least one "
                          f"spatial axis, got shape {input.shape}")
@@ -221,8 +232,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Group normalisation (Wu & He 2018): the C channels of each sample in
     ``num_groups`` groups, each group standardised over its channels and
     positions, then ``weight[c]``, ``bias[c]`` per channel. x: (N, C, *)."""
-    if not isinstance(input, Tensor):
-        raise TypeError(f"group_norm: input must be a Tensor, got {type(input).__name__}")
+    _check_tensor_input("group_norm", input)
     if input.ndim < 2:
         raise ShapeError(f"group_norm: expected an input of shape (N, C, *), got {input.shape}")
     n, c = input.shape[:2]
@@ -270,8 +280,9 @@ class _BatchNorm(Module):
                  track_running_stats=True, device=None, dtype=None, *, bias=True):
         super().__init__()
         if not isinstance(num_features, numbers.Integral) or num_features <= 0:
-            raise ValueError(f"{type(self).__name__}: num_features must be a positive integer, "
-                             f"got {num_features!r}")
+            raise (OutOfRangeError if isinstance(num_features, numbers.Integral) else TypeError)(
+                f"{type(self).__name__}: num_features must be a positive integer, "
+                f"got {num_features!r}")
         if momentum is not None and not 0.0 <= momentum <= 1.0:
             raise ValueError(f"{type(self).__name__}: momentum must be in [0, 1] or None "
                              f"(cumulative average), got {momentum!r}")
@@ -414,8 +425,8 @@ class _InstanceNorm(Module):
         super().__init__()
         name = type(self).__name__
         if not isinstance(num_features, numbers.Integral) or num_features <= 0:
-            raise ValueError(f"{name}: num_features must be a positive integer, got "
-                             f"{num_features!r}")
+            raise (OutOfRangeError if isinstance(num_features, numbers.Integral) else TypeError)(
+                f"{name}: num_features must be a positive integer, got {num_features!r}")
         self.num_features, self.eps, self.momentum = int(num_features), eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         dtype = _float_dtype(dtype, name)
