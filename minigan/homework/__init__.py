@@ -1,5 +1,6 @@
 """Homework tooling: student versions from solutions, and an autograder.
 
+    minigan homework path                                    # the bundled exercises' folder
     minigan homework build SRC DEST                          # strip solutions and hidden tests
     minigan homework grade SUBMISSION --assignment SRC       # score per task, SRC's tests
 
@@ -42,6 +43,10 @@ def _parser():
     b.add_argument("src", help=f"a folder or a .py/.ipynb file (the bundled exercises: {EXERCISES})")
     b.add_argument("dest", help="where to write the student version (must not exist yet)")
     b.add_argument("--force", action="store_true", help="write into DEST even if it is not empty")
+    sub.add_parser("path", help="print the folder of the bundled exercises",
+                   description="Print the folder of the exercises that ship with minigan "
+                               "(solutions, conftest.py, tests/ with hidden tests): the "
+                               "assignment to build and grade.")
     g = sub.add_parser("grade", help="grade SUBMISSION's exercise modules, score per task",
                        description="Take from SUBMISSION only the exercise modules the "
                                    "assignment names (its top-level *.py files besides "
@@ -70,6 +75,9 @@ def _parser():
 def main(argv=None) -> int:
     """``minigan homework ...``: returns the exit code (0 on success)."""
     args = _parser().parse_args(argv)
+    if args.command == "path":
+        print(EXERCISES)
+        return 0
     if args.command == "build":
         try:
             tasks = build(args.src, args.dest, overwrite=args.force)

@@ -244,6 +244,12 @@ def grade(submission_dir, assignment=None, tests=None, timeout: float = 60.0,
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    # messages quote the private copies, deleted by now: name the real folders instead
+    for m in messages:
+        if isinstance(m.get("message"), str):
+            m["message"] = (m["message"].replace(str(root / "tests"), str(tests_src))
+                            .replace(str(work / "student"), str(sub))
+                            .replace(str(root), str(assign)))
     tampered = (_fingerprint(assign), _fingerprint(tests_src)) != before
     result = _score(messages, timed_out, total_timeout, log_tail, sub)
     result.update(sandbox=sandbox, submission=str(sub), modules=modules, missing=missing,

@@ -179,6 +179,8 @@ class Student:
         sandbox = json.loads(os.environ[ENV_SANDBOX]) if os.environ.get(ENV_SANDBOX) else []
         req_r, req_w = os.pipe()
         res_r, res_w = os.pipe()
+        if self._err is not None:
+            self._err.close()
         self._err = tempfile.TemporaryFile()
         env = {k: v for k, v in os.environ.items() if not k.startswith("MINIGAN_HOMEWORK_")}
         root = str(Path(__file__).resolve().parents[2])  # this minigan, even uninstalled

@@ -316,7 +316,9 @@ def test_errors_name_the_students_file_and_line_and_json_paths_exist(course, tmp
                                                       "    return y.no_such_name\n"})
     assert main(["grade", str(sub), "--assignment", str(course), "--sandbox", sandbox,
                  "--json", str(tmp_path / "r.json")]) == 1
-    r = json.loads((tmp_path / "r.json").read_text())
+    text = (tmp_path / "r.json").read_text()
+    assert "minigan-grade-" not in text  # no path into the grader's deleted folder
+    r = json.loads(text)
     for f in r["tasks"]["square"]["failures"]:
         assert f["file"] == str(sub / "square.py") and f["line"] == 3
         assert Path(f["file"]).is_file()
