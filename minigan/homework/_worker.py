@@ -14,7 +14,8 @@ import traceback
 
 
 def _frames(exc):
-    return [[f.filename, f.lineno, f.name] for f in reversed(traceback.extract_tb(exc.__traceback__))]
+    frames = traceback.extract_tb(exc.__traceback__)
+    return [[f.filename, f.lineno, f.name] for f in reversed(frames)]
 
 
 def _error(exc):

@@ -61,7 +61,8 @@ def _fingerprint(folder: Path):
         return None
     for p in sorted(folder.rglob("*")):
         rel = p.relative_to(folder)
-        if any(part in ("__pycache__", ".pytest_cache") for part in rel.parts) or p.suffix == ".pyc":
+        if p.suffix == ".pyc" or any(part in ("__pycache__", ".pytest_cache")
+                                     for part in rel.parts):
             continue
         h.update(rel.as_posix().encode() + b"\0")
         if p.is_file():
@@ -163,6 +164,11 @@ def grade(submission_dir, assignment=None, tests=None, timeout: float = 60.0,
     tests_src = Path(tests).resolve() if tests is not None else assign / "tests"
     if not assign.is_dir():
         raise FileNotFoundError(f"homework grade: assignment folder {assign} does not exist")
+    if not tests_src.is_dir() and any(assign.glob("*.ipynb")):
+        raise FileNotFoundError(f"homework grade: {assign} holds notebooks and no tests folder: "
+                                "notebook exercises are graded with nbgrader (nbgrader "
+                                "autograde; see lessons/INSTRUCTORS.md), Python exercises "
+                                "with this command")
     if not tests_src.is_dir():
         raise FileNotFoundError(f"homework grade: no tests folder at {tests_src} (pass the "
                                 "instructor's folder with --assignment, or --tests)")

@@ -265,8 +265,9 @@ class Student:
                     code = None
             tail = self._stderr().strip().splitlines()[-5:]
             self._stop()
+            output = "\n" + "\n".join(tail) if tail else ""
             raise StudentError(f"the process running {self.module} died (exit code {code}) "
-                               f"during {probe.__name__}" + ("\n" + "\n".join(tail) if tail else ""))
+                               f"during {probe.__name__}{output}")
         if not isinstance(reply, dict):
             raise StudentError(f"{self.module}: malformed reply from the student's process")
         if "error" in reply:

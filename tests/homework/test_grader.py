@@ -234,9 +234,10 @@ def _tamper_attack(course: Path, leak: Path):
             shutil.copytree({str(course / "tests")!r}, {str(leak)!r})
         except OSError:
             pass
-        for name in os.listdir({str(course / "tests")!r}) if os.path.isdir({str(course / "tests")!r}) else []:
+        tests = {str(course / "tests")!r}
+        for name in os.listdir(tests) if os.path.isdir(tests) else []:
             try:
-                with open(os.path.join({str(course / "tests")!r}, name), "w") as f:
+                with open(os.path.join(tests, name), "w") as f:
                     f.write("def test_free():\\n    pass\\n")
             except OSError:
                 pass
@@ -359,3 +360,20 @@ def test_a_student_checks_their_own_build_with_plain_pytest(course, tmp_path):
     assert "2 passed" in proc.stdout, proc.stdout + proc.stderr
     r = grade(student, sandbox="none", verbose=False)
     assert (_score(r), r["tasks"]["square"]["max_points"]) == (4.0, 4.0)
+
+
+def test_notebook_folders_are_sent_to_nbgrader(tmp_path):
+    (tmp_path / "lesson.ipynb").write_text("{}")
+    with pytest.raises(FileNotFoundError, match="graded with nbgrader"):
+        grade(tmp_path, verbose=False)
+
+
+def test_the_total_bound_stops_a_slow_submission(course, tmp_path):
+    sub = _submission(tmp_path / "sub", {"square.py": "import time\n\n\ndef square(x):\n"
+                                                      "    time.sleep(30)\n    return x * x\n"})
+    start = time.monotonic()
+    r = grade(sub, assignment=course, timeout=60, total_timeout=5, sandbox="none", verbose=False)
+    assert time.monotonic() - start < 5 + 15
+    assert r["score"] == 0.0 and not r["all_passed"]
+    messages = [f["message"] for t in r["tasks"].values() for f in t["failures"]]
+    assert any("total time limit (5 s)" in m or "did not run" in m for m in messages), messages

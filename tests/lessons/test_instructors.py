@@ -85,7 +85,8 @@ def test_a_term_with_nbgrader(tmp_path):
     with open(tmp_path / "course" / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     scores = {r["student_id"]: (float(r["score"]), float(r["max_score"])) for r in rows}
-    n = len([p for p in NOTEBOOKS if _SOLUTION.search(p.read_text())])
+    n = len([p for p in NOTEBOOKS if any(c["metadata"].get("nbgrader", {}).get("solution")
+                                         for c in json.loads(p.read_text())["cells"])])
     assert n == 9
     assert scores == {"blank": (0.0, float(n)), "perfect": (float(n), float(n))}, scores
     from nbgrader.api import Gradebook
