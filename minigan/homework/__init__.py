@@ -88,6 +88,8 @@ def main(argv=None) -> int:
         print(f"wrote the student version to {args.dest}: {len(tasks)} solution region(s) "
               f"removed ({', '.join(names) if names else 'none'})")
         return 0
+    from .grade import harden_process
+    harden_process()  # this process holds the run's secret and the result pipe
     try:
         result = grade(args.submission, assignment=args.assignment, tests=args.tests,
                        timeout=args.timeout, total_timeout=args.total_timeout,

@@ -52,6 +52,8 @@ def pytest_configure(config):
             _state["secret"] = f.read().strip()
         _state["fd"] = int(os.environ.pop("MINIGAN_HOMEWORK_REPORT_FD"))
         os.set_inheritable(_state["fd"], False)
+        from .grade import harden_process
+        harden_process()  # the secret and the pipe stay out of the workers' reach
 
 
 def pytest_collection_modifyitems(config, items):

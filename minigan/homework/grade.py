@@ -49,7 +49,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["grade", "format_table", "bwrap_available"]
+__all__ = ["grade", "format_table", "bwrap_available", "harden_process"]
 
 _IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".ipynb_checkpoints")
 
@@ -68,6 +68,21 @@ def _fingerprint(folder: Path):
         if p.is_file():
             h.update(p.read_bytes())
     return h.hexdigest()
+
+
+def harden_process():
+    """Make this process non-dumpable (Linux ``prctl(PR_SET_DUMPABLE, 0)``):
+    other processes of the same user, student workers included, can then no
+    longer read its memory (the run's secret) or open its pipes through
+    ``/proc/<pid>/fd``. Only a process with CAP_SYS_PTRACE (root) still can.
+    Undone by ``exec``; a no-op where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        return False
 
 
 def bwrap_available() -> bool:

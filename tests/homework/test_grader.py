@@ -221,7 +221,10 @@ def test_forged_results_are_dropped(course, tmp_path, sandbox):
     r = grade(sub, assignment=course, sandbox=sandbox, verbose=False)
     assert _score(r) == 0.0 and r["tasks"]["square"]["max_points"] == 10.0
     assert r["score"] == 0.0 and r["max_score"] == 10.0
-    if sandbox == "none":  # the fake lines did reach the grader's pipe, and were dropped
+    if sandbox == "none" and os.geteuid() == 0:
+        # root can open the test process's pipe (for other users it is
+        # non-dumpable, so /proc/<pid>/fd is closed to them): the fake lines
+        # reached the grader, and were dropped
         assert r["rejected_lines"] > 0
 
 
