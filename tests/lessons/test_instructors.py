@@ -131,4 +131,5 @@ def test_the_scripts_write_the_committed_notebooks(tmp_path):
         subprocess.run([sys.executable, script.name], cwd=copy, check=True,
                        capture_output=True, timeout=300)
     for path in NOTEBOOKS:
-        assert (copy / path.name).read_text() == path.read_text(), path.name
+        assert json.loads((copy / path.name).read_text()) == json.loads(path.read_text()), \
+            path.name
