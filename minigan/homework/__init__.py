@@ -62,8 +62,8 @@ def _parser():
     g.add_argument("--tests", default=None, metavar="DIR",
                    help="grade with this tests folder (default: ASSIGNMENT/tests)")
     g.add_argument("--timeout", type=float, default=60.0,
-                   help="seconds per call into student code (default 60); a module that runs "
-                        "out fails its remaining tests at once")
+                   help="seconds per test for its calls into student code (default 60); a "
+                        "module that runs out fails its remaining tests at once")
     g.add_argument("--total-timeout", type=float, default=None,
                    help="seconds for the whole run (default 10 x --timeout)")
     g.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",

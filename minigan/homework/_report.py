@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import json
 import os
+import time
 
 import pytest
 
@@ -65,6 +66,17 @@ def pytest_collectreport(report):
     if report.failed:
         _emit({"kind": "collect_error", "where": report.nodeid,
                "message": str(report.longrepr)[-3000:]})
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    """Each test's calls into student code share one time limit."""
+    from . import harness
+    harness._test_deadline = time.monotonic() + harness._timeout()
+    try:
+        yield
+    finally:
+        harness._test_deadline = None
 
 
 @pytest.hookimpl(hookwrapper=True)

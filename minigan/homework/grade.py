@@ -27,9 +27,9 @@ file system, the instructor's folders and the grader's temporary folder
 hidden, no network, its own process tree, killed with its parent.
 Threat model and limits: ``lessons/INSTRUCTORS.md``.
 
-Time: each call into student code has ``timeout`` seconds (default 60); a
-module that runs out of time is killed and the rest of its task fails at
-once. The whole run has ``total_timeout`` (default 10 x ``timeout``); tests
+Time: each test's calls into student code have ``timeout`` seconds in all
+(default 60); a module that runs out of time is killed and the rest of its
+task fails at once. The whole run has ``total_timeout`` (default 10 x ``timeout``); tests
 that have not reported by then fail with "not run".
 
 Points: ``@pytest.mark.task("<name>", points=<p>)`` on each test (default 1

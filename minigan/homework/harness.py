@@ -24,7 +24,8 @@ code: a submission cannot patch ``np.testing``, ``pytest.approx``, ``==``
 or the test runner, it can only return numbers, and they are checked.
 
 One worker per module, started on first use and reused; each call has a
-time limit (``MINIGAN_HOMEWORK_TIMEOUT`` seconds, default 60). A call that
+time limit (``MINIGAN_HOMEWORK_TIMEOUT`` seconds, default 60; under the
+grader, the calls of one test share that limit). A call that
 runs out of time kills the worker (its whole process group or sandbox) and
 fails with the student's file and line where it was stuck; every later call
 to that module fails at once, so an infinite loop costs one timeout per
@@ -161,8 +162,20 @@ def _recv(fd, deadline=None):
 
 
 # ------------------------------------------------------------------ test side
+#: when the running test's time is up (time.monotonic()), set by the grader's
+#: pytest plugin around each test; None outside the grader
+_test_deadline = None
+
+
 def _timeout():
     return float(os.environ.get(ENV_TIMEOUT, "60"))
+
+
+def _budget(timeout):
+    """The time a call may take: its own limit, and what is left of the test's."""
+    if _test_deadline is None:
+        return timeout
+    return max(0.0, min(timeout, _test_deadline - time.monotonic()))
 
 
 class Student:
@@ -237,7 +250,7 @@ class Student:
         """``probe(module, *args)`` in the student's process; its result (plain data)."""
         if self._dead is not None:
             raise StudentTimeout(f"not run: {self._dead}")
-        timeout = _timeout() if timeout is None else float(timeout)
+        timeout = _budget(_timeout() if timeout is None else float(timeout))
         source = textwrap.dedent(inspect.getsource(probe))
         request = {"name": probe.__name__, "source": source, "args": encode(list(args)),
                    "timeout": timeout}
@@ -252,7 +265,7 @@ class Student:
             self._stop()
             where = self._where(self._dump_frames(self._stderr()))
             at = f" at {where[0]}, line {where[1]}, in {where[2]}" if where else ""
-            self._dead = f"{self.module} timed out after {timeout:g} s{at}"
+            self._dead = f"{self.module} timed out after {round(timeout, 1):g} s{at}"
             raise StudentTimeout(f"{self._dead}", *(where[:2] if where else ())) from None
         except (BrokenPipeError, OSError, ValueError) as exc:
             reply = {"crash": f"{type(exc).__name__}: {exc}"}

@@ -380,3 +380,33 @@ def test_the_total_bound_stops_a_slow_submission(course, tmp_path):
     assert r["score"] == 0.0 and not r["all_passed"]
     messages = [f["message"] for t in r["tasks"].values() for f in t["failures"]]
     assert any("total time limit (5 s)" in m or "did not run" in m for m in messages), messages
+
+
+def test_the_calls_of_one_test_share_its_timeout(tmp_path):
+    """Three calls of 1.5 s each in one test, with a 3 s limit per test: the
+    third runs out (4.5 s > 3 s), though no single call is over."""
+    tests = textwrap.dedent('''\
+        import pytest
+
+        from minigan.homework.harness import student
+
+        sl = student("slow")
+
+
+        def _call(mod):
+            return mod.slow()
+
+
+        @pytest.mark.task("slow", points=1)
+        def test_three_calls():
+            assert [sl.run(_call) for _ in range(3)] == [1, 1, 1]
+        ''')
+    course = _assignment(tmp_path / "instructor", extra_tasks=[
+        ("slow", "def slow():\n    ### BEGIN SOLUTION\n    return 1\n    ### END SOLUTION\n",
+         tests)])
+    sub = _submission(tmp_path / "sub", {
+        "square.py": "def square(x):\n    return x * x\n",
+        "slow.py": "import time\n\n\ndef slow():\n    time.sleep(1.5)\n    return 1\n"})
+    r = grade(sub, assignment=course, timeout=3, sandbox="none", verbose=False)
+    assert _score(r) == 10.0 and _score(r, "slow") == 0.0
+    assert "timed out" in r["tasks"]["slow"]["failures"][0]["message"]
