@@ -21,6 +21,8 @@ from pathlib import Path
 
 import nbformat
 
+from _nbgrader_cells import tag
+
 HERE = Path(__file__).resolve().parent
 
 
@@ -2569,6 +2571,7 @@ def notebook(name, cells):
             nbformat.v4.new_code_cell(source)
         cell.id = f"{stem}-{k:02d}"
         nb.cells.append(cell)
+    tag(nb)  # nbgrader's metadata on the exercise cells
     nbformat.validate(nb)
     return nb
 

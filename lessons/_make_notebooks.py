@@ -14,7 +14,10 @@ from pathlib import Path
 
 import nbformat
 
+from _nbgrader_cells import tag
+
 HERE = Path(__file__).resolve().parent
+
 
 def setup(stdlib=(), third_party=(), ours=()):
     """The first code cell of every lesson: imports, the small-mode switch, seeds."""
@@ -1049,6 +1052,7 @@ def notebook(name, cells):
             nbformat.v4.new_code_cell(source)
         cell.id = f"{stem}-{k:02d}"
         nb.cells.append(cell)
+    tag(nb)  # nbgrader's metadata on the exercise cells
     nbformat.validate(nb)
     return nb
 

@@ -1,12 +1,16 @@
 """Homework tooling: student versions from solutions, and an autograder.
 
-    minigan homework build SRC DEST        # strip solutions and hidden tests
-    minigan homework grade SUBMISSION      # run the tests, score per task
+    minigan homework path                                    # the bundled exercises' folder
+    minigan homework build SRC DEST                          # strip solutions and hidden tests
+    minigan homework grade SUBMISSION --assignment SRC       # score per task, SRC's tests
 
 Exercises mark their solutions with nbgrader's ``### BEGIN SOLUTION`` /
 ``### END SOLUTION`` (and ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN
 TESTS``) in Python files and notebook code cells; tests carry
-``@pytest.mark.task("<name>")``. The bundled exercises (``exercises/`` beside
+``@pytest.mark.task("<name>", points=<p>)`` and reach the student's module
+through :func:`minigan.homework.harness.student` (its code runs in another
+process; the checks stay in the test's). Notebook exercises are graded with
+nbgrader (``lessons/INSTRUCTORS.md``). The bundled exercises (``exercises/`` beside
 this file) are copies of library code: conv2d_backward, batchnorm_backward,
 adam_step, gradient_penalty, power_iteration, nonsaturating_loss.
 """
@@ -39,20 +43,31 @@ def _parser():
     b.add_argument("src", help=f"a folder or a .py/.ipynb file (the bundled exercises: {EXERCISES})")
     b.add_argument("dest", help="where to write the student version (must not exist yet)")
     b.add_argument("--force", action="store_true", help="write into DEST even if it is not empty")
-    g = sub.add_parser("grade", help="run SUBMISSION's tests and print a score per task",
-                       description="Run SUBMISSION/tests with pytest in a subprocess (on a "
-                                   "copy of SUBMISSION) and score the tests per task marker. "
-                                   "If that run hangs or crashes, each test file is rerun alone. "
-                                   "Exit code 0 only when every test passes.")
-    g.add_argument("submission", help="the submission folder (holding tests/ and the exercises)")
-    g.add_argument("--tests", default=None,
-                   help="grade with this tests folder instead (e.g. the solution's, with hidden tests)")
-    g.add_argument("--timeout", type=float, default=300.0,
-                   help="seconds allowed per pytest run (default 300)")
-    g.add_argument("--points", type=float, default=10.0, help="points per task (default 10)")
-    g.add_argument("--isolate", action="store_true",
-                   help="run each test file in its own process from the start (slower; for "
-                        "submissions expected to hang or crash)")
+    sub.add_parser("path", help="print the folder of the bundled exercises",
+                   description="Print the folder of the exercises that ship with minigan "
+                               "(solutions, conftest.py, tests/ with hidden tests): the "
+                               "assignment to build and grade.")
+    g = sub.add_parser("grade", help="grade SUBMISSION's exercise modules, score per task",
+                       description="Take from SUBMISSION only the exercise modules the "
+                                   "assignment names (its top-level *.py files besides "
+                                   "conftest.py), grade them with a private copy of the "
+                                   "assignment's tests (student code runs in worker processes, "
+                                   "the checks and the score in the grader's), and print the "
+                                   "points per task. Exit code 0 only when every test passes.")
+    g.add_argument("submission", help="the submission folder (holding the exercise modules)")
+    g.add_argument("--assignment", default=None, metavar="DIR",
+                   help="the instructor's folder: solutions, conftest.py, tests/ with hidden "
+                        "tests (e.g. minigan/homework/exercises); default: the parent of "
+                        "--tests, else SUBMISSION itself (a student checking their work)")
+    g.add_argument("--tests", default=None, metavar="DIR",
+                   help="grade with this tests folder (default: ASSIGNMENT/tests)")
+    g.add_argument("--timeout", type=float, default=60.0,
+                   help="seconds per test for its calls into student code (default 60); a "
+                        "module that runs out fails its remaining tests at once")
+    g.add_argument("--total-timeout", type=float, default=None,
+                   help="seconds for the whole run (default 10 x --timeout)")
+    g.add_argument("--sandbox", choices=("auto", "bwrap", "none"), default="auto",
+                   help="run student code in bubblewrap (auto: when bwrap works here)")
     g.add_argument("--json", default=None, metavar="FILE", help="also write the result as JSON")
     return p
 
@@ -60,6 +75,9 @@ def _parser():
 def main(argv=None) -> int:
     """``minigan homework ...``: returns the exit code (0 on success)."""
     args = _parser().parse_args(argv)
+    if args.command == "path":
+        print(EXERCISES)
+        return 0
     if args.command == "build":
         try:
             tasks = build(args.src, args.dest, overwrite=args.force)
@@ -70,12 +88,17 @@ def main(argv=None) -> int:
         print(f"wrote the student version to {args.dest}: {len(tasks)} solution region(s) "
               f"removed ({', '.join(names) if names else 'none'})")
         return 0
+    from .grade import harden_process
+    harden_process()  # this process holds the run's secret and the result pipe
     try:
-        result = grade(args.submission, timeout=args.timeout, tests=args.tests,
-                       points_per_task=args.points, isolate=args.isolate)
+        result = grade(args.submission, assignment=args.assignment, tests=args.tests,
+                       timeout=args.timeout, total_timeout=args.total_timeout,
+                       sandbox=args.sandbox)
     except (FileNotFoundError, ValueError) as exc:
         print(f"minigan homework: {exc}", file=sys.stderr)
         return 2
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
+    if result.get("tampered"):
+        return 3
     return 0 if result["all_passed"] else 1

@@ -28,23 +28,38 @@ implement), else from the enclosing function's name (and the first line of
 its docstring). Notebooks also lose their outputs and execution counts.
 Markers must pair up; anything else is an error naming the file and line.
 Marker-like lines inside string literals (a script that writes notebooks)
-are text, not markers.
+are text, not markers: such a file still holds answers, so :func:`build`
+refuses to copy it (see below).
+
+Instructor-only files (scripts that write the notebooks with their
+solutions, notes for instructors) are listed, one glob a line, in a
+``.studentignore`` file at the top of the source folder; they never reach the
+student version. As a last guard, :func:`build` checks every file it writes:
+one that still contains a marker (in a string, a comment, a markdown cell, a
+data file) is an error naming it, so a forgotten generator script cannot leak
+the answers it embeds.
 """
 from __future__ import annotations
 
 import ast
+import fnmatch
 import json
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BuildError", "Task", "build", "strip_source"]
+__all__ = ["BuildError", "Task", "build", "strip_source", "IGNORE_FILE"]
 
 _MARKER = re.compile(r"^(?P<indent>\s*)#+\s*(?P<kind>BEGIN|END)\s+(?P<what>SOLUTION|HIDDEN TESTS)\b")
 _TASK = re.compile(r"#\s*TASK\s*:?\s*(?P<name>[A-Za-z_][\w.\-]*)(?:\s*--\s*(?P<what>.*\S))?")
 _SKIP_DIRS = {"__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".git"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
+#: the file listing instructor-only paths (globs), at the top of a source folder
+IGNORE_FILE = ".studentignore"
+# a marker starting a line, wherever that line sits (a string, a comment,
+# markdown); prose that names a marker mid-sentence is not one
+_ANY_MARKER = re.compile(r"^\s*[\"']*#+\s*(BEGIN|END)\s+(SOLUTION|HIDDEN TESTS)\b")
 
 
 class BuildError(ValueError):
@@ -244,11 +259,52 @@ def _build_notebook(src: Path, dest: Path, label: str):
 def _build_file(src: Path, dest: Path, label: str):
     dest.parent.mkdir(parents=True, exist_ok=True)
     if src.suffix == ".py":
-        return _build_python(src, dest, label)
-    if src.suffix == ".ipynb":
-        return _build_notebook(src, dest, label)
-    shutil.copy2(src, dest)
-    return []
+        tasks = _build_python(src, dest, label)
+    elif src.suffix == ".ipynb":
+        tasks = _build_notebook(src, dest, label)
+    else:
+        shutil.copy2(src, dest)
+        tasks = []
+    _refuse_leaks(dest, label)
+    return tasks
+
+
+def _refuse_leaks(path: Path, label: str):
+    """A written file may hold no marker text at all: what sits between
+    markers inside a string (a notebook-writing script) or a markdown cell is
+    an answer the stripping above could not see."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (UnicodeDecodeError, OSError):
+        return  # binary data: not source
+    for number, line in enumerate(text.splitlines(), 1):
+        m = _ANY_MARKER.search(line)
+        if m:
+            path.unlink()
+            raise BuildError(
+                f"{label}, line {number}: '{m.group(0).strip()}' survives in the student version "
+                "(inside a string, a comment or a markdown cell), so the answers around it would "
+                f"leak; if this file is for instructors only (e.g. a script that writes the "
+                f"notebooks), list it in {IGNORE_FILE} at the top of the source folder")
+
+
+def _ignored(src: Path):
+    """The globs of ``src/.studentignore`` (instructor-only paths), plus the file itself."""
+    patterns = [IGNORE_FILE]
+    listing = src / IGNORE_FILE
+    if listing.is_file():
+        for line in listing.read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                patterns.append(line.rstrip("/"))
+    return patterns
+
+
+def _is_ignored(rel: Path, patterns) -> bool:
+    posix = rel.as_posix()
+    return any(fnmatch.fnmatch(posix, p) or fnmatch.fnmatch(rel.name, p)
+               or any(fnmatch.fnmatch(part, p) for part in rel.parts[:-1])
+               for p in patterns)
 
 
 def build(src, dest, overwrite: bool = False) -> list[Task]:
@@ -257,8 +313,10 @@ def build(src, dest, overwrite: bool = False) -> list[Task]:
 
     A folder is copied whole (caches skipped); its .py files and notebooks
     are stripped of solutions and hidden tests, other files copied as they
-    are. ``dest`` must not exist yet (or be an empty folder) unless
-    ``overwrite``. Raises :class:`BuildError` on unbalanced markers."""
+    are. Paths matching a glob of ``src/.studentignore`` are left out. ``dest``
+    must not exist yet (or be an empty folder) unless ``overwrite``. Raises
+    :class:`BuildError` on unbalanced markers, and on a written file that
+    still holds marker text (an answer would leak)."""
     src, dest = Path(src).resolve(), Path(dest).resolve()
     if not src.exists():
         raise FileNotFoundError(f"homework build: source {src} does not exist")
@@ -280,10 +338,12 @@ def build(src, dest, overwrite: bool = False) -> list[Task]:
     if dest.exists() and any(dest.iterdir()) and not overwrite:
         raise BuildError(f"homework build: destination {dest} is not empty; pass "
                          "overwrite=True (--force) to write into it")
-    tasks = []
+    tasks, ignored = [], _ignored(src)
+    dest.mkdir(parents=True, exist_ok=True)
     for path in sorted(src.rglob("*")):
         rel = path.relative_to(src)
-        if any(part in _SKIP_DIRS for part in rel.parts) or path.suffix in _SKIP_SUFFIXES:
+        if any(part in _SKIP_DIRS for part in rel.parts) or path.suffix in _SKIP_SUFFIXES \
+                or _is_ignored(rel, ignored):
             continue
         if path.is_dir():
             (dest / rel).mkdir(parents=True, exist_ok=True)

@@ -1,190 +1,332 @@
-"""The autograder: run a submission's tests, score them per task.
+"""The autograder: grade a submission's exercise modules with the
+instructor's tests, per task, in a way the submission cannot steer.
 
-A task is a pytest marker is a row of the score table (MiniTorch's rule).
-Every test is marked ``@pytest.mark.task("<name>")``; the exercises'
-``conftest.py`` writes that name into the JUnit XML report as a ``task``
-property, which is what this module reads.
+    grade("submissions/alice", assignment="minigan/homework/exercises")
 
-All test files first run together in one ``python -m pytest --junitxml=...``
-process with a wall-clock limit (``timeout``). If that run is killed or
-crashes, each test file runs again in its own process with the same limit,
-so a test that hangs (or kills the interpreter) costs only its own file's
-tasks; ``faulthandler_timeout`` makes pytest print where it hung.
-The submission is copied to a temporary folder first, so grading leaves no
-caches in it; ``tests=`` swaps in the instructor's tests (with the hidden
-tests the student version lacks).
+What is taken from where:
+
+* the **assignment** (the instructor's folder: solutions, ``conftest.py``,
+  ``tests/`` with the hidden tests) names the exercise modules: its top-level
+  ``*.py`` files other than ``conftest.py``. From the submission only those
+  files are read (regular files, by the same names); its ``conftest.py``,
+  ``pytest.ini`` / ``tox.ini`` / ``setup.cfg`` / ``pyproject.toml``, plugins,
+  tests and every other file are ignored.
+* the tests are a private copy of the assignment's (``tests=`` swaps in
+  another folder), in a fresh temporary folder; the grader only reads the
+  instructor's folders, and checks that they did not change while grading.
+
+How outcomes travel: the tests run in a child ``pytest`` process that never
+imports student code; each student module runs in its own worker process
+(:mod:`minigan.homework.harness`), which only returns plain data that the
+tests then check. The test process reports each outcome to the grader at
+once over a pipe, every line signed with a secret of this run
+(:mod:`minigan.homework._report`); there is no result file to rewrite and an
+unsigned line is dropped. With ``sandbox="bwrap"`` (the default ``"auto"``
+picks it when ``bwrap`` works) each worker also runs in bubblewrap: read-only
+file system, the instructor's folders and the grader's temporary folder
+hidden, no network, its own process tree, killed with its parent.
+Threat model and limits: ``lessons/INSTRUCTORS.md``.
+
+Time: each test's calls into student code have ``timeout`` seconds in all
+(default 60); a module that runs out of time is killed and the rest of its
+task fails at once. The whole run has ``total_timeout`` (default 10 x ``timeout``); tests
+that have not reported by then fail with "not run".
+
+Points: ``@pytest.mark.task("<name>", points=<p>)`` on each test (default 1
+point); a task is worth the sum of its tests' points.
 """
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import os
+import select
 import shutil
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
-from concurrent.futures import ThreadPoolExecutor
+import time
 from pathlib import Path
 
-__all__ = ["grade", "format_table"]
+__all__ = ["grade", "format_table", "bwrap_available", "harden_process"]
 
 _IGNORE = shutil.ignore_patterns("__pycache__", ".pytest_cache", "*.pyc", ".ipynb_checkpoints")
 
 
-def _env():
-    """The environment for the pytest processes: this minigan importable even
-    when it is not installed (a source checkout)."""
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[2])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.pop("PYTEST_ADDOPTS", None)
+def _fingerprint(folder: Path):
+    """sha256 over every file's path and bytes (caches left out)."""
+    h = hashlib.sha256()
+    if folder is None or not folder.is_dir():
+        return None
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.suffix == ".pyc" or any(part in ("__pycache__", ".pytest_cache")
+                                     for part in rel.parts):
+            continue
+        h.update(rel.as_posix().encode() + b"\0")
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+def harden_process():
+    """Make this process non-dumpable (Linux ``prctl(PR_SET_DUMPABLE, 0)``):
+    other processes of the same user, student workers included, can then no
+    longer read its memory (the run's secret) or open its pipes through
+    ``/proc/<pid>/fd``. Only a process with CAP_SYS_PTRACE (root) still can.
+    Undone by ``exec``; a no-op where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        return ctypes.CDLL(None, use_errno=True).prctl(4, 0, 0, 0, 0) == 0  # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        return False
+
+
+def bwrap_available() -> bool:
+    """Whether ``bwrap`` exists and can start a sandbox here (user namespaces allowed)."""
+    exe = shutil.which("bwrap")
+    if not exe:
+        return False
+    try:
+        return subprocess.run([exe, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+                               "--unshare-all", "--die-with-parent", "true"],
+                              capture_output=True, timeout=20).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _bwrap_prefix(work: Path, hide):
+    """The bwrap command that wraps each worker: everything read-only, the
+    grader's folder replaced by an empty tmpfs holding only the student's
+    modules (read-only) and a scratch folder, the instructor's folders hidden."""
+    student, scratch = work / "student", work / "scratch"
+    cmd = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+           "--unshare-all", "--die-with-parent"]
+    for folder in hide:
+        if folder is not None and folder.is_dir() and work not in folder.parents:
+            cmd += ["--tmpfs", str(folder)]
+    cmd += ["--tmpfs", str(work), "--ro-bind", str(student), str(student),
+            "--dir", str(scratch), "--setenv", "TMPDIR", str(scratch),
+            "--setenv", "HOME", str(scratch), "--chdir", str(student)]
+    return cmd
+
+
+def _env(extra):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("MINIGAN_HOMEWORK_", "PYTEST_"))}
+    root = str(Path(__file__).resolve().parents[2])  # this minigan, even uninstalled
+    env["PYTHONPATH"] = root
+    env.update(extra)
     return env
 
 
-def _task_of_file(test_file: Path) -> str:
-    """The fallback task name of a test file that produced no report: test_<task>.py."""
-    stem = test_file.stem
-    return stem[len("test_"):] if stem.startswith("test_") else stem
+def _read_results(fd, secret: bytes, deadline: float):
+    """Signed lines from ``fd`` until end of file or ``deadline``:
+    (messages, rejected line count, timed_out)."""
+    messages, rejected, buf = [], 0, b""
+    while True:
+        wait = deadline - time.monotonic()
+        if wait <= 0:
+            return messages, rejected, True
+        if not select.select([fd], [], [], min(wait, 1.0))[0]:
+            continue
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return messages, rejected, False
+        buf += chunk
+        *lines, buf = buf.split(b"\n")
+        for line in lines:
+            sig, _, payload = line.partition(b" ")
+            good = hmac.new(secret, payload, hashlib.sha256).hexdigest().encode()
+            if not hmac.compare_digest(sig, good):
+                rejected += 1
+                continue
+            messages.append(json.loads(payload))
 
 
-def _run_pytest(workdir: Path, ini: Path, target: Path, report: Path, timeout: float):
-    """Run pytest on ``target`` (a file or folder); (report path, None) or (None, problem)."""
-    rel = target.relative_to(workdir).as_posix()
-    cmd = [sys.executable, "-m", "pytest", rel, "-q", "-p", "no:cacheprovider", "-c", str(ini),
-           "--continue-on-collection-errors",
-           "--rootdir", str(workdir), f"--junitxml={report}",
-           "-o", f"faulthandler_timeout={max(1, int(max(timeout / 2, timeout - 30)))}"]
-    try:
-        proc = subprocess.run(cmd, cwd=workdir, env=_env(), capture_output=True, text=True,
-                              timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        out, err = (o.decode(errors="replace") if isinstance(o, bytes) else (o or "")
-                    for o in (exc.stdout, exc.stderr))
-        # faulthandler's dump (on stderr) lists the innermost frame, the hung code, first
-        return None, f"timed out after {timeout:g} s\n{err[:2000] if err.strip() else out[-2000:]}"
-    if not report.exists():
-        return None, f"pytest produced no report (exit code {proc.returncode}):\n" \
-                     f"{(proc.stdout + proc.stderr)[-2000:]}"
-    return report, None
+def grade(submission_dir, assignment=None, tests=None, timeout: float = 60.0,
+          total_timeout: float | None = None, sandbox: str = "auto",
+          verbose: bool = True) -> dict:
+    """Grade the exercise modules of ``submission_dir`` with the assignment's
+    tests (see the module doc).
 
-
-def _file_of(case, workdir: Path):
-    """The test file a JUnit ``testcase`` came from (classname tests.test_x -> tests/test_x.py)."""
-    dotted = case.get("classname") or case.get("name") or ""
-    parts = dotted.split(".")
-    for k in range(len(parts), 0, -1):
-        candidate = workdir.joinpath(*parts[:k]).with_suffix(".py")
-        if candidate.is_file():
-            return candidate
-    return Path(parts[-1] + ".py")
-
-
-def _read_report(report: Path, workdir: Path):
-    """[(task, test id, passed, message)] from a JUnit XML report."""
-    rows = {}
-    for case in ET.parse(report).getroot().iter("testcase"):
-        props = {p.get("name"): p.get("value") for p in case.iter("property")}
-        test_id = f"{case.get('classname', '')}::{case.get('name', '')}".strip(":")
-        bad = [c for c in case if c.tag in ("failure", "error", "skipped")]
-        message = ""
-        if bad:
-            first = bad[0]
-            kind = {"failure": "failed", "error": "error", "skipped": "skipped"}[first.tag]
-            text = (first.text or "").strip()
-            # pytest's "E   ..." lines hold the exception; a collection error's
-            # message attribute is only "collection failure"
-            e_lines = [ln[1:].strip() for ln in text.splitlines() if ln.startswith("E ")]
-            summary = first.get("message") or ""
-            if e_lines and (not summary or summary == "collection failure"):
-                summary = f"{summary}: {e_lines[-1]}" if summary else e_lines[-1]
-            message = f"{kind}: {summary}".strip()
-            if text:
-                message += "\n" + text[-2000:]
-        task = props.get("task") or _task_of_file(_file_of(case, workdir))
-        # a test failing in its body and again in teardown is reported twice: keep the worst
-        prev = rows.get(test_id)
-        passed = not bad and (prev is None or prev[2])
-        rows[test_id] = (task, test_id, passed, message or (prev[3] if prev else ""))
-    return list(rows.values())
-
-
-def grade(submission_dir, timeout: float = 300.0, tests=None, points_per_task: float = 10.0,
-          isolate: bool = False, jobs: int | None = None, verbose: bool = True) -> dict:
-    """Run the tests of ``submission_dir`` (its ``tests/`` folder, or the
-    folder ``tests`` if given) and score them per task.
-
-    Each task is worth ``points_per_task``, shared equally among its tests.
-    The tests run in one pytest process killed after ``timeout`` seconds; if
-    it is killed (or crashes), each test file runs in its own process with
-    the same limit, and a file that still does not finish scores zero for
-    its task. ``isolate=True`` skips the shared run (when hangs are
-    expected); ``jobs`` file processes run at a time (default: up to 4).
-    Prints the score table if ``verbose`` and returns
+    ``assignment``: the instructor's folder (default: the parent of ``tests``
+    if given, else the submission itself, for a student checking their own
+    work). ``tests``: the tests folder (default ``assignment/tests``).
+    ``sandbox``: ``"auto"``, ``"bwrap"`` or ``"none"``. Prints the score table
+    if ``verbose`` and returns
 
         {"tasks": {name: {"passed", "total", "points", "max_points", "failures"}},
-         "passed", "total", "score", "max_score", "all_passed"}
+         "passed", "total", "score", "max_score", "all_passed", "sandbox",
+         "submission", "modules", "missing", "rejected_lines", "tampered"}
 
-    where ``failures`` lists {"test", "message"} for each test that did not pass.
+    where ``failures`` lists {"test", "message", "file", "line"}; ``file`` is
+    the student's file in the submission (its real path) when the failure
+    happened in student code, else None.
     """
-    src = Path(submission_dir).resolve()
-    if not src.is_dir():
-        raise FileNotFoundError(f"homework grade: submission folder {src} does not exist")
-    tests_src = Path(tests).resolve() if tests is not None else src / "tests"
+    sub = Path(submission_dir).resolve()
+    if not sub.is_dir():
+        raise FileNotFoundError(f"homework grade: submission folder {sub} does not exist")
+    if assignment is not None:
+        assign = Path(assignment).resolve()
+    elif tests is not None:
+        assign = Path(tests).resolve().parent
+    else:
+        assign = sub
+    tests_src = Path(tests).resolve() if tests is not None else assign / "tests"
+    if not assign.is_dir():
+        raise FileNotFoundError(f"homework grade: assignment folder {assign} does not exist")
+    if not tests_src.is_dir() and any(assign.glob("*.ipynb")):
+        raise FileNotFoundError(f"homework grade: {assign} holds notebooks and no tests folder: "
+                                "notebook exercises are graded with nbgrader (nbgrader "
+                                "autograde; see lessons/INSTRUCTORS.md), Python exercises "
+                                "with this command")
     if not tests_src.is_dir():
-        raise FileNotFoundError(f"homework grade: no tests folder at {tests_src}")
+        raise FileNotFoundError(f"homework grade: no tests folder at {tests_src} (pass the "
+                                "instructor's folder with --assignment, or --tests)")
     if timeout <= 0:
         raise ValueError(f"homework grade: timeout must be positive, got {timeout}")
+    total_timeout = 10 * timeout if total_timeout is None else float(total_timeout)
+    if sandbox not in ("auto", "bwrap", "none"):
+        raise ValueError(f"homework grade: sandbox must be 'auto', 'bwrap' or 'none', got "
+                         f"{sandbox!r}")
+    if sandbox == "bwrap" and not bwrap_available():
+        raise ValueError("homework grade: sandbox='bwrap' but bwrap is missing or cannot "
+                         "create namespaces here (Debian/Ubuntu: apt install bubblewrap)")
+    if sandbox == "auto":
+        sandbox = "bwrap" if bwrap_available() else "none"
+    modules = sorted(p.name for p in assign.glob("*.py") if p.name != "conftest.py")
+    if not modules:
+        raise FileNotFoundError(f"homework grade: the assignment {assign} names no exercise "
+                                "modules (top-level *.py files besides conftest.py)")
+    before = (_fingerprint(assign), _fingerprint(tests_src))
 
-    with tempfile.TemporaryDirectory(prefix="minigan-grade-") as tmp:
-        tmp = Path(tmp)
-        work = tmp / "submission"
-        shutil.copytree(src, work, ignore=_IGNORE)
-        if tests is not None:
-            shutil.rmtree(work / "tests", ignore_errors=True)
-            shutil.copytree(tests_src, work / "tests", ignore=_IGNORE)
-        ini = tmp / "pytest.ini"  # ours, so no ini file of a surrounding project applies
+    work = Path(tempfile.mkdtemp(prefix="minigan-grade-"))
+    try:
+        # the student's modules: these names only, regular files only
+        (work / "student").mkdir()
+        missing = []
+        for name in modules:
+            f = sub / name
+            if f.is_file() and not f.is_symlink():
+                shutil.copyfile(f, work / "student" / name)
+            else:
+                missing.append(name)
+        # the instructor's side, privately: conftest + tests, our ini
+        root = work / "grading"
+        root.mkdir()
+        if (assign / "conftest.py").is_file():
+            shutil.copyfile(assign / "conftest.py", root / "conftest.py")
+        shutil.copytree(tests_src, root / "tests", ignore=_IGNORE)
+        ini = work / "pytest.ini"
         ini.write_text("[pytest]\n")
-        files = sorted((work / "tests").rglob("test_*.py"))
-        if not files:
-            raise FileNotFoundError(f"homework grade: no test_*.py files in {tests_src}")
+        (work / "scratch").mkdir()
 
-        report = None
-        if not isolate:
-            report, _ = _run_pytest(work, ini, work / "tests", tmp / "report.xml", timeout)
-        if report is not None:
-            rows = _read_report(report, work)
-        else:
-            def run(k_file):
-                k, f = k_file
-                report, problem = _run_pytest(work, ini, f, tmp / f"report{k}.xml", timeout)
-                if report is None:
-                    return [(_task_of_file(f), f.relative_to(work).as_posix(), False, problem)]
-                return _read_report(report, work)
+        secret = os.urandom(32).hex().encode()
+        rep_r, rep_w = os.pipe()
+        sec_r, sec_w = os.pipe()
+        extra = {"MINIGAN_HOMEWORK_STUDENT": str(work / "student"),
+                 "MINIGAN_HOMEWORK_LABEL": str(sub),
+                 "MINIGAN_HOMEWORK_TIMEOUT": repr(float(timeout)),
+                 "MINIGAN_HOMEWORK_REPORT_FD": str(rep_w),
+                 "MINIGAN_HOMEWORK_SECRET_FD": str(sec_r)}
+        if sandbox == "bwrap":
+            extra["MINIGAN_HOMEWORK_SANDBOX"] = json.dumps(_bwrap_prefix(work, [assign, tests_src]))
+        cmd = [sys.executable, "-m", "pytest", "tests", "-q", "-p", "minigan.homework._report",
+               "-p", "no:cacheprovider", "-c", str(ini), "--rootdir", str(root),
+               "--continue-on-collection-errors"]
+        log = open(work / "pytest.log", "w+b")
+        proc = subprocess.Popen(cmd, cwd=root, env=_env(extra), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=log, pass_fds=(rep_w, sec_r),
+                                start_new_session=True)
+        os.close(rep_w)
+        os.close(sec_r)
+        os.write(sec_w, secret + b"\n")
+        os.close(sec_w)
+        messages, rejected, timed_out = _read_results(rep_r, secret,
+                                                      time.monotonic() + total_timeout)
+        os.close(rep_r)
+        if timed_out:
+            try:
+                os.killpg(proc.pid, 9)
+            except ProcessLookupError:
+                pass
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        log.seek(0)
+        log_tail = log.read()[-3000:].decode(errors="replace")
+        log.close()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
-            workers = jobs or min(4, os.cpu_count() or 1)
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                rows = [r for rs in pool.map(run, enumerate(files)) for r in rs]
+    # messages quote the private copies, deleted by now: name the real folders instead
+    for m in messages:
+        if isinstance(m.get("message"), str):
+            m["message"] = (m["message"].replace(str(root / "tests"), str(tests_src))
+                            .replace(str(work / "student"), str(sub))
+                            .replace(str(root), str(assign)))
+    tampered = (_fingerprint(assign), _fingerprint(tests_src)) != before
+    result = _score(messages, timed_out, total_timeout, log_tail, sub)
+    result.update(sandbox=sandbox, submission=str(sub), modules=modules, missing=missing,
+                  rejected_lines=rejected, tampered=tampered)
+    if tampered:
+        result["all_passed"] = False
+    if verbose:
+        print(format_table(result))
+    return result
 
+
+def _score(messages, timed_out, total_timeout, log_tail, sub):
+    expected = {}
+    for m in messages:
+        if m.get("kind") == "collected":
+            expected = {t[0]: (str(t[1]), float(t[2])) for t in m["tests"]}
+    results = {m["test"]: m for m in messages if m.get("kind") == "result"}
     tasks: dict = {}
-    for task, test_id, passed, message in rows:
-        t = tasks.setdefault(task, {"passed": 0, "total": 0, "failures": []})
+
+    def add(task, points, test, passed, message="", file=None, line=None):
+        t = tasks.setdefault(task, {"passed": 0, "total": 0, "points": 0.0, "max_points": 0.0,
+                                    "failures": []})
         t["total"] += 1
+        t["max_points"] += points
         if passed:
             t["passed"] += 1
+            t["points"] += points
         else:
-            t["failures"].append({"test": test_id, "message": message})
+            if file is not None:
+                file = str(Path(file).resolve()) if Path(file).is_absolute() else str(sub / file)
+            t["failures"].append({"test": test, "message": message, "file": file, "line": line})
+
+    for test, (task, points) in expected.items():
+        r = results.get(test)
+        if r is None:
+            why = (f"not run: the total time limit ({total_timeout:g} s) ran out" if timed_out
+                   else "not run: the test process ended first")
+            add(task, points, test, False, why)
+        else:
+            add(task, points, test, r["outcome"] == "passed", r.get("message", ""),
+                r.get("file"), r.get("line"))
+    for m in messages:
+        if m.get("kind") == "collect_error":
+            add("(collection)", 0.0, m["where"], False, "collection error: " + m["message"])
+    if not expected and not tasks:
+        add("(grading)", 0.0, "pytest", False, "the tests did not run:\n" + log_tail)
     for t in tasks.values():
-        t["max_points"] = float(points_per_task)
-        t["points"] = round(points_per_task * t["passed"] / t["total"], 2) if t["total"] else 0.0
+        t["points"], t["max_points"] = round(t["points"], 2), round(t["max_points"], 2)
     result = {
         "tasks": dict(sorted(tasks.items())),
         "passed": sum(t["passed"] for t in tasks.values()),
         "total": sum(t["total"] for t in tasks.values()),
         "score": round(sum(t["points"] for t in tasks.values()), 2),
-        "max_score": float(points_per_task * len(tasks)),
+        "max_score": round(sum(t["max_points"] for t in tasks.values()), 2),
     }
-    result["all_passed"] = result["passed"] == result["total"]
-    if verbose:
-        print(format_table(result))
+    result["all_passed"] = result["passed"] == result["total"] and result["total"] > 0
     return result
 
 
@@ -203,5 +345,19 @@ def format_table(result: dict) -> str:
         lines.append("\nnot passing:")
         for name, f in failures:
             first = f["message"].strip().splitlines()[0] if f["message"].strip() else ""
-            lines.append(f"  [{name}] {f['test']}: {first[:160]}")
+            lines.append(f"  [{name}] {f['test']}: {first[:200]}")
+    notes = []
+    if result.get("missing"):
+        notes.append(f"missing from the submission: {', '.join(result['missing'])}")
+    if result.get("sandbox") == "none":
+        notes.append("sandbox: none (student code ran with your rights; see INSTRUCTORS.md)")
+    if result.get("rejected_lines"):
+        notes.append(f"{result['rejected_lines']} unsigned result line(s) dropped: something "
+                     "tried to write into the grader's channel")
+    if result.get("tampered"):
+        notes.append("WARNING: the instructor's folder changed while grading: restore it "
+                     "before grading anything else, and grade with --sandbox bwrap")
+    if notes:
+        lines.append("")
+        lines.extend(notes)
     return "\n".join(lines)
