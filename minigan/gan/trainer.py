@@ -344,6 +344,7 @@ class Trainer:
             return
         if _batch_norms(self.G_ema):
             state = get_rng_state()
+            modes = [(m, m.training) for m in self.G_ema.modules()]
             try:
                 standing_statistics(self.G_ema, n_batches=EMA_STAT_BATCHES, batch_size=EMA_STAT_BATCH_SIZE,
                                     latent_dim=self.latent_dim, device=self.device,
@@ -351,6 +352,8 @@ class Trainer:
                                     num_classes=self.num_classes)
             finally:
                 set_rng_state(state)
+                for m, mode in modes:  # standing_statistics leaves G in evaluation mode
+                    object.__setattr__(m, "training", mode)
         self._ema_stats_step = self.step
 
     def run(self, until: int | None = None) -> list[dict]:
