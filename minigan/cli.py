@@ -131,7 +131,7 @@ THREADS_HELP = ("BLAS threads for matrix products (default: as many as BLAS chos
 def _build_parser():
     from .data import DATASETS
     from .gan.losses import LOSSES
-    from .gan.trainer import FAMILIES
+    from .gan.trainer import FAMILIES, TOY_DEFAULTS
 
     defaults = "\n".join(
         f"  {name:8s} loss={d['loss']}, n_disc={d['n_disc']}, {d['optimizer']}(lr_g={d['lr_g']}, "
@@ -140,6 +140,8 @@ def _build_parser():
         + (f", clip={d['clip']}" if d.get("clip") else "")
         + (f", margin={d['margin']}" if "margin" in d else "")
         + (f", gamma={d['began_gamma']}, lambda_k={d['began_lambda_k']}" if "began_gamma" in d else "")
+        + (f"\n  {'':8s} on 2-D data: " + ", ".join(f"{k}={v}" for k, v in TOY_DEFAULTS[name].items())
+           if TOY_DEFAULTS[name] else "")
         for name, d in FAMILIES.items()
     )
     parser = _Parser(
@@ -160,7 +162,8 @@ def _build_parser():
     t.add_argument("--data-root", default=None,
                    help="folder holding the IDX files (default: $MINIGAN_DATA or ~/.cache/minigan)")
     t.add_argument("--steps", type=_positive_int, default=1000, help="generator steps (default 1000)")
-    t.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default 64)")
+    t.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="batch size (default 64, or the family's setting for 2-D data)")
     t.add_argument("--lr", type=_learning_rate, help="learning rate for both networks, in (0, 1]")
     t.add_argument("--lr-g", type=_learning_rate, help="generator learning rate")
     t.add_argument("--lr-d", type=_learning_rate, help="discriminator learning rate")
@@ -250,7 +253,7 @@ def _build_parser():
     e = sub.add_parser("eval", help="evaluate a checkpoint with the metrics that apply to its data")
     e.add_argument("checkpoint", help="a checkpoint.npz or a run folder")
     e.add_argument("--generator", choices=("ema", "raw"), default=None,
-                   help="score G_ema or the raw G (default: raw G on 2-D data, G_ema on images)")
+                   help="score G_ema or the raw G (default: G_ema, the EMA of G's weights)")
     return parser
 
 

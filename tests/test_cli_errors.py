@@ -193,11 +193,11 @@ def test_resume_takes_a_checkpoint_file_and_finishes_a_finished_run(tmp_path, ca
     (out / "metrics.jsonl").write_text("\n".join(lines[:-1]) + "\n")
     code, stdout, err = _run(capsys, ["resume", str(out / "checkpoint.npz"), "--no-progress"])
     assert code == 0, err
-    assert "done: 4 steps" in stdout and "modes captured (G)" in stdout
+    assert "done: 4 steps" in stdout and "modes captured (G_ema)" in stdout
     assert (out / "losses.png").exists()
     records = [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
     assert [r["step"] for r in records if "modes_captured" in r] == [4]
-    assert records[-1]["generator"] == "G"
+    assert records[-1]["generator"] == "G_ema"
     # resuming it again changes nothing: no duplicated line
     assert _run(capsys, ["resume", str(out), "--no-progress"])[0] == 0
     assert [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()] == records
@@ -235,6 +235,6 @@ def test_eval_names_the_generator(tmp_path, capsys):
     out = tmp_path / "run"
     _train(capsys, out)
     code, stdout, _ = _run(capsys, ["eval", str(out / "checkpoint.npz")])
+    assert code == 0 and stdout.startswith("generator: G_ema (EMA of G's weights")
+    code, stdout, _ = _run(capsys, ["eval", str(out), "--generator", "raw"])
     assert code == 0 and stdout.startswith("generator: G (the raw generator)")
-    code, stdout, _ = _run(capsys, ["eval", str(out), "--generator", "ema"])
-    assert code == 0 and stdout.startswith("generator: G_ema")

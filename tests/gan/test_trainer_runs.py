@@ -29,7 +29,7 @@ def test_resume_applies_new_learning_rates_to_the_optimizers(tmp_path):
     t = Trainer.resume(str(tmp_path / "run"), steps=6, lr=1e-5)
     assert _lrs(t.opt_G) == [1e-5] and _lrs(t.opt_D) == [1e-5]
     t = Trainer.resume(str(tmp_path / "run"), steps=6, lr_g=3e-5, betas=(0.0, 0.9))
-    assert _lrs(t.opt_G) == [3e-5] and _lrs(t.opt_D) == [2e-4]
+    assert _lrs(t.opt_G) == [3e-5] and _lrs(t.opt_D) == [1e-3]  # D keeps its rate (the 2-D default)
     assert all(g["betas"] == (0.0, 0.9) for g in t.opt_G.param_groups)
     t.run()
     saved = mg.load(tmp_path / "run" / "checkpoint.npz")
