@@ -21,7 +21,7 @@ import io
 import json
 import os
 import stat
-import tempfile
+import secrets
 import zipfile
 from collections import OrderedDict
 
@@ -140,16 +140,20 @@ def save(obj, path) -> None:
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".npz", dir=folder)
+    # open(..., "xb") rather than mkstemp: the file gets the usual permissions (umask), not 0600
+    tmp = os.path.join(folder, f".tmp-{os.getpid()}-{secrets.token_hex(4)}.npz")
+    f = open(tmp, "xb")
     try:
-        with os.fdopen(fd, "wb") as f:
+        with f:
             np.savez(f, **members)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(exc, OSError) and not exc.filename:  # a full disk: say where
+            raise OSError(exc.errno, exc.strerror or str(exc), path) from exc
         raise
 
 

@@ -172,3 +172,25 @@ def test_empty_and_garbage_files(tmp_path):
         (tmp_path / name).write_bytes(raw)
         with pytest.raises(CheckpointError, match=name):
             mg.load(tmp_path / name)
+
+
+def test_saved_files_get_the_usual_permissions(tmp_path):
+    old = os.umask(0o022)
+    try:
+        mg.save({"v": 1}, tmp_path / "c.npz")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "c.npz").stat().st_mode & 0o777 == 0o644
+
+
+def test_a_full_disk_names_the_file(tmp_path, monkeypatch):
+    import errno
+
+    def full(*a, **k):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(np, "savez", full)
+    with pytest.raises(OSError, match="No space left") as info:
+        mg.save({"v": 1}, tmp_path / "c.npz")
+    assert info.value.filename == str(tmp_path / "c.npz")
+    assert list(tmp_path.iterdir()) == []

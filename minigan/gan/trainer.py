@@ -349,12 +349,12 @@ class Trainer:
     def refresh_ema_statistics(self):
         """G_ema's batch-norm statistics, re-estimated for its current weights
         from ``EMA_STAT_BATCHES`` batches of noise (standing statistics). The
-        noise has its own stream, seeded by the step, and minigan's random
-        stream is left where it was, so a resumed run repeats this exactly."""
+        noise (and the labels of a conditional G) come from their own stream,
+        seeded by the step, never from minigan's training stream, so a resumed
+        run repeats this exactly."""
         if self._ema_stats_step == self.step:
             return
         if _batch_norms(self.G_ema):
-            state = get_rng_state()
             modes = [(m, m.training) for m in self.G_ema.modules()]
             try:
                 standing_statistics(self.G_ema, n_batches=EMA_STAT_BATCHES, batch_size=EMA_STAT_BATCH_SIZE,
@@ -362,7 +362,6 @@ class Trainer:
                                     generator=np.random.default_rng([self.config.seed, 4, self.step]),
                                     num_classes=self.num_classes)
             finally:
-                set_rng_state(state)
                 for m, mode in modes:  # standing_statistics leaves G in evaluation mode
                     object.__setattr__(m, "training", mode)
         self._ema_stats_step = self.step
