@@ -415,12 +415,12 @@ def _generator_words(trainer, ema) -> str:
 
 def _model_options(args) -> dict:
     options = dict(args.model_option)
-    for flag, key, value in ((args.minibatch_discrimination, "minibatch_discrimination", True),
-                             (args.vbn, "g_norm", "vbn")):
+    for flag, name, key, value in ((args.minibatch_discrimination, "--minibatch-discrimination",
+                                    "minibatch_discrimination", True),
+                                   (args.vbn, "--vbn", "g_norm", "vbn")):
         if flag:
             if options.get(key, value) != value:
-                raise UsageError(f"--{key.replace('_', '-')} conflicts with --model-option "
-                                 f"{key}={options[key]}")
+                raise UsageError(f"{name} conflicts with --model-option {key}={options[key]}")
             options[key] = value
     return options
 

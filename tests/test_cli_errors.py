@@ -238,3 +238,20 @@ def test_eval_names_the_generator(tmp_path, capsys):
     assert code == 0 and stdout.startswith("generator: G_ema (EMA of G's weights")
     code, stdout, _ = _run(capsys, ["eval", str(out), "--generator", "raw"])
     assert code == 0 and stdout.startswith("generator: G (the raw generator)")
+
+
+def test_a_diverged_run_is_one_line(tmp_path, capsys, monkeypatch):
+    import minigan.gan.trainer as trainer_module
+
+    def diverge(self, until=None):
+        raise FloatingPointError("step 7: non-finite training figures {'d_loss': nan}; lower the learning rate")
+
+    monkeypatch.setattr(trainer_module.Trainer, "run", diverge)
+    code, _, err = _run(capsys, ["train", "gan", *TINY, "--out", str(tmp_path / "r")])
+    _assert_one_line(code, err, "non-finite", "learning rate")
+
+
+def test_conflicting_flags_are_one_line(tmp_path, capsys):
+    code, _, err = _run(capsys, ["train", "dcgan", "--vbn", "--model-option", "g_norm=batch",
+                                 "--out", str(tmp_path / "r")])
+    _assert_one_line(code, err, "--vbn", "g_norm")
