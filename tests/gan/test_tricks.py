@@ -270,7 +270,12 @@ def test_resume_is_exact_for_began(tmp_path):
 def test_a_checkpoint_with_other_trick_state_is_refused(tmp_path):
     t = Trainer(_config(tmp_path, replay_size=2, steps=2))
     t.run()
+    other = Trainer(_config(tmp_path / "other", replay_size=0, steps=2))
     with pytest.raises(RuntimeError, match="training state"):
+        other.load_state(mg.load(tmp_path / "run" / "checkpoint.npz"))
+    # resume refuses the change before loading anything: only rates and log
+    # settings may change (Trainer.resume)
+    with pytest.raises(ValueError, match="replay_size"):
         Trainer.resume(str(tmp_path / "run"), replay_size=0)
 
 
