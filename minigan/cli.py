@@ -430,7 +430,7 @@ def _report(trainer):
     print(f"done: {trainer.step} steps; d_loss={last.get('d_loss', float('nan')):.4f} "
           f"g_loss={last.get('g_loss', float('nan')):.4f}")
     for r in reversed(trainer.history):
-        who = f" ({r.get('generator', trainer.generator_name())})"
+        who = f" ({trainer.generator_name(r.get('ema'))})"
         if "modes_captured" in r:
             print(f"modes captured{who}: {r['modes_captured']}, high quality: {100 * r['high_quality']:.1f}%")
             break

@@ -516,7 +516,9 @@ class Trainer:
     def _log_eval(self):
         figures = self.evaluate()
         if figures:
-            self._log({"step": self.step, "generator": self.generator_name(), **figures})
+            # which generator was scored, as a number-like flag (true: G_ema, false: G)
+            # so that every figure of the record stays numeric
+            self._log({"step": self.step, "ema": self.default_ema(), **figures})
 
     def generate(self, n: int, ema: bool = True, batch_size: int = 500, labels=None) -> np.ndarray:
         """``n`` samples as a NumPy array, drawn without touching training
