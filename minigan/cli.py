@@ -1,7 +1,7 @@
 """The ``minigan`` command: train, resume, sample, eval.
 
     minigan train dcgan --data digits --steps 600 --out runs/demo
-    minigan resume runs/demo --steps 1200
+    minigan resume runs/demo --steps 1200         (or runs/demo/checkpoint.npz)
     minigan sample runs/demo/checkpoint.npz --n 64 --out grid.png
 
 Training tricks are flags of ``train`` (all off by default), e.g.
@@ -10,53 +10,87 @@ Training tricks are flags of ``train`` (all off by default), e.g.
     minigan train gan --data ring8 --penalty dragan
     minigan train dcgan --model-option minibatch_discrimination=true --model-option g_norm=vbn
     minigan train cgan --data digits --loss hinge
+
+A user's mistake (a bad argument, a missing or damaged checkpoint, a
+dataset that cannot be downloaded, a disk that is full or read-only, a GPU
+that is not there) prints one line starting ``minigan:`` and exits with
+status 2, without a traceback. Numbers are checked when the arguments are
+parsed: non-finite or absurd values never reach the trainer.
 """
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 
 
-def _positive_int(text):
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {v}")
-    return v
+class UsageError(Exception):
+    """A user's mistake: :func:`main` prints ``minigan: <message>`` and returns 2."""
 
 
-def _nonneg_int(text):
-    v = int(text)
-    if v < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {v}")
-    return v
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its errors in minigan's one-line form (argparse prints
+    the usage and then the error on a second line)."""
+
+    def error(self, message):
+        where = self.prog[len("minigan"):].strip()
+        print(f"minigan: {where + ': ' if where else ''}{message} (see `{self.prog} --help`)",
+              file=sys.stderr)
+        raise SystemExit(2)
 
 
-def _positive_float(text):
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not v > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {v}")
-    return v
+#: the largest values the command line accepts (a bigger one is a typo, and would
+#: ask for more memory than a machine has before training could say so)
+MAX_LATENT_DIM, MAX_IMAGE_SIZE, MAX_SAMPLES = 16384, 1024, 10000
 
 
-def _number(text):
-    try:
-        return float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+def _integer(low, high=None):
+    def parse(text):
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if v < low or (high is not None and v > high):
+            span = f">= {low}" if high is None else f"in [{low}, {high}]"
+            raise argparse.ArgumentTypeError(f"expected an integer {span}, got {v}")
+        return v
+    return parse
 
 
-def _nonneg_float(text):
-    v = _number(text)
-    if not v >= 0:
-        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {v}")
-    return v
+_positive_int = _integer(1)
+_nonneg_int = _integer(0)
+
+
+def _real(low=None, high=None, low_open=False, high_open=False):
+    """A finite float within [low, high] (open ends where asked)."""
+    def parse(text):
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = math.isfinite(v)
+        if ok and low is not None:
+            ok = v > low if low_open else v >= low
+        if ok and high is not None:
+            ok = v < high if high_open else v <= high
+        if not ok:
+            lo = "" if low is None else f"{'(' if low_open else '['}{low}, "
+            hi = "" if high is None else f"{high}{')' if high_open else ']'}"
+            span = (f" in {lo}{hi}" if low is not None and high is not None
+                    else f" {'>' if low_open else '>='} {low}" if low is not None
+                    else f" {'<' if high_open else '<='} {high}" if high is not None else "")
+            raise argparse.ArgumentTypeError(f"expected a finite number{span}, got {text}")
+        return v
+    return parse
+
+
+_number = _real()
+_positive_float = _real(0.0, low_open=True)
+_nonneg_float = _real(0.0)
+#: learning rates: Adam and RMSprop diverge long before 1
+_learning_rate = _real(0.0, 1.0, low_open=True)
+_fraction = _real(0.0, 1.0, low_open=True)
 
 
 def parse_option_value(text: str):
@@ -97,7 +131,7 @@ THREADS_HELP = ("BLAS threads for matrix products (default: as many as BLAS chos
 def _build_parser():
     from .data import DATASETS
     from .gan.losses import LOSSES
-    from .gan.trainer import FAMILIES
+    from .gan.trainer import FAMILIES, TOY_DEFAULTS
 
     defaults = "\n".join(
         f"  {name:8s} loss={d['loss']}, n_disc={d['n_disc']}, {d['optimizer']}(lr_g={d['lr_g']}, "
@@ -106,9 +140,11 @@ def _build_parser():
         + (f", clip={d['clip']}" if d.get("clip") else "")
         + (f", margin={d['margin']}" if "margin" in d else "")
         + (f", gamma={d['began_gamma']}, lambda_k={d['began_lambda_k']}" if "began_gamma" in d else "")
+        + (f"\n  {'':8s} on 2-D data: " + ", ".join(f"{k}={v}" for k, v in TOY_DEFAULTS[name].items())
+           if TOY_DEFAULTS[name] else "")
         for name, d in FAMILIES.items()
     )
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="minigan", formatter_class=argparse.RawDescriptionHelpFormatter,
         description="GANs from scratch on NumPy: train, resume, sample and evaluate.",
         epilog=f"models and their published defaults:\n{defaults}\n\ndatasets: {', '.join(DATASETS)}",
@@ -126,15 +162,16 @@ def _build_parser():
     t.add_argument("--data-root", default=None,
                    help="folder holding the IDX files (default: $MINIGAN_DATA or ~/.cache/minigan)")
     t.add_argument("--steps", type=_positive_int, default=1000, help="generator steps (default 1000)")
-    t.add_argument("--batch-size", type=_positive_int, default=64, help="batch size (default 64)")
-    t.add_argument("--lr", type=_positive_float, help="learning rate for both networks")
-    t.add_argument("--lr-g", type=_positive_float, help="generator learning rate")
-    t.add_argument("--lr-d", type=_positive_float, help="discriminator learning rate")
+    t.add_argument("--batch-size", type=_positive_int, default=None,
+                   help="batch size (default 64, or the family's setting for 2-D data)")
+    t.add_argument("--lr", type=_learning_rate, help="learning rate for both networks, in (0, 1]")
+    t.add_argument("--lr-g", type=_learning_rate, help="generator learning rate")
+    t.add_argument("--lr-d", type=_learning_rate, help="discriminator learning rate")
     t.add_argument("--n-disc", type=_positive_int, help="discriminator steps per generator step")
     t.add_argument("--loss", choices=list(LOSSES), help="objective (default: the family's)")
-    t.add_argument("--gp-weight", type=float, help="WGAN-GP lambda")
-    t.add_argument("--clip", type=float, help="WGAN weight clipping bound")
-    t.add_argument("--label-smoothing", type=float, default=1.0, dest="real_label", metavar="REAL_LABEL",
+    t.add_argument("--gp-weight", type=_nonneg_float, help="WGAN-GP lambda")
+    t.add_argument("--clip", type=_positive_float, help="WGAN weight clipping bound")
+    t.add_argument("--label-smoothing", type=_fraction, default=1.0, dest="real_label", metavar="REAL_LABEL",
                    help="target for real samples (0.9 = one-sided label smoothing)")
     t.add_argument("--model-option", type=_model_option, action="append", default=[], metavar="KEY=VALUE",
                    help="architecture option for models.build, repeatable (values: int, float, "
@@ -160,7 +197,7 @@ def _build_parser():
                    help="virtual batch norm in G with a fixed reference batch (model option g_norm=vbn)")
     k.add_argument("--replay-size", type=_nonneg_int, default=0, metavar="BATCHES",
                    help="replay buffer of past fakes for D, in batches (Shrivastava et al. use 50)")
-    k.add_argument("--replay-fraction", type=_positive_float, default=0.5,
+    k.add_argument("--replay-fraction", type=_fraction, default=0.5,
                    help="share of D's fake batch drawn from the buffer (default 0.5)")
     k.add_argument("--d-threshold", type=_number,
                    help="adaptive schedule: skip D's update while its loss is below this")
@@ -172,12 +209,17 @@ def _build_parser():
                    help="Gaussian noise on D's inputs, std annealed linearly from SIGMA to 0")
     k.add_argument("--ortho-weight", type=_nonneg_float, default=0.0, metavar="BETA",
                    help="BigGAN orthogonal regularisation of G (the paper: 1e-4)")
-    t.add_argument("--latent-dim", type=_positive_int, help="noise dimension (default: the family's)")
-    t.add_argument("--image-size", type=_positive_int, help="resize images to this size")
-    t.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (default 0.999)")
+    t.add_argument("--latent-dim", type=_integer(1, MAX_LATENT_DIM),
+                   help=f"noise dimension (default: the family's; at most {MAX_LATENT_DIM})")
+    t.add_argument("--image-size", type=_integer(1, MAX_IMAGE_SIZE), help="resize images to this size")
+    t.add_argument("--ema-decay", type=_real(0.0, 1.0, high_open=True), default=0.999,
+                   help="EMA of G's weights, in [0, 1) (default 0.999; warmed up as "
+                        "min(decay, (1 + t) / (10 + t)) at step t)")
     t.add_argument("--device", default="cpu", help="cpu or cuda (default cpu)")
     t.add_argument("--seed", type=_nonneg_int, default=0, help="random seed (default 0)")
     t.add_argument("--out", default=None, help="output folder (default runs/MODEL-DATA)")
+    t.add_argument("--overwrite", action="store_true",
+                   help="replace a run already in the output folder (default: refuse)")
     t.add_argument("--log-every", type=_positive_int, default=10)
     t.add_argument("--sample-every", type=_positive_int, default=200)
     t.add_argument("--checkpoint-every", type=_positive_int, default=200)
@@ -187,17 +229,19 @@ def _build_parser():
                    help=THREADS_HELP)
 
     r = sub.add_parser("resume", help="continue a run from its last checkpoint")
-    r.add_argument("dir", help="the run's output folder")
+    r.add_argument("dir", metavar="checkpoint", help="the run's checkpoint.npz or its folder")
     r.add_argument("--steps", type=_positive_int, help="new total number of steps")
     r.add_argument("--no-progress", action="store_true")
     r.add_argument("--threads", type=_positive_int, default=None, help=THREADS_HELP)
 
     s = sub.add_parser("sample", help="draw samples from a checkpoint")
     s.add_argument("checkpoint", help="a checkpoint.npz or a run folder")
-    s.add_argument("--n", type=_positive_int, default=64)
-    s.add_argument("--out", default=None, help="PNG path (default: next to the checkpoint)")
+    s.add_argument("--n", type=_integer(1, MAX_SAMPLES), default=64,
+                   help=f"how many samples (default 64, at most {MAX_SAMPLES})")
+    s.add_argument("--out", type=_image_path, default=None,
+                   help="a .png, .jpg or .jpeg path (default: sampled.png next to the checkpoint)")
     s.add_argument("--seed", type=_nonneg_int, default=0)
-    s.add_argument("--no-ema", action="store_true", help="use the raw generator, not its EMA")
+    s.add_argument("--no-ema", action="store_true", help="use the raw generator G, not its EMA G_ema")
     s.add_argument("--truncation", type=_positive_float, default=None,
                    help="truncation threshold for z (out-of-range entries are redrawn)")
     s.add_argument("--standing-stats", type=_nonneg_int, default=0, metavar="BATCHES",
@@ -209,8 +253,17 @@ def _build_parser():
     e = sub.add_parser("eval", help="evaluate a checkpoint with the metrics that apply to its data")
     e.add_argument("checkpoint", help="a checkpoint.npz or a run folder")
     e.add_argument("--generator", choices=("ema", "raw"), default=None,
-                   help="score G_ema or the raw G (default: raw G on 2-D data, G_ema on images)")
+                   help="score G_ema or the raw G (default: G_ema, the EMA of G's weights)")
     return parser
+
+
+def _image_path(text):
+    from .viz.plots import IMAGE_FORMATS
+
+    ext = os.path.splitext(text)[1].lower()
+    if ext not in IMAGE_FORMATS:
+        raise argparse.ArgumentTypeError(f"expected a path ending in {', '.join(IMAGE_FORMATS)}, got {text!r}")
+    return text
 
 
 def _run_dir(path):
@@ -218,22 +271,67 @@ def _run_dir(path):
         return path
     if os.path.isfile(path):
         return os.path.dirname(os.path.abspath(path))
-    raise SystemExit(f"minigan: no checkpoint or run folder at {path!r}")
+    raise UsageError(f"no checkpoint or run folder at {path!r}")
 
 
-def _resume(run_dir, **kw):
-    """``Trainer.resume``, with a missing or damaged checkpoint told in one line
-    rather than a traceback."""
+def _resume(path, **kw):
+    """``Trainer.resume`` on a checkpoint file or a run folder, with a
+    missing, damaged or unusable checkpoint told in one line."""
     from .gan.trainer import Trainer
     from .serialization import CheckpointError
 
+    if not os.path.exists(path):
+        raise UsageError(f"no checkpoint or run folder at {path!r}")
     try:
-        return Trainer.resume(run_dir, **kw)
+        return Trainer.resume(path, **kw)
     except (FileNotFoundError, CheckpointError) as exc:
-        raise SystemExit(f"minigan: {exc}") from None
+        raise UsageError(str(exc)) from None
+    except (ValueError, TypeError, RuntimeError) as exc:  # a checkpoint that does not fit, no GPU
+        raise UsageError(f"cannot resume from {path!r}: {exc}") from None
+
+
+def _one_line(text) -> str:
+    return "; ".join(line.strip() for line in str(text).splitlines() if line.strip())
 
 
 def main(argv=None) -> int:
+    """The ``minigan`` command; returns the exit status (2 for a user's mistake)."""
+    try:
+        return _main(argv)
+    except UsageError as exc:
+        message = _one_line(exc)
+    except MemoryError as exc:
+        message = (f"not enough memory ({_one_line(exc) or 'an allocation failed'}); lower --latent-dim, "
+                   "--n, --batch-size, --image-size or the model's width")
+    except OSError as exc:  # a full or read-only disk, a path that cannot be written
+        where = exc.filename or "a file"
+        message = f"cannot write {where}: {exc.strerror or _one_line(exc)}"
+    except FloatingPointError as exc:  # training diverged
+        message = _one_line(exc)
+    print(f"minigan: {message}", file=sys.stderr)
+    return 2
+
+
+def _check_device(device):
+    from . import backend
+
+    try:
+        if backend.normalize_device(device) == "cuda":
+            backend.require_cuda()
+    except (ValueError, RuntimeError) as exc:
+        raise UsageError(f"--device {device}: {exc}") from None
+
+
+def _check_out(out, overwrite):
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise UsageError(f"--out {out!r} is a file; expected a folder for the run's outputs")
+    ckpt = os.path.join(out, "checkpoint.npz")
+    if os.path.exists(ckpt) and not overwrite:
+        raise UsageError(f"{out!r} already holds a run ({ckpt}); continue it with `minigan resume {out}` "
+                         "(--steps N for a new total), or start over with --overwrite")
+
+
+def _main(argv):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] == "homework":  # build student versions / grade submissions
         from .homework import main as homework_main
@@ -246,23 +344,22 @@ def main(argv=None) -> int:
         try:
             blas.set_num_threads(args.threads)
         except RuntimeError as exc:
-            print(f"minigan: {exc}", file=sys.stderr)
-            return 2
-    if args.command in ("train", "resume"):
-        # a training run is a long-lived process of same-sized steps: tune it
-        # (allocator) once, here, since importing minigan changes nothing
-        from . import fast
-
-        fast.tune_process()
+            raise UsageError(str(exc)) from None
+    # train and resume tune the process (allocator) once, in Trainer.run: a
+    # training run is a long-lived process of same-sized steps; importing
+    # minigan changes nothing, and sample / eval leave the process as it is
     from .gan.trainer import TrainConfig, Trainer
 
     if args.command == "train":
+        _check_device(args.device)
+        out = args.out or f"runs/{args.model}-{args.data}"
+        _check_out(out, args.overwrite)
         cfg = TrainConfig(
             model=args.model, data=args.data, steps=args.steps, batch_size=args.batch_size,
             lr=args.lr, lr_g=args.lr_g, lr_d=args.lr_d, n_disc=args.n_disc, loss=args.loss,
             gp_weight=args.gp_weight, clip=args.clip, real_label=args.real_label,
             latent_dim=args.latent_dim, image_size=args.image_size, ema_decay=args.ema_decay,
-            device=args.device, seed=args.seed, out=args.out or f"runs/{args.model}-{args.data}",
+            device=args.device, seed=args.seed, out=out,
             log_every=args.log_every, sample_every=args.sample_every,
             checkpoint_every=args.checkpoint_every, eval_every=args.eval_every,
             progress=not args.no_progress,
@@ -279,9 +376,12 @@ def main(argv=None) -> int:
         )
         try:
             trainer = Trainer(cfg)
-        except (ValueError, TypeError, FileNotFoundError) as exc:
-            print(f"minigan: {exc}", file=sys.stderr)
-            return 2
+        except OSError as exc:
+            if exc.filename:  # a folder that cannot be created, a data root that cannot be read
+                raise
+            raise UsageError(_one_line(exc)) from None
+        except (ValueError, TypeError, RuntimeError) as exc:  # includes a failed download
+            raise UsageError(_one_line(exc)) from None
         trainer.run()
         _report(trainer)
         return 0
@@ -293,9 +393,10 @@ def main(argv=None) -> int:
     if args.command == "sample":
         return _sample(args)
     if args.command == "eval":
-        trainer = _resume(_run_dir(args.checkpoint), read_only=True, progress=False)
+        trainer = _resume(args.checkpoint, read_only=True, progress=False)
         ema = None if args.generator is None else args.generator == "ema"
         figures = trainer.evaluate(ema=ema)
+        print(f"generator: {_generator_words(trainer, ema)}")
         if not figures:
             print("no metric applies to this dataset yet")
         for k, v in figures.items():
@@ -304,14 +405,22 @@ def main(argv=None) -> int:
     return 2
 
 
+def _generator_words(trainer, ema) -> str:
+    if trainer.generator_name(ema) == "G":
+        return "G (the raw generator)"
+    return (f"G_ema (EMA of G's weights, decay {trainer.config.ema_decay} warmed up to "
+            f"{trainer.ema_decay(max(trainer.step - 1, 0)):.4g} at step {trainer.step}; its own "
+            "batch-norm statistics)")
+
+
 def _model_options(args) -> dict:
     options = dict(args.model_option)
-    for flag, key, value in ((args.minibatch_discrimination, "minibatch_discrimination", True),
-                             (args.vbn, "g_norm", "vbn")):
+    for flag, name, key, value in ((args.minibatch_discrimination, "--minibatch-discrimination",
+                                    "minibatch_discrimination", True),
+                                   (args.vbn, "--vbn", "g_norm", "vbn")):
         if flag:
             if options.get(key, value) != value:
-                raise SystemExit(f"minigan: --{key.replace('_', '-')} conflicts with --model-option "
-                                 f"{key}={options[key]}")
+                raise UsageError(f"{name} conflicts with --model-option {key}={options[key]}")
             options[key] = value
     return options
 
@@ -321,11 +430,15 @@ def _report(trainer):
     print(f"done: {trainer.step} steps; d_loss={last.get('d_loss', float('nan')):.4f} "
           f"g_loss={last.get('g_loss', float('nan')):.4f}")
     for r in reversed(trainer.history):
+        who = f" ({trainer.generator_name(r.get('ema'))})"
         if "modes_captured" in r:
-            print(f"modes captured: {r['modes_captured']}, high quality: {100 * r['high_quality']:.1f}%")
+            print(f"modes captured{who}: {r['modes_captured']}, high quality: {100 * r['high_quality']:.1f}%")
             break
         if "class_accuracy" in r:
-            print(f"requested digit recognised in {100 * r['class_accuracy']:.1f}% of samples")
+            print(f"requested digit recognised in {100 * r['class_accuracy']:.1f}% of samples{who}")
+            break
+        if "mnist_fid" in r:
+            print(f"MNIST-FID{who}: {r['mnist_fid']:.1f}, Inception Score {r['inception_score']:.2f}")
             break
     print(f"outputs in {trainer.config.out}: samples.png, losses.png, metrics.csv, checkpoint.npz")
 
@@ -336,13 +449,14 @@ def _sample(args):
     from . import backend
     from .autograd.grad_mode import no_grad
     from .autograd.tensor import Tensor
-    from .gan.sampling import standing_statistics, truncated_normal
+    from .gan.sampling import _showing, standing_statistics, truncated_normal
     from .gan.trainer import _preserved_state
     from .viz import plots
 
     run = _run_dir(args.checkpoint)
-    trainer = _resume(run, read_only=True, progress=False)
-    G = trainer.G if args.no_ema else trainer.G_ema
+    trainer = _resume(args.checkpoint, read_only=True, progress=False)
+    ema = not args.no_ema
+    G = trainer.G_ema if ema else trainer.G
     rng = np.random.default_rng(args.seed)
     if args.truncation:
         z = truncated_normal(args.n, trainer.latent_dim, args.truncation, generator=rng).numpy()
@@ -353,23 +467,34 @@ def _sample(args):
     if trainer.num_classes is not None:  # row i = class i, the same z down each column
         nrow = max(1, args.n // trainer.num_classes)
         z = np.tile(z[:nrow], (trainer.num_classes, 1))
-        y = Tensor.from_array(backend.to_device(np.repeat(np.arange(trainer.num_classes), nrow), trainer.device))
+        y = np.repeat(np.arange(trainer.num_classes), nrow)
+    out = args.out or os.path.join(run, "sampled.png")
     with _preserved_state(G):
         if args.standing_stats:
             try:
                 standing_statistics(G, n_batches=args.standing_stats, batch_size=64,
                                     num_classes=trainer.num_classes, generator=args.seed)
             except ValueError as exc:
-                raise SystemExit(f"minigan: --standing-stats: {exc}") from None
-        with no_grad():
-            zt = Tensor.from_array(backend.to_device(z.astype(np.float32), trainer.device))
-            x = backend.to_device((G(zt) if y is None else G(zt, y)).array, "cpu")
-    out = args.out or os.path.join(run, "sampled.png")
+                raise UsageError(f"--standing-stats: {exc}") from None
+        # G_ema runs in evaluation mode with its own statistics; the raw G as
+        # it trained, on one batch (its running statistics lag its weights)
+        with no_grad(), (_showing(G) if ema or args.standing_stats else _preserved_state(G)):
+            batch = len(z) if not (ema or args.standing_stats) else 256
+            parts = []
+            for start in range(0, len(z), batch):
+                zt = Tensor.from_array(backend.to_device(z[start:start + batch], trainer.device))
+                if y is None:
+                    x = G(zt)
+                else:
+                    yt = Tensor.from_array(backend.to_device(y[start:start + batch], trainer.device))
+                    x = G(zt, yt)
+                parts.append(backend.to_device(x.array, "cpu"))
+            x = np.concatenate(parts)
     if trainer.kind == "image":
         plots.save_image_grid(x, out, nrow=nrow)
     else:
         plots.plot_2d(x, np.asarray(trainer.dataset.data[:1000]), out)
-    print(f"wrote {len(x)} samples to {out}")
+    print(f"wrote {len(x)} samples of {_generator_words(trainer, ema)} to {out}")
     return 0
 
 

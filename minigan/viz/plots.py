@@ -57,8 +57,35 @@ def _atomic_write(path, write) -> str:
     return path
 
 
+IMAGE_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg"}
+
+
+def image_format(path) -> str:
+    """'jpeg' for a path ending .jpg / .jpeg, else 'png' (what every writer
+    here produces for other names)."""
+    return IMAGE_FORMATS.get(os.path.splitext(os.fspath(path))[1].lower(), "png")
+
+
 def _save_figure(fig, path) -> str:
-    return _atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=100))
+    fmt = image_format(path)
+    return _atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=100))
+
+
+def write_jpeg(array: np.ndarray, path, quality: int = 95) -> str:
+    """Write a uint8 image (H, W), (H, W, 1) or (H, W, 3) as a JPEG file
+    (lossy; Pillow, which matplotlib depends on, does the encoding)."""
+    from PIL import Image
+
+    a = np.asarray(array)
+    if a.dtype != np.uint8:
+        raise TypeError(f"write_jpeg: expected a uint8 array, got dtype {a.dtype}")
+    if a.ndim == 3 and a.shape[2] == 1:
+        a = a[:, :, 0]
+    if not (a.ndim == 2 or (a.ndim == 3 and a.shape[2] == 3)) or 0 in a.shape:
+        raise ValueError(f"write_jpeg: expected shape (H, W), (H, W, 1) or (H, W, 3), got "
+                         f"{np.asarray(array).shape}")
+    image = Image.fromarray(np.ascontiguousarray(a))
+    return _atomic_write(path, lambda f: image.save(f, format="JPEG", quality=quality))
 
 
 # ------------------------------------------------------------------ image grids
@@ -135,7 +162,8 @@ def write_png(array: np.ndarray, path) -> str:
 
 def save_image_grid(images, path, nrow: int = 8, padding: int = 2, pad_value: float = -1.0,
                     value_range=(-1.0, 1.0), scale: int | None = None) -> str:
-    """:func:`image_grid` written to ``path`` as a PNG; returns the path.
+    """:func:`image_grid` written to ``path`` as a PNG (a JPEG if ``path`` ends
+    in .jpg or .jpeg); returns the path.
 
     ``scale`` enlarges every pixel to a scale x scale block (nearest
     neighbour); by default it is the smallest integer that shows each image
@@ -148,6 +176,8 @@ def save_image_grid(images, path, nrow: int = 8, padding: int = 2, pad_value: fl
         raise ValueError(f"save_image_grid: scale must be a positive int, got {scale!r}")
     if scale > 1:
         grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    if image_format(path) == "jpeg":
+        return write_jpeg(grid, path)
     return write_png(grid, path)
 
 

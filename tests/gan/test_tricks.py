@@ -270,7 +270,12 @@ def test_resume_is_exact_for_began(tmp_path):
 def test_a_checkpoint_with_other_trick_state_is_refused(tmp_path):
     t = Trainer(_config(tmp_path, replay_size=2, steps=2))
     t.run()
+    other = Trainer(_config(tmp_path / "other", replay_size=0, steps=2))
     with pytest.raises(RuntimeError, match="training state"):
+        other.load_state(mg.load(tmp_path / "run" / "checkpoint.npz"))
+    # resume refuses the change before loading anything: only rates and log
+    # settings may change (Trainer.resume)
+    with pytest.raises(ValueError, match="replay_size"):
         Trainer.resume(str(tmp_path / "run"), replay_size=0)
 
 
@@ -313,7 +318,7 @@ def test_conditional_training_on_digits_grid_and_accuracy(tmp_path):
         Trainer(_config(tmp_path / "b", model="cgan", data="ring8", model_options={}))
 
 
-def test_cli_trick_flags_and_model_options(tmp_path):
+def test_cli_trick_flags_and_model_options(tmp_path, capsys):
     from minigan.cli import _build_parser, _model_options, main, parse_option_value
 
     assert parse_option_value("true") is True and parse_option_value("3") == 3
@@ -336,8 +341,11 @@ def test_cli_trick_flags_and_model_options(tmp_path):
     with pytest.raises(SystemExit):
         main(["train", "gan", "--model-option", "nokey"])
     assert main(["sample", str(out), "--n", "6", "--truncation", "1.0", "--out", str(tmp_path / "s.png")]) == 0
-    with pytest.raises(SystemExit, match="no BatchNorm"):  # the MLP generator has none
-        main(["sample", str(out), "--standing-stats", "2", "--out", str(tmp_path / "t.png")])
+    capsys.readouterr()
+    # the MLP generator has no batch norm: one line, exit status 2
+    assert main(["sample", str(out), "--standing-stats", "2", "--out", str(tmp_path / "t.png")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("minigan: --standing-stats") and "no BatchNorm" in err
 
 
 def test_objective_and_discriminator_kind_must_agree(tmp_path):
