@@ -99,3 +99,27 @@ def test_both_paths_really_differ_in_what_runs():
         assert mg.nn.functional.linear(x, w).grad_fn._fast is not None
     with _fast_layer(False):
         assert mg.nn.functional.linear(x, w).grad_fn._fast is None
+
+
+def test_every_fast_override_is_reached_by_some_op_spec(monkeypatch):
+    """Each op class the fast layer overrides is built by at least one OpSpec,
+    so the comparisons above really cover every fast forward and backward."""
+    reached = set()
+    lookup = mg.fast.override
+
+    def spy(op_class):
+        found = lookup(op_class)
+        if found is not None:
+            reached.add(op_class)
+        return found
+
+    monkeypatch.setattr(mg.fast, "override", spy)
+    rng = np.random.default_rng(0)
+    with _fast_layer(True):
+        for spec in OP_SPECS:
+            for contiguous in (True, False):
+                xs = spec.inputs(rng, dtype=np.float64, contiguous=contiguous)
+                out = spec.fn(*xs)
+                mg.grad(out, xs, grad_outputs=mg.ones_like(out), allow_unused=True)
+    missing = sorted(c.__name__ for c in mg.fast._overrides if c not in reached)
+    assert not missing, f"fast overrides no OpSpec reaches: {missing}"
