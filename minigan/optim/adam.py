@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import math
 
-from .. import backend, fast
-from ..autograd.grad_mode import no_grad
+from .. import backend
 from ..fast import optim as fast_optim
-from .optimizer import (Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp,
+from .optimizer import (Optimizer, _check_nonneg, _implementation_flags, _lerp,
                         _zeros_like)
 
 
@@ -67,34 +66,26 @@ class Adam(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient. Returns the
         closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        # the fast layer computes the same numbers in place (minigan.fast.optim)
-        use_fast = fast.enabled()
-        with no_grad():
-            for group in self.param_groups:
-                hyper = dict(lr=float(group["lr"]), beta1=float(group["betas"][0]),
-                             beta2=float(group["betas"][1]), eps=float(group["eps"]),
-                             weight_decay=float(group["weight_decay"]),
-                             amsgrad=group["amsgrad"], maximize=group["maximize"],
-                             # groups saved before the flag existed use the class's rule
-                             decoupled=group.get("decoupled_weight_decay", self._decoupled))
-                for p in group["params"]:
-                    grad = _grad_array(p)
-                    if grad is None:
-                        continue
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["exp_avg"] = _zeros_like(p)
-                        state["exp_avg_sq"] = _zeros_like(p)
-                    if hyper["amsgrad"] and "max_exp_avg_sq" not in state:
-                        state["max_exp_avg_sq"] = _zeros_like(p)
-                    state["step"] += 1
-                    if use_fast:
-                        fast_optim.adam_update(self, p, grad, state, hyper)
-                    else:
-                        self._update(p, grad, state, **hyper)
-        return loss
+        return self._update_each(closure, self._hyper, self._state, fast_optim.adam_update)
+
+    def _hyper(self, group) -> dict:
+        return dict(lr=float(group["lr"]), beta1=float(group["betas"][0]),
+                    beta2=float(group["betas"][1]), eps=float(group["eps"]),
+                    weight_decay=float(group["weight_decay"]),
+                    amsgrad=group["amsgrad"], maximize=group["maximize"],
+                    # groups saved before the flag existed use the class's rule
+                    decoupled=group.get("decoupled_weight_decay", self._decoupled))
+
+    def _state(self, p, hyper) -> dict:
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = 0
+            state["exp_avg"] = _zeros_like(p)
+            state["exp_avg_sq"] = _zeros_like(p)
+        if hyper["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = _zeros_like(p)
+        state["step"] += 1
+        return state
 
     def _update(self, p, g, state, *, lr, beta1, beta2, eps, weight_decay, amsgrad, maximize,
                 decoupled) -> None:

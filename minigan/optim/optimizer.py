@@ -26,7 +26,7 @@ from collections import defaultdict
 import numpy as np
 
 from .. import backend
-from ..autograd.grad_mode import enable_grad
+from ..autograd.grad_mode import enable_grad, no_grad
 from ..autograd.tensor import Tensor
 
 
@@ -166,6 +166,31 @@ class Optimizer:
         given, re-evaluates the model and returns the loss (run with grad
         enabled); ``step`` returns that loss."""
         raise NotImplementedError(f"{type(self).__name__} must implement step()")
+
+    def _update_each(self, closure, hyper, init_state, fast_update):
+        """The loop every built-in optimizer's ``step`` runs: per group, its
+        hyper-parameters ``hyper(group)``; per parameter with a gradient, its
+        state ``init_state(p, hyper)`` (None for a stateless one), then
+        ``self._update`` (the docstring's formula) or, when the fast layer is
+        on, ``fast_update`` (:mod:`minigan.fast.optim`: the same numbers, in
+        place). Returns the closure's loss (or None)."""
+        from .. import fast
+
+        loss = self._eval_closure(closure)
+        use_fast = fast.enabled()
+        with no_grad():
+            for group in self.param_groups:
+                h = hyper(group)
+                for p in group["params"]:
+                    grad = _grad_array(p)
+                    if grad is None:
+                        continue
+                    state = init_state(p, h)
+                    if use_fast:
+                        fast_update(self, p, grad, state, h)
+                    else:
+                        self._update(p, grad, state, **h)
+        return loss
 
     @staticmethod
     def _eval_closure(closure):

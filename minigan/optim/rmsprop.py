@@ -1,10 +1,9 @@
 """RMSprop (Hinton, Coursera lecture 6e, 2012), the optimizer of the original WGAN."""
 from __future__ import annotations
 
-from .. import backend, fast
-from ..autograd.grad_mode import no_grad
+from .. import backend
 from ..fast import optim as fast_optim
-from .optimizer import (Optimizer, _check_nonneg, _grad_array, _implementation_flags, _lerp,
+from .optimizer import (Optimizer, _check_nonneg, _implementation_flags, _lerp,
                         _zeros_like)
 
 
@@ -67,33 +66,26 @@ class RMSprop(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient. Returns the
         closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        # the fast layer computes the same numbers in place (minigan.fast.optim)
-        use_fast = fast.enabled()
-        with no_grad():
-            for group in self.param_groups:
-                hyper = dict(lr=float(group["lr"]), alpha=float(group["alpha"]),
-                             eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
-                             momentum=float(group["momentum"]), centered=group["centered"],
-                             maximize=group["maximize"])
-                for p in group["params"]:
-                    grad = _grad_array(p)
-                    if grad is None:
-                        continue
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = 0
-                        state["square_avg"] = _zeros_like(p)
-                    if hyper["momentum"] > 0 and "momentum_buffer" not in state:
-                        state["momentum_buffer"] = _zeros_like(p)
-                    if hyper["centered"] and "grad_avg" not in state:
-                        state["grad_avg"] = _zeros_like(p)
-                    state["step"] += 1
-                    if use_fast:
-                        fast_optim.rmsprop_update(self, p, grad, state, hyper)
-                    else:
-                        self._update(p, grad, state, **hyper)
-        return loss
+        return self._update_each(closure, self._hyper, self._state, fast_optim.rmsprop_update)
+
+    @staticmethod
+    def _hyper(group) -> dict:
+        return dict(lr=float(group["lr"]), alpha=float(group["alpha"]),
+                    eps=float(group["eps"]), weight_decay=float(group["weight_decay"]),
+                    momentum=float(group["momentum"]), centered=group["centered"],
+                    maximize=group["maximize"])
+
+    def _state(self, p, hyper) -> dict:
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = 0
+            state["square_avg"] = _zeros_like(p)
+        if hyper["momentum"] > 0 and "momentum_buffer" not in state:
+            state["momentum_buffer"] = _zeros_like(p)
+        if hyper["centered"] and "grad_avg" not in state:
+            state["grad_avg"] = _zeros_like(p)
+        state["step"] += 1
+        return state
 
     def _update(self, p, g, state, *, lr, alpha, eps, weight_decay, momentum, centered,
                 maximize) -> None:

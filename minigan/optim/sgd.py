@@ -1,10 +1,8 @@
 """Stochastic gradient descent, with optional (Nesterov) momentum."""
 from __future__ import annotations
 
-from .. import fast
-from ..autograd.grad_mode import no_grad
 from ..fast import optim as fast_optim
-from .optimizer import Optimizer, _check_nonneg, _grad_array, _implementation_flags
+from .optimizer import Optimizer, _check_nonneg, _implementation_flags
 
 
 class SGD(Optimizer):
@@ -60,26 +58,18 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """One update of every parameter that has a gradient. Returns the
         closure's loss (or None)."""
-        loss = self._eval_closure(closure)
-        # the fast layer computes the same numbers in place (minigan.fast.optim)
-        use_fast = fast.enabled()
-        with no_grad():
-            for group in self.param_groups:
-                hyper = dict(lr=float(group["lr"]), momentum=float(group["momentum"]),
-                             dampening=float(group["dampening"]),
-                             weight_decay=float(group["weight_decay"]),
-                             nesterov=group["nesterov"], maximize=group["maximize"])
-                for p in group["params"]:
-                    grad = _grad_array(p)
-                    if grad is None:
-                        continue
-                    # as in PyTorch, a parameter has state only with momentum
-                    state = self.state[p] if hyper["momentum"] != 0 else None
-                    if use_fast:
-                        fast_optim.sgd_update(self, p, grad, state, hyper)
-                    else:
-                        self._update(p, grad, state, **hyper)
-        return loss
+        return self._update_each(closure, self._hyper, self._state, fast_optim.sgd_update)
+
+    @staticmethod
+    def _hyper(group) -> dict:
+        return dict(lr=float(group["lr"]), momentum=float(group["momentum"]),
+                    dampening=float(group["dampening"]),
+                    weight_decay=float(group["weight_decay"]),
+                    nesterov=group["nesterov"], maximize=group["maximize"])
+
+    def _state(self, p, hyper):
+        # as in PyTorch, a parameter has state only with momentum
+        return self.state[p] if hyper["momentum"] != 0 else None
 
     def _update(self, p, g, state, *, lr, momentum, dampening, weight_decay, nesterov,
                 maximize) -> None:
