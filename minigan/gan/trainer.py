@@ -65,7 +65,7 @@ from ..random import get_rng_state, manual_seed, set_rng_state
 from ..serialization import CheckpointError, load, save
 from .families import FAMILIES as _FAMILY_TABLE
 from .losses import AUTOENCODER_LOSSES
-from .updaters import Updater, UpdaterConfig
+from .updaters import Updater, UpdaterConfig, ema_update
 from .sampling import _showing, standing_statistics
 from .updaters.parts import call
 
@@ -335,15 +335,8 @@ class Trainer:
         :meth:`ema_decay`, parameters only. Batch-norm statistics are G_ema's
         own (:meth:`refresh_ema_statistics`); other buffers (spectral-norm
         vectors, a virtual batch norm's reference batch) are copied from G."""
-        decay = self.ema_decay()
         own = {id(b) for m in _batch_norms(self.G_ema) for b in m.buffers(recurse=False)}
-        with no_grad():
-            for pe, p in zip(self.G_ema.parameters(), self.G.parameters()):
-                pe.mul_(decay)
-                pe.add_(p, alpha=1.0 - decay)
-            for be, b in zip(self.G_ema.buffers(), self.G.buffers()):
-                if id(be) not in own:
-                    be.copy_(b)
+        ema_update(self.G_ema, self.G, self.ema_decay(), keep=own)
         self._ema_stats_step = None
 
     def refresh_ema_statistics(self):

@@ -321,13 +321,16 @@ def from_config(config, G, D, batch_size: int | None = None) -> Tricks:
     return Tricks(tricks)
 
 
-def ema_update(G_ema, G, decay: float) -> None:
+def ema_update(G_ema, G, decay: float, keep=()) -> None:
     """G_ema <- decay G_ema + (1 - decay) G, parameters only; buffers
-    (batch-norm statistics, spectral-norm vectors) are copied. The averaged
-    generator is the one to sample from (Karras et al. 2018; Yazıcı et al. 2019)."""
+    (batch-norm statistics, spectral-norm vectors) are copied, except those
+    whose ``id`` is in ``keep`` (the trainer keeps G_ema's own batch-norm
+    statistics). The averaged generator is the one to sample from (Karras et
+    al. 2018; Yazıcı et al. 2019)."""
     with no_grad():
         for pe, p in zip(G_ema.parameters(), G.parameters()):
             pe.mul_(decay)
             pe.add_(p, alpha=1.0 - decay)
         for be, b in zip(G_ema.buffers(), G.buffers()):
-            be.copy_(b)
+            if id(be) not in keep:
+                be.copy_(b)
