@@ -22,12 +22,24 @@ def _error(exc):
     return {"error": f"{type(exc).__name__}: {exc}"[:4000], "frames": _frames(exc)}
 
 
+def _forget_other_copy(top, folder):
+    """A package of the student's that this process already imported from
+    elsewhere (``minigan`` itself, which runs this worker) is dropped from
+    ``sys.modules``, so that importing it loads the student's copy."""
+    loaded = sys.modules.get(top)
+    where = os.path.dirname(os.path.dirname(os.path.abspath(getattr(loaded, "__file__", "") or "")))
+    if loaded is not None and os.path.realpath(where) != os.path.realpath(folder):
+        for name in [m for m in sys.modules if m == top or m.startswith(top + ".")]:
+            del sys.modules[name]
+
+
 def main(argv):
     folder, module, req_fd, res_fd = argv[0], argv[1], int(argv[2]), int(argv[3])
     from minigan.homework.harness import _recv, _send, decode, encode
 
     sys.path.insert(0, folder)
     sys.argv = [module]
+    _forget_other_copy(module.split(".")[0], folder)
     try:
         mod = __import__(module)
         import_error = None

@@ -11,6 +11,10 @@ What is taken from where:
   files are read (regular files, by the same names); its ``conftest.py``,
   ``pytest.ini`` / ``tox.ini`` / ``setup.cfg`` / ``pyproject.toml``, plugins,
   tests and every other file are ignored.
+* a **library assignment** (a folder written by ``minigan homework build
+  --library``, holding ``library.json``) names instead the library files
+  that hold tasks: the student's code is the assignment's ``minigan/``
+  package with those files, and only those, taken from the submission.
 * the tests are a private copy of the assignment's (``tests=`` swaps in
   another folder), in a fresh temporary folder; the grader only reads the
   instructor's folders, and checks that they did not change while grading.
@@ -198,7 +202,14 @@ def grade(submission_dir, assignment=None, tests=None, timeout: float = 60.0,
                          "create namespaces here (Debian/Ubuntu: apt install bubblewrap)")
     if sandbox == "auto":
         sandbox = "bwrap" if bwrap_available() else "none"
-    modules = sorted(p.name for p in assign.glob("*.py") if p.name != "conftest.py")
+    from .library import library_files
+    library = library_files(assign)
+    modules = library if library is not None else sorted(
+        p.name for p in assign.glob("*.py") if p.name != "conftest.py")
+    if library is not None and not (assign / "minigan").is_dir():
+        raise FileNotFoundError(f"homework grade: the library assignment {assign} has no "
+                                "minigan/ folder (build it with `minigan homework build "
+                                "--library`)")
     if not modules:
         raise FileNotFoundError(f"homework grade: the assignment {assign} names no exercise "
                                 "modules (top-level *.py files besides conftest.py)")
@@ -207,11 +218,14 @@ def grade(submission_dir, assignment=None, tests=None, timeout: float = 60.0,
     work = Path(tempfile.mkdtemp(prefix="minigan-grade-"))
     try:
         # the student's modules: these names only, regular files only
-        (work / "student").mkdir()
         missing = []
+        if library is not None:  # the assignment's package, then the submission's task files
+            shutil.copytree(assign / "minigan", work / "student" / "minigan", ignore=_IGNORE)
+        else:
+            (work / "student").mkdir()
         for name in modules:
             f = sub / name
-            if f.is_file() and not f.is_symlink():
+            if f.is_file() and not any(p.is_symlink() for p in [f, *f.parents][:name.count("/") + 1]):
                 shutil.copyfile(f, work / "student" / name)
             else:
                 missing.append(name)

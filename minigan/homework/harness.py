@@ -312,18 +312,21 @@ class Student:
 _HANDLES: dict = {}
 
 
-def student(module: str) -> Student:
-    """The handle on the student's module ``module`` (a file ``<module>.py``).
+def student(module: str, instance: str = "") -> Student:
+    """The handle on the student's module ``module`` (a file ``<module>.py``,
+    or a package folder: ``student("minigan")`` in the library track).
 
     Under the grader it is the submission's copy; otherwise the file in the
-    folder above the calling test file's folder (``tests/..``)."""
+    folder above the calling test file's folder (``tests/..``). Handles with
+    different ``instance`` names get workers of their own, so a timeout in one
+    (which ends its worker for the rest of the session) spares the others."""
     folder = os.environ.get(ENV_DIR)
     label = os.environ.get(ENV_LABEL, "")
     if not folder:
         caller = Path(inspect.stack()[1].filename).resolve()
         folder = str(caller.parent.parent)
         label = folder
-    key = (module, folder)
+    key = (module, folder, instance)
     if key not in _HANDLES:
         _HANDLES[key] = Student(module, Path(folder).resolve(), label)
     return _HANDLES[key]
