@@ -3,6 +3,7 @@
     minigan homework path                                    # the bundled exercises' folder
     minigan homework build SRC DEST                          # strip solutions and hidden tests
     minigan homework grade SUBMISSION --assignment SRC       # score per task, SRC's tests
+    minigan homework build --library OUT                     # build your own minigan (LIBRARY.md)
 
 Exercises mark their solutions with nbgrader's ``### BEGIN SOLUTION`` /
 ``### END SOLUTION`` (and ``### BEGIN HIDDEN TESTS`` / ``### END HIDDEN
@@ -40,9 +41,19 @@ def _parser():
                        description="Replace every solution region of SRC's .py files and notebooks "
                                    "by `raise NotImplementedError(...)`, drop hidden tests and "
                                    "notebook outputs, and write the result to DEST.")
-    b.add_argument("src", help=f"a folder or a .py/.ipynb file (the bundled exercises: {EXERCISES})")
-    b.add_argument("dest", help="where to write the student version (must not exist yet)")
+    b.add_argument("src", nargs="?",
+                   help=f"a folder or a .py/.ipynb file (the bundled exercises: {EXERCISES})")
+    b.add_argument("dest", nargs="?", help="where to write the student version (must not exist yet)")
     b.add_argument("--force", action="store_true", help="write into DEST even if it is not empty")
+    b.add_argument("--library", metavar="OUT", default=None,
+                   help="build-your-own-minigan: write the student version of the library "
+                        "itself to OUT (its task bodies replaced by NotImplementedError, the "
+                        "fast layer off by default, the assignments' tests; "
+                        "minigan/homework/LIBRARY.md)")
+    b.add_argument("--solution", action="store_true",
+                   help="with --library: keep every body (the solution build)")
+    b.add_argument("--tasks", default=None, metavar="IDS",
+                   help="with --library: stub only these task ids, e.g. 1.1,2.1 (default: all)")
     sub.add_parser("path", help="print the folder of the bundled exercises",
                    description="Print the folder of the exercises that ship with minigan "
                                "(solutions, conftest.py, tests/ with hidden tests): the "
@@ -72,13 +83,43 @@ def _parser():
     return p
 
 
+def _build_library(args) -> int:
+    from .library import TASKS, build_library
+
+    if args.src is not None:
+        print(f"minigan homework: --library OUT takes no SRC/DEST (got {args.src!r})",
+              file=sys.stderr)
+        return 2
+    tasks = None if args.tasks is None else [t.strip() for t in args.tasks.split(",") if t.strip()]
+    try:
+        stubs = build_library(args.library, solution=args.solution, tasks=tasks,
+                              overwrite=args.force)
+    except BuildError as exc:
+        print(f"minigan homework: {exc}", file=sys.stderr)
+        return 2
+    ids = sorted({s.task for s in stubs}, key=lambda t: tuple(map(int, t.split("."))))
+    what = ("the solution build (no stubs)" if args.solution else
+            f"{len(stubs)} bodies replaced, tasks {', '.join(ids)}")
+    print(f"wrote the library track to {args.library}: {what}; {len(TASKS)} graded tasks; the "
+          f"fast layer is off by default there (MINIGAN_FAST_LAYER=1 turns it on).\n"
+          f"  students: cd {args.library} && python -m pytest tests\n"
+          f"  grading:  minigan homework grade SUBMISSION --assignment {args.library}")
+    return 0
+
+
 def main(argv=None) -> int:
     """``minigan homework ...``: returns the exit code (0 on success)."""
     args = _parser().parse_args(argv)
     if args.command == "path":
         print(EXERCISES)
         return 0
+    if args.command == "build" and args.library is not None:
+        return _build_library(args)
     if args.command == "build":
+        if args.src is None or args.dest is None or args.solution or args.tasks:
+            print("minigan homework: build takes SRC DEST, or --library OUT [--solution] "
+                  "[--tasks IDS]", file=sys.stderr)
+            return 2
         try:
             tasks = build(args.src, args.dest, overwrite=args.force)
         except (BuildError, FileNotFoundError) as exc:
