@@ -23,7 +23,6 @@ for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
 
-
 def pytest_configure(config):
     config.addinivalue_line("markers", "task(name, points=1): the library task this test "
                                        "grades, and the points it is worth")
