@@ -31,6 +31,7 @@ import difflib
 import json
 import os
 import shutil
+import textwrap
 from pathlib import Path
 
 from ..build import BuildError
@@ -113,8 +114,7 @@ def stub_source(source: str, stubs, where: str) -> str:
         if hasattr(first, "decorator_list") and first.decorator_list:
             first_line = first.decorator_list[0].lineno - 1
         indent = lines[first.lineno - 1][:first.col_offset]
-        message = json.dumps(f"Task {s.task}: {s.hint}", ensure_ascii=False)
-        cuts.append((first_line, fn.end_lineno, f"{indent}raise NotImplementedError({message})\n"))
+        cuts.append((first_line, fn.end_lineno, _raise(indent, f"Task {s.task}: {s.hint}")))
     cuts.sort(reverse=True)
     for (a, b, _), (c, _d, _e) in zip(cuts[1:], cuts):
         if b > c:
@@ -125,6 +125,18 @@ def stub_source(source: str, stubs, where: str) -> str:
     new = "".join(lines)
     _check_stubbed(new, stubs, where)
     return new
+
+
+def _raise(indent, message, width=96):
+    """``raise NotImplementedError("<message>")`` at ``indent``, the message
+    split into adjacent string literals to keep lines under ``width``."""
+    one = f"{indent}raise NotImplementedError({json.dumps(message, ensure_ascii=False)})\n"
+    if len(one) <= width:
+        return one
+    chunks = textwrap.wrap(message, width - len(indent) - 8, drop_whitespace=False,
+                           break_on_hyphens=False)
+    body = "\n".join(f"{indent}    {json.dumps(c, ensure_ascii=False)}" for c in chunks)
+    return f"{indent}raise NotImplementedError(\n{body})\n"
 
 
 def _check_stubbed(source, stubs, where):
