@@ -64,7 +64,8 @@ def _import_cupy():
         except ImportError:
             _cupy_error = "CuPy is not installed"
         except Exception as exc:  # a CUDA driver/runtime problem  # noqa: BLE001
-            _cupy_error = f"CuPy is installed but CUDA failed to start ({type(exc).__name__}: {exc})"
+            _cupy_error = (f"CuPy is installed but found no usable GPU: CUDA failed to start "
+                           f"({type(exc).__name__}: {exc})")
     return _cupy
 
 
@@ -75,12 +76,14 @@ def use_cupy(module=None):
     global _cupy, _cupy_checked, _cupy_error
     before = (_cupy, _cupy_checked, _cupy_error)
     _cupy, _cupy_checked, _cupy_error = module, module is not None, None
+    _device_scalars.clear()
     return before
 
 
 def restore_cupy(state) -> None:
     global _cupy, _cupy_checked, _cupy_error
     _cupy, _cupy_checked, _cupy_error = state
+    _device_scalars.clear()
 
 
 def cuda_is_available() -> bool:
@@ -158,6 +161,26 @@ def scipy_special(xp):
     return importlib.import_module("cupyx.scipy.special")
 
 
+_device_scalars: dict = {}
+
+
+def scalar_array(xp, value, dtype):
+    """A 0-d array of ``dtype`` holding the Python number ``value``, for an op
+    meeting ``x * 2.0``. On the CPU, ``np.asarray``. On a GPU, ``asarray`` would
+    copy the number from the host (a transfer and an allocation per number per
+    step), so the array is filled on the device and kept for the next step, as
+    PyTorch keeps its wrapped scalars: ops never write into their inputs."""
+    if xp is np:
+        return np.asarray(value, dtype=dtype)
+    key = (value, type(value), np.dtype(dtype).str)
+    arr = _device_scalars.get(key)
+    if arr is None:
+        if len(_device_scalars) > 4096:  # a loop over many numbers: start again
+            _device_scalars.clear()
+        arr = _device_scalars[key] = xp.full((), value, dtype=dtype)
+    return arr
+
+
 def device_of(array) -> str:
     return "cpu" if get_array_module(array) is np else "cuda"
 
@@ -168,6 +191,17 @@ def check_same_device(who: str, what: str, array, like) -> None:
     if _cupy is not None and device_of(array) != device_of(like):
         raise RuntimeError(f"{who}: {what} is on '{device_of(array)}' but the tensor is on "
                            f"'{device_of(like)}'; move it with .to('{device_of(like)}')")
+
+
+def on_device_of(value, like):
+    """``value`` (an array, list or number) on ``like``'s device; nothing to do
+    when no GPU is in use."""
+    if _cupy is None:
+        return value
+    dev = device_of(like)
+    if is_array(value):
+        return value if device_of(value) == dev else to_device(value, dev)
+    return _cupy.asarray(value) if dev == "cuda" else value
 
 
 def index_on_device(parts: tuple, like) -> tuple:

@@ -229,7 +229,7 @@ def where(condition, a, b):
         backend.check_same_device("where", "the condition", condition._data, a._data)
         condition = condition._data
     xp = backend.get_array_module(a._data)
-    return WhereFn(xp.asarray(backend.to_device(condition, a.device), dtype=bool))(a, b)
+    return WhereFn(xp.asarray(backend.on_device_of(condition, a._data), dtype=bool))(a, b)
 
 
 def cast(x, dtype):
