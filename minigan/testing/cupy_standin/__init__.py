@@ -284,10 +284,13 @@ class ndarray:  # noqa: N801 - CuPy's name
         return (ndarray._of(np.asarray(v)) if not isinstance(v, np.ndarray) else ndarray._of(v)
                 for v in self._a)
 
-    def __repr__(self):
-        return repr(self._a).replace("array(", "array(", 1)  # printing reads the device, as in CuPy
+    def __repr__(self):  # printing reads the device, as in CuPy
+        _record("d2h", "repr()", self._a.shape)
+        return repr(self._a)
 
-    __str__ = lambda self: str(self._a)  # noqa: E731
+    def __str__(self):
+        _record("d2h", "str()", self._a.shape)
+        return str(self._a)
 
     def __copy__(self):
         return ndarray._of(self._a.copy())

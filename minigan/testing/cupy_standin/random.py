@@ -47,7 +47,7 @@ class Generator:
     """``cupy.random.Generator``: only the methods CuPy's has."""
 
     def __init__(self, bit_generator):
-        self.bit_generator = bit_generator
+        self._bit_generator = bit_generator  # private in CuPy too (no public attribute)
         self._np = np.random.Generator(bit_generator._np)
 
     def standard_normal(self, size=None, dtype=np.float64, out=None):
