@@ -4,6 +4,10 @@ Every array in minigan is either a ``numpy.ndarray`` (device ``"cpu"``) or a
 ``cupy.ndarray`` (device ``"cuda"``). Ops ask :func:`get_array_module` for the
 module of their inputs and call ``xp.exp``, ``xp.matmul`` ... on it, so the same
 code runs on both. No other module in minigan imports cupy.
+
+``MINIGAN_CUPY`` (or :func:`use_cupy`) lets another module play CuPy: the
+test suite's strict stand-in (:mod:`minigan.testing.cupy_standin`) runs the
+GPU path, and counts its transfers, on a machine without a GPU.
 """
 from __future__ import annotations
 
@@ -28,17 +32,17 @@ _cupy_error: str | None = None
 # from a CUDA toolkit (or the wheel's [ctk] extra), not from the driver, so a
 # machine can count a GPU and still fail at its first op.
 _SMOKE = (("an elementwise kernel", "NVRTC (CUDA's runtime compiler)",
-           lambda cp, x: x * 2.0 + 1.0),
-          ("a matrix product", "cuBLAS", lambda cp, x: cp.matmul(x, x)),
-          ("a random draw", "cuRAND", lambda cp, x: cp.random.default_rng(0).standard_normal(size=(2,))))
+           lambda cp: cp.ones((2, 2), dtype=cp.float32) * 2.0 + 1.0),
+          ("a matrix product", "cuBLAS", lambda cp: cp.matmul(cp.ones((2, 2), dtype=cp.float32),
+                                                           cp.ones((2, 2), dtype=cp.float32))),
+          ("a random draw", "cuRAND", lambda cp: cp.random.default_rng(0).standard_normal(size=(2,))))
 
 
 def _smoke_test(cp) -> str | None:
     """Run one kernel of each kind; say which CUDA library failed, if one did."""
-    x = cp.ones((2, 2), dtype=cp.float32)
     for what, library, run in _SMOKE:
         try:
-            run(cp, x)
+            run(cp)
             cp.cuda.Device().synchronize()
         except Exception as exc:  # noqa: BLE001 - whatever CUDA raised, name the library
             return (f"CuPy sees a GPU but could not run {what}: {library} is missing or broken "
