@@ -2,9 +2,9 @@
 CUDA: on the GPU when CuPy sees one, else on the strict CuPy stand-in
 (``minigan.testing.cupy_standin``: NumPy underneath, CuPy's API and its
 host/device rules). ``--cupy-standin=never`` skips them instead, ``always``
-uses the stand-in even beside a GPU. Every test marked ``cuda`` (the
-``device`` fixture's "cuda" case included) runs with the stand-in playing
-CuPy; the other tests see the machine as it is."""
+uses the stand-in even beside a GPU. While the stand-in is in use, every
+test marked ``cuda`` (the ``device`` fixture's "cuda" case included) runs
+with it playing CuPy; the other tests see the machine as it is."""
 from __future__ import annotations
 
 import os
@@ -21,7 +21,6 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import minigan  # noqa: E402
-
 from minigan import backend  # noqa: E402
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
