@@ -1,5 +1,10 @@
 """Shared fixtures: every test that takes ``device`` runs on the CPU, and on
-CUDA when CuPy sees a GPU (skipped otherwise)."""
+CUDA: on the GPU when CuPy sees one, else on the strict CuPy stand-in
+(``minigan.testing.cupy_standin``: NumPy underneath, CuPy's API and its
+host/device rules). ``--cupy-standin=never`` skips them instead, ``always``
+uses the stand-in even beside a GPU. While the stand-in is in use, every
+test marked ``cuda`` (the ``device`` fixture's "cuda" case included) runs
+with it playing CuPy; the other tests see the machine as it is."""
 from __future__ import annotations
 
 import os
@@ -16,8 +21,42 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import minigan  # noqa: E402
+from minigan import backend  # noqa: E402
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
+_STANDIN = {"on": False}
+
+
+def pytest_addoption(parser):
+    parser.addoption("--cupy-standin", choices=("auto", "always", "never"), default="auto",
+                     help="run the cuda tests on minigan.testing.cupy_standin: when no GPU is "
+                          "present (auto, the default), always, or never (they are skipped)")
+
+
+def pytest_configure(config):
+    choice = config.getoption("--cupy-standin")
+    _STANDIN["on"] = choice == "always" or (choice == "auto" and not minigan.cuda.is_available())
+
+
+@pytest.fixture(autouse=True)
+def _cuda_on_the_standin(request):
+    """A test marked ``cuda`` runs with the stand-in playing CuPy (no GPU here)."""
+    if request.node.get_closest_marker("cuda") is None:
+        yield
+        return
+    if not _STANDIN["on"]:
+        if not minigan.cuda.is_available():
+            pytest.skip("CUDA not available (CuPy missing or no GPU) and --cupy-standin=never")
+        yield
+        return
+    from minigan.testing import cupy_standin
+
+    state = backend.use_cupy(cupy_standin)
+    try:
+        yield
+    finally:
+        backend.restore_cupy(state)
+        minigan.random._generators.pop("cuda", None)
 MNIST_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "mnist"
 
 

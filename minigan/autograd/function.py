@@ -57,7 +57,7 @@ class Function:
             raise kind(f"{type(self).__name__}: {text} (input shapes {shapes})") from exc
         single = not isinstance(outs, tuple)
         # NumPy reductions return scalars, not 0-d arrays: keep every result an array
-        results = [Tensor._wrap(o if isinstance(o, xp.ndarray) else xp.asarray(o))
+        results = [Tensor._wrap(o if backend.is_array(o) else xp.asarray(o))  # .to() changes module
                    for o in ((outs,) if single else outs)]
         if record and is_grad_enabled():
             self._inputs, self._versions = list(inputs), [t._version for t in inputs]

@@ -48,13 +48,7 @@ class Expm1Fn(Function):
 
 
 def _erf_array(x):
-    if backend.get_array_module(x) is np:
-        from scipy.special import erf as erf_np  # SciPy loads only when erf is used
-
-        return erf_np(x)
-    from cupyx.scipy.special import erf as erf_cp
-
-    return erf_cp(x)
+    return backend.scipy_special(backend.get_array_module(x)).erf(x)
 
 
 class ErfFn(Function):

@@ -41,11 +41,25 @@ def _dims(dims, ndim, who):
     return out
 
 
-def _index_array(index, who):
-    arr = index._data if isinstance(index, Tensor) else np.asarray(index)
+def _index_array(index, who, x):
+    """``index`` as an integer array on ``x``'s device. A tensor must already be
+    there (as in PyTorch); a list or host array is copied there."""
+    if isinstance(index, Tensor):
+        arr = index._data
+        if index.device != x.device:
+            raise RuntimeError(f"{who}: index is on '{index.device}' but the input is on "
+                               f"'{x.device}'; move it with .to('{x.device}')")
+    else:
+        arr = index if backend.is_array(index) else np.asarray(index)
+        arr = backend.to_device(arr, x.device)
     if arr.dtype.kind not in "iu":
         raise TypeError(f"{who}: index must be an integer tensor, got dtype {arr.dtype}")
     return arr
+
+
+def _out_of_range(idx, n) -> bool:
+    """Any index outside [0, n): one read from the device, whatever the size."""
+    return bool(idx.size) and bool(((idx < 0) | (idx >= n)).any())
 
 
 # ------------------------------------------------------------ memory layout and casts
@@ -176,12 +190,12 @@ def tile(input, dims):  # noqa: A002 - torch's argument name
 def index_select(input, dim, index):  # noqa: A002 - torch's argument name
     """Entries at the 1-D integer ``index`` along ``dim`` (repeats allowed; gradients add up)."""
     x = as_tensor(input)
-    idx = _index_array(index, "index_select")
+    idx = _index_array(index, "index_select", x)
     if idx.ndim > 1:
         raise IndexError(f"index_select(): Index is supposed to be a vector, got {idx.ndim} dims")
     dim = _int_dim(dim, x.ndim, "index_select")
     n = x.shape[dim] if x.ndim else 1
-    if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= n):
+    if _out_of_range(idx, n):
         # NumPy would wrap a negative index; PyTorch refuses it
         raise IndexError(f"index_select: index out of range: indices must lie in [0, {n - 1}] for "
                          f"dimension {dim} of size {n}, got min {int(idx.min())}, max {int(idx.max())}")
@@ -194,7 +208,7 @@ def gather(input, dim, index):  # noqa: A002 - torch's argument name
     """out[i][j][k] = x[index[i][j][k]][j][k] (for dim=0): ``index`` has ``x``'s
     number of dimensions and the output its shape. The gradient scatter-adds."""
     x = as_tensor(input)
-    idx = _index_array(index, "gather")
+    idx = _index_array(index, "gather", x)
     if idx.ndim != x.ndim:
         raise RuntimeError(f"gather: Index tensor must have the same number of dimensions as input "
                            f"tensor, got {idx.ndim} and {x.ndim}")
@@ -204,13 +218,16 @@ def gather(input, dim, index):  # noqa: A002 - torch's argument name
             raise RuntimeError(f"gather: Size does not match at dimension {d}: expected index "
                                f"{idx.shape} to be no larger than self {x.shape} apart from dimension {dim}")
     n = x.shape[dim]
-    if idx.size:
+    if _out_of_range(idx, n):
         lo, hi = int(idx.min()), int(idx.max())
-        if lo < 0 or hi >= n:
-            raise RuntimeError(f"gather: index {lo if lo < 0 else hi} is out of bounds for dimension "
-                               f"{dim} with size {n}")
+        raise RuntimeError(f"gather: index {lo if lo < 0 else hi} is out of bounds for dimension "
+                           f"{dim} with size {n}")
+    return _gather(x, dim, idx)
+
+
+def _gather(x, dim, idx):
+    """``gather`` of an index array known to be in range (sort's, topk's): no check, no read."""
     xp = backend.get_array_module(x._data)
-    idx = xp.asarray(idx)
     grids = [xp.arange(n).reshape((-1,) + (1,) * (idx.ndim - 1 - d)) for d, n in enumerate(idx.shape)]
     return getitem(x, tuple(idx if d == dim else grids[d] for d in range(x.ndim)))
 
@@ -247,6 +264,8 @@ def masked_fill(input, mask, value):  # noqa: A002 - torch's argument name
     """``value`` where ``mask`` is True, ``x`` elsewhere; the gradient of ``x``
     is zero at the filled places (a tensor ``value`` must be 0-d and also gets one)."""
     x = as_tensor(input)
+    if isinstance(mask, Tensor):
+        backend.check_same_device("masked_fill", "the mask", mask._data, x._data)
     m = mask._data if isinstance(mask, Tensor) else mask
     if getattr(m, "dtype", None) != np.bool_:
         raise RuntimeError(f"masked_fill only supports boolean masks, but got mask with dtype "
@@ -261,7 +280,7 @@ def masked_fill(input, mask, value):  # noqa: A002 - torch's argument name
             value = cast(value, x.dtype)
     else:
         # as in PyTorch the value takes the tensor's dtype: 1.5 fills an int tensor with 1
-        value = constant(backend.get_array_module(x._data).asarray(value).astype(x.dtype))
+        value = constant(backend.get_array_module(x._data).full((), value, dtype=x.dtype))
     out = where(m, value, x)
     if out.shape != x.shape:
         raise ShapeError(f"masked_fill: mask of shape {m.shape} does not broadcast to the "
@@ -473,7 +492,7 @@ def sort(input, dim=-1, descending=False, *, stable=False):  # noqa: A002 - torc
     x = as_tensor(input)
     xp = backend.get_array_module(x._data)
     if x.ndim == 0:
-        return SortResult(gather(reshape(x, 1), 0, xp.zeros(1, dtype=np.int64)).reshape(()),
+        return SortResult(_gather(reshape(x, 1), 0, xp.zeros(1, dtype=np.int64)).reshape(()),
                           Tensor._wrap(xp.zeros((), dtype=np.int64)))
     dim = _dim_index(dim, x.ndim, "sort")
     a = x._data
@@ -487,7 +506,7 @@ def sort(input, dim=-1, descending=False, *, stable=False):  # noqa: A002 - torc
     else:
         idx = xp.argsort(a, axis=dim, **kind)
     idx = idx.astype(np.int64)
-    return SortResult(gather(x, dim, idx), Tensor._wrap(idx))
+    return SortResult(_gather(x, dim, idx), Tensor._wrap(idx))
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's argument name
@@ -505,7 +524,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's a
         raise RuntimeError(f"topk: selected index k ({k}) out of range for dimension of size {n}")
     _, idx = sort(x1, dim, descending=largest)
     idx = getitem(idx, (slice(None),) * dim + (slice(0, int(k)),))
-    values = gather(x1, dim, idx)
+    values = _gather(x1, dim, idx._data)
     if x.ndim == 0:
         return TopkResult(reshape(values, ()), reshape(idx, ()))
     return TopkResult(values, idx)

@@ -406,9 +406,11 @@ def __setitem__(self, index, value):
             "item assignment on a tensor that requires grad is not differentiable in minigan; "
             "build a new tensor (for example with minigan.where) or use `with minigan.no_grad():`"
         )
-    if isinstance(index, Tensor):
-        index = index._data
-    self._data[index] = self._other(value)
+    if isinstance(value, Tensor):
+        backend.check_same_device("__setitem__", "the value", value._data, self._data)
+    parts = index if isinstance(index, tuple) else (index,)
+    parts = backend.index_on_device(tuple(i._data if isinstance(i, Tensor) else i for i in parts), self._data)
+    self._data[parts if isinstance(index, tuple) else parts[0]] = self._other(value)
     self._version += 1
 
 

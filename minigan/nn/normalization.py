@@ -29,7 +29,7 @@ import numbers
 
 import numpy as np
 
-from .. import factories, ops
+from .. import backend, factories, ops
 from ..autograd.grad_mode import no_grad
 from ..autograd.tensor import Tensor
 from ..errors import DtypeError, OutOfRangeError, ShapeError
@@ -58,9 +58,12 @@ def _check_dtype(name, x, t, what):
 
 
 def _check_per_channel(who, input, **tensors):
-    """Each given (C,) tensor matches the input's C channels and dtype."""
+    """Each given (C,) tensor matches the input's C channels, dtype and device
+    (running statistics are not op inputs, so no op would check their device)."""
     c = input.shape[1]
     for what, t in tensors.items():
+        if t is not None:
+            backend.check_same_device(who, what, t.array, input.array)
         if t is not None and tuple(t.shape) != (c,):
             raise ShapeError(f"{who}: {what} has shape {tuple(t.shape)} but the input has "
                              f"{c} channels (shape {input.shape}); expected shape ({c},)")

@@ -36,7 +36,7 @@ def _scalar_like(value, t: Tensor) -> Tensor:
         dtype = t.dtype if t.dtype != np.bool_ else np.int64
     else:
         dtype = DEFAULT_FLOAT
-    return Tensor._wrap(xp.asarray(value, dtype=dtype))
+    return Tensor._wrap(backend.scalar_array(xp, value, dtype))  # no host copy on a GPU
 
 
 def _cast_const(t: Tensor, dtype) -> Tensor:

@@ -89,7 +89,7 @@ class SoftplusFn(Function):
         # exactly 1 where the forward is the identity (beta x > threshold), as
         # in PyTorch: sigmoid(beta x) there is visibly below 1 for a small threshold
         linear = x._data * x.dtype.type(self.beta) > self.threshold
-        return g * where(linear, 1.0, s) if linear.any() else g * s
+        return g * where(linear, 1.0, s)  # no branch on device data: no wait on the GPU
 
 
 def relu(x):

@@ -219,15 +219,17 @@ clamp = clip
 
 
 def where(condition, a, b):
-    """Elementwise ``condition ? a : b``; ``condition`` is a boolean array or Tensor."""
-    if isinstance(condition, Tensor):
-        condition = condition._data
+    """Elementwise ``condition ? a : b``; ``condition`` is a boolean array or Tensor
+    (a tensor on a's device; host data is copied there)."""
     if isinstance(a, Tensor) or isinstance(b, Tensor):
         a, b = binary_operands("where", a, b)
     else:
         a, b = as_tensor(a), as_tensor(b)
+    if isinstance(condition, Tensor):
+        backend.check_same_device("where", "the condition", condition._data, a._data)
+        condition = condition._data
     xp = backend.get_array_module(a._data)
-    return WhereFn(xp.asarray(condition, dtype=bool))(a, b)
+    return WhereFn(xp.asarray(backend.on_device_of(condition, a._data), dtype=bool))(a, b)
 
 
 def cast(x, dtype):

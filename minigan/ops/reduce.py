@@ -223,18 +223,16 @@ class VectorNormFn(Function):
         p = self.p
         y = reshape(self.output(0), kept)
         y_zero = y._data == 0
-        y_safe = where(y_zero, 1.0, y) if y_zero.any() else y
+        y_safe = where(y_zero, 1.0, y)  # never `if y_zero.any()`: on a GPU that is a wait
         if p == 2:
             scale = g / broadcast_to(y_safe, x.shape)
             direction = x
         else:
             scale = g * broadcast_to(pow_(y_safe, 1.0 - p), x.shape)
             x_zero = x._data == 0
-            ax = abs_(x)
-            ax = where(x_zero, 1.0, ax) if x_zero.any() else ax
+            ax = where(x_zero, 1.0, abs_(x))
             direction = constant(self.xp.sign(x._data)) * pow_(ax, p - 1.0)
-        if y_zero.any():
-            scale = where(self.xp.broadcast_to(y_zero, x.shape), 0.0, scale)
+        scale = where(self.xp.broadcast_to(y_zero, x.shape), 0.0, scale)
         return direction * scale
 
 

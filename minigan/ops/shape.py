@@ -13,6 +13,7 @@ import operator
 
 import numpy as np
 
+from .. import backend
 from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
@@ -85,12 +86,11 @@ class SumToFn(Function):
         return broadcast_to(g, x.shape)
 
 
-def _normalize_index(index):
-    if isinstance(index, Tensor):
-        return index._data
-    if isinstance(index, tuple):
-        return tuple(i._data if isinstance(i, Tensor) else i for i in index)
-    return index
+def _normalize_index(index, x):
+    """The index's tensors as arrays, on ``x``'s device."""
+    parts = index if isinstance(index, tuple) else (index,)
+    parts = backend.index_on_device(tuple(i._data if isinstance(i, Tensor) else i for i in parts), x._data)
+    return parts if isinstance(index, tuple) else parts[0]
 
 
 def _is_advanced(index):
@@ -289,7 +289,7 @@ def sum_to(x, *shape):
 
 def getitem(x, index):
     x = as_tensor(x)
-    return GetItemFn(_normalize_index(index))(x)
+    return GetItemFn(_normalize_index(index, x))(x)
 
 
 def concatenate(tensors, axis=0, dim=None):

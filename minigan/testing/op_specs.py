@@ -120,8 +120,8 @@ _BN_MEAN, _BN_VAR = np.array([0.3, -0.2, 0.1]), np.array([0.5, 1.5, 2.0])
 
 
 def _bn_eval(x, w, b):
-    return mg.nn.functional.batch_norm(x, mg.tensor(_BN_MEAN, dtype=x.dtype),
-                                       mg.tensor(_BN_VAR, dtype=x.dtype), w, b, training=False)
+    return mg.nn.functional.batch_norm(x, mg.tensor(_BN_MEAN, dtype=x.dtype, device=x.device),
+                                       mg.tensor(_BN_VAR, dtype=x.dtype, device=x.device), w, b, training=False)
 
 
 def _np_norm(a, p, axis=None, keepdims=False):
@@ -379,20 +379,20 @@ OP_SPECS = [
            "one zero in row 0, two in row 1: exact gradients and gradients of gradients there"),
     OpSpec("prod_keepdim", lambda a: mg.prod(a, -1, keepdim=True), lambda a: np.prod(a, -1, keepdims=True),
            away_from_zero((2, 3), margin=0.5)),
-    OpSpec("flip", lambda a: a.flip(0, 2) * mg.arange(4), lambda a: a[::-1, :, ::-1] * np.arange(4.0),
+    OpSpec("flip", lambda a: a.flip(0, 2) * mg.arange(4, device=a.device), lambda a: a[::-1, :, ::-1] * np.arange(4.0),
            normal((2, 3, 4))),
-    OpSpec("roll", lambda a: a.roll((1, -2), (0, 1)) * mg.arange(4), lambda a: np.roll(a, (1, -2), (0, 1))
+    OpSpec("roll", lambda a: a.roll((1, -2), (0, 1)) * mg.arange(4, device=a.device), lambda a: np.roll(a, (1, -2), (0, 1))
            * np.arange(4.0), normal((3, 4))),
-    OpSpec("roll_flat", lambda a: mg.roll(a, 5) * mg.arange(4), lambda a: np.roll(a, 5) * np.arange(4.0),
+    OpSpec("roll_flat", lambda a: mg.roll(a, 5) * mg.arange(4, device=a.device), lambda a: np.roll(a, 5) * np.arange(4.0),
            normal((3, 4))),
-    OpSpec("gather", lambda a: a.gather(1, mg.tensor([[0, 0, 3], [2, 1, 2]])),
+    OpSpec("gather", lambda a: a.gather(1, mg.tensor([[0, 0, 3], [2, 1, 2]], device=a.device)),
            lambda a: np.take_along_axis(a, np.array([[0, 0, 3], [2, 1, 2]]), 1), normal((2, 4)),
            "repeated indices: the gradient adds up"),
-    OpSpec("index_select", lambda a: a.index_select(0, mg.tensor([2, 0, 2])), lambda a: a[[2, 0, 2]],
+    OpSpec("index_select", lambda a: a.index_select(0, mg.tensor([2, 0, 2], device=a.device)), lambda a: a[[2, 0, 2]],
            normal((3, 2))),
-    OpSpec("masked_fill", lambda a: a.masked_fill(mg.tensor([True, False, True, False]), -1.5) * a,
+    OpSpec("masked_fill", lambda a: a.masked_fill(mg.tensor([True, False, True, False], device=a.device), -1.5) * a,
            lambda a: np.where([True, False, True, False], -1.5, a) * a, normal((3, 4))),
-    OpSpec("masked_fill_tensor_value", lambda a, v: a.masked_fill(mg.tensor([[True], [False]]), v.sum()),
+    OpSpec("masked_fill_tensor_value", lambda a, v: a.masked_fill(mg.tensor([[True], [False]], device=a.device), v.sum()),
            lambda a, v: np.where([[True], [False]], v.sum(), a), normal((2, 3), (2,))),
     OpSpec("tensor_where", lambda a, b: a.where(a > 0, b), lambda a, b: np.where(a > 0, a, b),
            away_from_zero((3, 4), (4,))),
@@ -400,7 +400,7 @@ OP_SPECS = [
     OpSpec("bmm", lambda a, b: a.bmm(b), np.matmul, normal((2, 3, 4), (2, 4, 2))),
     OpSpec("outer", mg.outer, np.outer, normal((3,), (4,))),
     OpSpec("tile", lambda a: a.tile((2,)), lambda a: np.tile(a, 2), normal((2, 3))),
-    OpSpec("repeat_interleave", lambda a: a.repeat_interleave(mg.tensor([1, 0, 3]), dim=1),
+    OpSpec("repeat_interleave", lambda a: a.repeat_interleave(mg.tensor([1, 0, 3], device=a.device), dim=1),
            lambda a: np.repeat(a, [1, 0, 3], 1), normal((2, 3))),
     OpSpec("repeat_interleave_flat", lambda a: mg.repeat_interleave(a, 2), lambda a: np.repeat(a, 2),
            normal((2, 3))),

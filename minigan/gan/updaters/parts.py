@@ -9,6 +9,7 @@ import numpy as np
 
 from ... import backend
 from ...autograd.tensor import Tensor
+from ...nn.embedding import labels_in_range
 from ...random import generator, normal_array
 
 
@@ -23,7 +24,7 @@ def fake_labels(n: int, num_classes: int | None, like: Tensor) -> Tensor | None:
     if num_classes is None:
         return None
     y = generator("cpu").integers(0, num_classes, n).astype(np.int64)
-    return Tensor.from_array(backend.to_device(y, like.device))
+    return labels_in_range(Tensor.from_array(backend.to_device(y, like.device)), num_classes)
 
 
 def split_batch(batch, num_classes: int | None):
