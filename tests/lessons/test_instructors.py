@@ -86,8 +86,9 @@ def test_a_term_with_nbgrader(tmp_path):
     with open(tmp_path / "course" / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     scores = {r["student_id"]: (float(r["score"]), float(r["max_score"])) for r in rows}
-    n = len([p for p in NOTEBOOKS if any(c["metadata"].get("nbgrader", {}).get("solution")
-                                         for c in json.loads(p.read_text())["cells"])])
+    copied = sorted(LESSONS.glob("0*.ipynb"))  # the notebooks the guide copies into the course
+    n = len([p for p in copied if any(c["metadata"].get("nbgrader", {}).get("solution")
+                                      for c in json.loads(p.read_text())["cells"])])
     assert n == 9
     assert scores == {"blank": (0.0, float(n)), "perfect": (float(n), float(n))}, scores
     from nbgrader.api import Gradebook
@@ -130,6 +131,8 @@ def test_the_scripts_write_the_committed_notebooks(tmp_path):
     for script in sorted(copy.glob("_make_*.py")):
         subprocess.run([sys.executable, script.name], cwd=copy, check=True,
                        capture_output=True, timeout=300)
-    for path in NOTEBOOKS:
+    written = [path for path in NOTEBOOKS if (copy / path.name).exists()]
+    assert written, "the scripts wrote no notebook"
+    for path in written:  # lessons 11 and up are edited as notebooks: no script writes them
         assert json.loads((copy / path.name).read_text()) == json.loads(path.read_text()), \
             path.name

@@ -58,3 +58,8 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
     except nbclient.exceptions.CellExecutionError as exc:
         plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # IPython colours its tracebacks
         pytest.fail(f"{path.name} failed:\n{plain}", pytrace=False)
+    # test cells tagged 'raises-exception' (so that "Run All" goes on past an
+    # unsolved task in the student version) must still pass with the solutions
+    errors = [(k, out.get("ename"), out.get("evalue")) for k, cell in enumerate(nb.cells)
+              for out in cell.get("outputs", []) if out.get("output_type") == "error"]
+    assert not errors, f"{path.name}: cells raised {errors}"
