@@ -113,13 +113,26 @@ def cupy_config(cp) -> str:
 _OUTCOME = re.compile(r"\b(PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)\b")
 
 
+def count_outcomes(lines):
+    """{outcome: count} and the failed test ids, from ``pytest -v`` lines."""
+    counts, failed = {}, []
+    for line in lines:
+        m = _OUTCOME.search(line)
+        # "path::test[cuda] PASSED", not the "-ra" summary's "FAILED path::test - why"
+        if m and "::" in line and m.start() > 0:
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+            if m.group(1) in ("FAILED", "ERROR"):
+                failed.append(line.split(" ")[0])
+    return counts, failed
+
+
 def run_cuda_tests(timeout: float) -> dict:
     """``pytest -m cuda -v`` in a child; counts of each outcome, the failed
     test ids, the time, and whether the limit cut it short."""
     cmd = [sys.executable, "-m", "pytest", "-m", "cuda", "-v", "-p", "no:cacheprovider",
            "-o", "console_output_style=classic", "tests"]
     env = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    counts, failed, t0 = {}, [], time.time()
+    t0 = time.time()
     with tempfile.TemporaryFile("w+") as log:
         proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
         try:
@@ -131,12 +144,7 @@ def run_cuda_tests(timeout: float) -> dict:
             cut = True
         log.seek(0)
         lines = log.read().splitlines()
-    for line in lines:
-        m = _OUTCOME.search(line)
-        if m and "::" in line:
-            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
-            if m.group(1) in ("FAILED", "ERROR"):
-                failed.append(line.split(" ")[0])
+    counts, failed = count_outcomes(lines)
     summary = next((ln.strip("= ") for ln in reversed(lines) if " in " in ln and "=" in ln), "")
     return {"counts": counts, "failed": failed, "seconds": time.time() - t0, "cut": cut,
             "returncode": proc.returncode, "summary": summary, "tail": lines[-15:]}

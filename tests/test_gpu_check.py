@@ -105,3 +105,11 @@ def test_the_results_section(gpu_check, tmp_path):
     assert doc.startswith("# Results\n\n## Speed\n\nold\n")
     assert doc.count(gpu_check.SECTION) == 1
     assert doc.index("01:02 UTC") < doc.index("03:04 UTC")  # one dated section per run, in order
+
+
+def test_test_outcomes_are_counted_once(gpu_check):
+    lines = ["tests/a.py::t[cuda] PASSED", "tests/a.py::u[cuda] FAILED", "tests/a.py::v[cuda] SKIPPED (no)",
+             "=== short test summary info ===", "FAILED tests/a.py::u[cuda] - AssertionError",
+             "=== 1 failed, 1 passed, 1 skipped in 3.0s ==="]
+    counts, failed = gpu_check.count_outcomes(lines)
+    assert counts == {"PASSED": 1, "FAILED": 1, "SKIPPED": 1} and failed == ["tests/a.py::u[cuda]"]
