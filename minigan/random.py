@@ -14,13 +14,16 @@ the uninterrupted run would have drawn:
   small generator per GPU thread. Its state is those threads' generator
   states, an array of bytes on the GPU (``CUDA_STREAM_THREADS`` x 48 bytes,
   3 MiB). CuPy has no public getter for it, so we read the bit generator's
-  ``_state`` array; a CuPy without it gets a clear error when a state is saved.
+  ``_state`` array; with a CuPy that has none, the GPU stream is left out of
+  the saved state, with one warning.
 
 The GPU generator runs a fixed number of threads rather than CuPy's default
 (which scales with the GPU's multiprocessor count), so a seed gives the same
 stream on every GPU model and a checkpoint resumes on any of them.
 """
 from __future__ import annotations
+
+import warnings
 
 import numpy as np
 
@@ -68,18 +71,28 @@ def generator(device: str = "cpu"):
     return gen
 
 
+_warned_unreadable = False
+
+
 def _cuda_state_array(gen):
+    """The generator's state array on the GPU, or None (with one warning)
+    when this CuPy keeps it elsewhere."""
+    global _warned_unreadable
     state = getattr(gen.bit_generator, "_state", None)
-    if state is None:
-        raise RuntimeError(
+    if state is None and not _warned_unreadable:
+        _warned_unreadable = True
+        warnings.warn(
             "this CuPy's random generator keeps its state where minigan cannot read it "
-            "(no bit_generator._state); the GPU random stream cannot be saved. "
-            "Use CuPy 13 or 14, or train on the CPU for an exact resume")
+            "(no bit_generator._state), so checkpoints leave the GPU random stream out and a "
+            "resumed run restarts it from the seed. CuPy 13 and 14 keep it there; train on the "
+            "CPU for an exact resume", RuntimeWarning, stacklevel=3)
     return state
 
 
 def _load_cuda_state(gen, saved):
     state = _cuda_state_array(gen)
+    if state is None:
+        return
     if tuple(saved.shape) != tuple(state.shape) or saved.dtype != state.dtype:
         raise ValueError(
             f"the saved GPU random state has shape {tuple(saved.shape)} and dtype {saved.dtype}, "
@@ -96,7 +109,9 @@ def get_rng_state() -> dict:
     state = {"seed": _seed, "cpu": generator("cpu").bit_generator.state}
     gen = _generators.get("cuda")
     if gen is not None:
-        state["cuda"] = _cuda_state_array(gen).copy()  # a copy on the GPU: no transfer
+        array = _cuda_state_array(gen)
+        if array is not None:
+            state["cuda"] = array.copy()  # a copy on the GPU: no transfer
     elif _pending_cuda_state is not None:
         state["cuda"] = _pending_cuda_state
     return state

@@ -10,6 +10,7 @@ NumPy, as CuPy's do. Only what minigan.random needs is there.
 from __future__ import annotations
 
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -130,6 +131,20 @@ def test_a_state_of_the_wrong_size_is_refused(fake_cupy):
     mg_random.set_rng_state({**mg_random.get_rng_state(), "cuda": np.zeros(48, np.int8)})
     with pytest.raises(ValueError, match="saved GPU random state has shape"):
         _gpu_draw()
+
+
+def test_a_cupy_without_a_readable_state_warns_once_and_leaves_the_gpu_out(fake_cupy, monkeypatch):
+    monkeypatch.setattr(mg_random, "_warned_unreadable", False)
+    mg.manual_seed(1)
+    _gpu_draw()
+    del mg_random.generator("cuda").bit_generator._state
+    with pytest.warns(RuntimeWarning, match="restarts it from the seed"):
+        state = mg_random.get_rng_state()
+    assert "cuda" not in state
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        mg_random.get_rng_state()
+    assert not caught  # one warning per process
 
 
 def _cuda_draws_each_step(monkeypatch):
