@@ -180,3 +180,20 @@ def test_a_resumed_run_continues_the_gpu_stream_exactly(tmp_path, fake_cupy, mon
     assert resumed.step == 3
     resumed.run()
     np.testing.assert_array_equal(full, np.stack(draws))
+
+
+def test_the_stream_round_trips_on_each_device(device):
+    # on "cuda" this runs on real CuPy (pytest -m cuda, benchmarks/gpu_check.py): the saved
+    # cuRAND state, copied to the host and back, must continue the stream exactly
+    mg.manual_seed(3)
+    mg_random.normal_array((1000,), np.float32, device)
+    state = mg_random.get_rng_state()
+    if "cuda" in state:
+        state["cuda"] = backend.to_device(state["cuda"], "cpu")  # as a checkpoint holds it
+    after = [backend.to_device(mg_random.normal_array((1000,), np.float32, device), "cpu"),
+             backend.to_device(mg_random.uniform_array((7, 3), np.float32, device), "cpu")]
+    mg_random.set_rng_state(state)
+    again = [backend.to_device(mg_random.normal_array((1000,), np.float32, device), "cpu"),
+             backend.to_device(mg_random.uniform_array((7, 3), np.float32, device), "cpu")]
+    for a, b in zip(after, again):
+        np.testing.assert_array_equal(a, b)
