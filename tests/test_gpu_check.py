@@ -75,7 +75,8 @@ def test_the_loss_comparison_catches_a_difference(gpu_check, monkeypatch):
 
     monkeypatch.setattr(gpu_check, "train_losses", counting)
     monkeypatch.setattr(parts, "noise", skewed)
-    r = gpu_check.compare_losses("dcgan", ("cpu", "cpu"), steps=1, seed=1, atol=1e-6, rtol=0.0)
+    r = gpu_check.compare_losses("dcgan", ("cpu", "cpu"), steps=1, seed=1, atol=1e-6, rtol=0.0,
+                                 batch_size=8)
     assert len(runs) == 2 and not r["ok"] and r["max_d"] > 0
 
 
