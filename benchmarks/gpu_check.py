@@ -280,6 +280,9 @@ def section_text(when, name, config, tests, losses, speed, argv) -> str:
                 "| family | largest d_loss difference | largest g_loss difference | "
                 "last d_loss cpu / gpu | verdict |", "|---|---:|---:|---|---|"]
         for r in losses:
+            if "error" in r:
+                out += [f"| {r['family']} | - | - | - | FAILED: `{r['error']}` |"]
+                continue
             d_cpu, d_gpu = r["first"][-1][0], r["second"][-1][0]
             verdict = "agree" if r["ok"] else ("DIFFERENT START WEIGHTS" if not r["same_start"]
                                                else "OUT OF TOLERANCE")
@@ -346,10 +349,16 @@ def main(argv=None) -> int:
     print(f"\n== CPU against GPU, {args.steps} steps from the same weights", flush=True)
     losses = []
     for family in args.families:
-        r = compare_losses(family, ("cpu", "cuda"), args.steps, args.seed, args.atol, args.rtol)
+        try:
+            r = compare_losses(family, ("cpu", "cuda"), args.steps, args.seed, args.atol, args.rtol)
+        except Exception as exc:  # a GPU failure is a finding: record it, go on to the rest
+            r = {"family": family, "steps": args.steps, "ok": False,
+                 "error": f"{type(exc).__name__}: {exc}".split("\n")[0][:300]}
+            print(f"{family}: FAILED on the GPU: {r['error']}", flush=True)
+        else:
+            print(f"{family}: largest difference d_loss {r['max_d']:.2e}, g_loss {r['max_g']:.2e}: "
+                  + ("agree" if r["ok"] else "DIFFER"), flush=True)
         losses.append(r)
-        print(f"{family}: largest difference d_loss {r['max_d']:.2e}, g_loss {r['max_g']:.2e}: "
-              + ("agree" if r["ok"] else "DIFFER"), flush=True)
         if not r["ok"]:
             failed_stages.append(f"losses ({family})")
 

@@ -82,7 +82,8 @@ def test_the_loss_comparison_catches_a_difference(gpu_check, monkeypatch):
 
 def test_the_results_section(gpu_check, tmp_path):
     losses = [{"family": "dcgan", "steps": 20, "first": [(1.0, 2.0)], "second": [(1.01, 2.02)],
-               "max_d": 0.01, "max_g": 0.02, "same_start": True, "ok": True}]
+               "max_d": 0.01, "max_g": 0.02, "same_start": True, "ok": True},
+              {"family": "wgan-gp", "steps": 20, "ok": False, "error": "RuntimeError: boom"}]
     speed = {"command": "python benchmarks/speed.py --device cuda", "table": [
         "| workload | minigan ms/iter | torch ms/iter | minigan/torch |", "|---|---:|---:|---:|",
         "| dcgan | 3.0 | 2.5 | 1.20 |", "| wgan-gp | 12.0 | 6.0 | 2.00 |"],
@@ -97,6 +98,7 @@ def test_the_results_section(gpu_check, tmp_path):
     assert "CuPy Version : 14.2.0" in text and "Other" not in text
     assert "600 passed, 1 failed" in text and "`tests/x.py::t[cuda]`" in text
     assert "| dcgan | 1.00e-02 | 2.00e-02 | 1.0000 / 1.0100 | agree |" in text
+    assert "| wgan-gp | - | - | - | FAILED: `RuntimeError: boom` |" in text
     assert "dcgan 1.20x (met), wgan-gp 2.00x (not met)" in text
 
     results = tmp_path / "RESULTS.md"
