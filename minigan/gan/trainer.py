@@ -241,6 +241,18 @@ class BatchSampler:
         self.pos = int(state["pos"])
 
 
+def _rng_entries(state: dict) -> dict:
+    """A checkpoint's entries for minigan's random streams: ``rng`` (the seed
+    and the CPU stream, as JSON) and, once the GPU stream was used,
+    ``rng_cuda`` (its generator state, copied to the host)."""
+    state = dict(state)
+    cuda = state.pop("cuda", None)
+    entries = {"rng": json.dumps(state)}
+    if cuda is not None:
+        entries["rng_cuda"] = backend.to_device(cuda, "cpu")
+    return entries
+
+
 class Trainer:
     def __init__(self, config: TrainConfig):
         from ..data import get_dataset
@@ -575,7 +587,7 @@ class Trainer:
             "config": self.config.to_dict(),
             "G": self.G.state_dict(), "D": self.D.state_dict(), "G_ema": self.G_ema.state_dict(),
             "opt_G": self.opt_G.state_dict(), "opt_D": self.opt_D.state_dict(),
-            "rng": json.dumps(get_rng_state() if self._running else self._rng_state),
+            **_rng_entries(get_rng_state() if self._running else self._rng_state),
             "sampler": self.sampler.state_dict(),
             "updater": self.updater.state_dict(),
             "history_len": len(self.history),
@@ -603,6 +615,8 @@ class Trainer:
         self.opt_G.load_state_dict(state["opt_G"])
         self.opt_D.load_state_dict(state["opt_D"])
         self._rng_state = json.loads(state["rng"])
+        if "rng_cuda" in state:  # the GPU stream's position (checkpoints of GPU runs)
+            self._rng_state["cuda"] = np.asarray(state["rng_cuda"])
         set_rng_state(self._rng_state)
         self.sampler.load_state_dict(state["sampler"])
         self.updater.load_state_dict(updater_state, self.device)

@@ -47,17 +47,25 @@ __all__ = [
 
 
 # --------------------------------------------------------------------- checks
-def _check_float(x: Tensor, who: str, kinds: str = "f") -> None:
+_KIND_WORDS = {"f": "a floating-point", "fiu": "a floating-point or integer"}
+
+
+def _check_float(x: Tensor, who: str, kinds: str = "f", also=()) -> None:
     """Refuse an input whose dtype PyTorch has no kernel for (integer, bool or
     complex where only floats make sense): one dtype look-up, no array pass.
-    ``kinds`` widens the accepted NumPy kinds (relu also takes integers)."""
-    if x.dtype.kind not in kinds:
-        expected = "a floating-point" if kinds == "f" else "a floating-point or integer"
+    ``kinds`` widens the accepted NumPy kinds (relu, linear and conv2d also
+    take integers), ``also`` adds single dtypes (nearest interpolation takes
+    uint8 images)."""
+    if x.dtype.kind not in kinds and x.dtype not in also:
+        expected = _KIND_WORDS[kinds] + "".join(f" or {np.dtype(d).name}" for d in also)
         raise DtypeError(f"{who}: expected {expected} input, got dtype {x.dtype}; "
                          "convert it first, e.g. x.float()")
 
 
 def _check_same_dtype(x: Tensor, w: Tensor, who: str) -> None:
+    if x.dtype != w.dtype and w.dtype.kind == "f" and x.dtype.kind != "f":
+        raise DtypeError(f"{who}: expected a floating-point input, got dtype {x.dtype} for a "
+                         f"weight of dtype {w.dtype}; convert it first, e.g. x.to({w.dtype.name!r})")
     if x.dtype != w.dtype:
         raise DtypeError(f"{who}: input has dtype {x.dtype} but weight has dtype {w.dtype}; "
                          "minigan never upcasts silently. Convert one explicitly "
@@ -74,10 +82,10 @@ def _positive_pair(v, name, who, minimum=1):
     return pair
 
 
-def _image_input(x, who):
+def _image_input(x, who, kinds="f"):
     """(N, C, H, W) Tensor and whether it was unbatched (C, H, W)."""
     x = as_tensor(x)
-    _check_float(x, who)
+    _check_float(x, who, kinds)
     if x.ndim == 3:
         return ops.unsqueeze(x, 0), True
     if x.ndim != 4:
@@ -93,7 +101,7 @@ def linear(input, weight, bias=None):
     input (*, in_features), weight (out_features, in_features), bias
     (out_features,) -> (*, out_features)."""
     x, w = as_tensor(input), as_tensor(weight)
-    _check_float(x, "linear")
+    _check_float(x, "linear", kinds="fiu")  # integers give an integer product, as in PyTorch
     _check_same_dtype(x, w, "linear")
     if w.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), "
@@ -104,6 +112,9 @@ def linear(input, weight, bias=None):
     if bias is None:
         return linalg_ops.linear(x, w)
     b = as_tensor(bias)
+    if b.dtype != x.dtype and x.dtype.kind != "f":
+        raise DtypeError(f"linear: input and weight have dtype {x.dtype} but bias has dtype "
+                         f"{b.dtype}; expected a bias of dtype {x.dtype} for an integer product")
     if b.shape == w.shape[:1] and b.dtype == x.dtype:
         return linalg_ops.linear(x, w, b)
     # any other bias broadcasts against the product (torch's addmm rule)
@@ -122,7 +133,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     Computed as one GEMM: the kernel flattened to (O, C kh kw) times the
     ``im2col`` columns arranged as (C kh kw, N OH OW) (a batch of ``groups``
     GEMMs when groups > 1)."""
-    x, unbatched = _image_input(input, "conv2d")
+    x, unbatched = _image_input(input, "conv2d", kinds="fiu")  # as PyTorch's integer kernels
     w = as_tensor(weight)
     _check_same_dtype(x, w, "conv2d")
     s = _positive_pair(stride, "stride", "conv2d")
@@ -338,6 +349,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     in / out). Integer scales are a broadcast, so the backward is a sum over
     each block; other scales gather rows/columns. ``antialias`` only applies
     to PyTorch's (bi)linear/bicubic modes, so it must stay False."""
+    x = as_tensor(input)
+    # PyTorch's nearest kernels take floats and uint8 images; other dtypes fail in every mode
+    _check_float(x, "interpolate", also=(np.uint8,))
     if mode != "nearest":
         raise ValueError(f"interpolate: mode {mode!r} is not supported; minigan implements "
                          "mode='nearest' only")
@@ -347,8 +361,6 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias:
         raise ValueError("interpolate: antialias=True only applies to linear and cubic modes, "
                          "not to mode='nearest'")
-    x = as_tensor(input)
-    _check_float(x, "interpolate")
     if x.ndim not in (3, 4, 5):
         raise ValueError(f"interpolate: expected a 3-D, 4-D or 5-D input (N, C, spatial...), "
                          f"got shape {tuple(x.shape)}")
@@ -766,8 +778,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     x, t = as_tensor(input), as_tensor(target)
     _check_float(x, "binary_cross_entropy_with_logits")
     _same_shape(x, t, "binary_cross_entropy_with_logits", strict=True)
-    if t.dtype.kind != "f":  # 0/1 integer labels
-        t = constant(t.array.astype(x.dtype))
+    _check_float_target(t, x, "binary_cross_entropy_with_logits")
     if pos_weight is None:
         loss = (1.0 - t) * x + act_ops.softplus(-x)
     else:
@@ -776,6 +787,15 @@ def binary_cross_entropy_with_logits(input, target, weight=None, *, reduction="m
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def _check_float_target(t, x, who):
+    """Binary cross-entropy targets are probabilities: PyTorch refuses 0/1
+    integer or bool labels (a RuntimeError), so minigan does too."""
+    if t.dtype.kind != "f":
+        raise DtypeError(f"{who}: target has dtype {t.dtype}, expected a floating-point target "
+                         f"(probabilities, like the input's {x.dtype}); convert 0/1 labels "
+                         "first, e.g. target.float()")
 
 
 def _clamped_log(p):
@@ -825,7 +845,8 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
     if bool(xp.any((p.array < 0) | (p.array > 1) | xp.isnan(p.array))):
         raise OutOfRangeError(f"{who}: all elements of input should be between 0 and 1 "
                               "(probabilities); for logits use binary_cross_entropy_with_logits")
-    if t.dtype != p.dtype:  # 0/1 integer labels, or a float64 target: never upcast p
+    _check_float_target(t, p, who)
+    if t.dtype != p.dtype:  # a float64 target: never upcast p
         t = ops.cast(t, p.dtype) if t.requires_grad else constant(t.array.astype(p.dtype))
     loss = _BinaryCrossEntropy()(p, t)
     if weight is not None:

@@ -12,8 +12,16 @@ and 7-8 sectors above 2 % (seeds 0-4). SNGAN (hinge) with SAGAN's rates
 (D 4e-4, G 1e-4, Adam(0, 0.9)), batch 256: G_ema 0.22-0.30 and all 8 sectors
 (seeds 0-4), where its setting C reached 1-4 sectors.
 
-Not yet covered: BEGAN on the ring stays near the origin after 1,000 steps
-with every setting tried (its defaults, Adam(1e-3), gamma 0.75).
+Not yet covered: BEGAN on the ring. With its defaults, and with the GAN's
+toy setting (Adam(1e-3, 0, 0.9), batch 256), G stays near the origin after
+1,000 steps (median |r - 2| 1.4-1.8): with lambda_k = 0.001 to 0.1 the
+controller's k stays near 0, so D never pushes the fakes' reconstruction
+error up. A faster controller (lambda_k 0.3-1, gamma 0.5-1) brings G onto
+the ring (median |r - 2| 0.05-0.14) but into 1 of the 8 sectors, with a
+replay buffer and with two time-scale rates too; a 1-unit code
+(model option code_dim=1) gave 5-6 sectors for seed 0 and 1 for seed 1.
+BEGAN's equilibrium E[L(G(z))] = gamma E[L(x)] <= E[L(x)] holds for a G
+that sits on one stretch of the ring, so nothing in its objective spreads G.
 """
 from __future__ import annotations
 

@@ -423,7 +423,7 @@ def test_bad_inputs_are_refused_clearly():
         conv(mg.randn(3, 8))
     with pytest.raises(TypeError, match="floating-point input, got dtype int64"):
         F.conv2d(mg.zeros(1, 3, 5, 5, dtype=mg.int64), conv.weight)
-    with pytest.raises(TypeError, match="floating-point input, got dtype bool"):
+    with pytest.raises(TypeError, match="floating-point or integer input, got dtype bool"):
         conv(mg.zeros(1, 3, 5, 5, dtype=mg.bool_))
     with pytest.raises(TypeError, match="input has dtype float64 but weight has dtype float32"):
         conv(mg.randn(1, 3, 5, 5, dtype=mg.float64))
