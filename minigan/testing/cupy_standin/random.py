@@ -31,40 +31,76 @@ def _sized(qualname, params, draw, args, kwargs, host_args=False):
 
 
 class XORWOW:
-    """CuPy's default bit generator (here: NumPy's PCG64 seeded the same way)."""
+    """CuPy's default bit generator. Like CuPy's, it keeps the whole stream
+    position in ``_state``, an int8 array on the device (one cuRAND state of
+    48 bytes per thread, ``size`` threads) that every draw rewrites in place,
+    so copying ``_state`` out and back resumes the stream. The numbers are
+    NumPy's PCG64, whose 128-bit state lives in the first bytes."""
+
+    _STATE_BYTES = 48  # sizeof(curandStateXORWOW)
 
     def __init__(self, seed=None, *, size=-1):
-        self._np = np.random.PCG64(seed)
+        threads = size if size > 0 else 2 ** 14
+        self._state = _wrap(np.zeros(threads * self._STATE_BYTES, dtype=np.int8))
+        self._store(np.random.PCG64(seed))
+
+    def _store(self, bitgen):
+        st = bitgen.state
+        words = [st["state"]["state"], st["state"]["inc"]]
+        raw = b"".join(int(w).to_bytes(16, "little") for w in words)
+        raw += bytes([st["has_uint32"]]) + int(st["uinteger"]).to_bytes(4, "little")
+        self._state._a[:len(raw)] = np.frombuffer(raw, dtype=np.int8)
+
+    def _load(self):
+        raw = self._state._a[:37].tobytes()
+        bitgen = np.random.PCG64()
+        bitgen.state = {"bit_generator": "PCG64",
+                        "state": {"state": int.from_bytes(raw[:16], "little"),
+                                  "inc": int.from_bytes(raw[16:32], "little")},
+                        "has_uint32": raw[32], "uinteger": int.from_bytes(raw[33:37], "little")}
+        return bitgen
+
+    def _draw(self, fn):
+        """Run ``fn(numpy_generator)`` from the stored position and store the new one."""
+        bitgen = self._load()
+        result = fn(np.random.Generator(bitgen))
+        self._store(bitgen)
+        return result
 
     def random_raw(self, size=None, output=True):
-        return _wrap(np.asarray(self._np.random_raw(size)))
+        return _wrap(np.asarray(self._draw(lambda g: g.bit_generator.random_raw(size))))
 
 
 BitGenerator = XORWOW
 
 
 class Generator:
-    """``cupy.random.Generator``: only the methods CuPy's has."""
+    """``cupy.random.Generator``: only the methods CuPy's has, and CuPy's
+    public ``bit_generator`` attribute (set in ``__init__``, so the class
+    introspection behind the API list does not see it)."""
 
     def __init__(self, bit_generator):
-        self._bit_generator = bit_generator  # private in CuPy too (no public attribute)
-        self._np = np.random.Generator(bit_generator._np)
+        self.bit_generator = bit_generator
+
+    def _drawer(self, name):
+        return lambda *a, **k: self.bit_generator._draw(lambda g: getattr(g, name)(*a, **k))
 
     def standard_normal(self, size=None, dtype=np.float64, out=None):
         _check_call("cupy.random.Generator.standard_normal", _GEN_API["standard_normal"]["params"],
                     (), {})
-        return _sized("standard_normal", None, self._np.standard_normal, (),
+        return _sized("standard_normal", None, self._drawer("standard_normal"), (),
                       {"size": size, "dtype": dtype, "out": out})
 
     def random(self, size=None, dtype=np.float64, out=None):
-        return _sized("random", None, self._np.random, (), {"size": size, "dtype": dtype, "out": out})
+        return _sized("random", None, self._drawer("random"), (),
+                      {"size": size, "dtype": dtype, "out": out})
 
     def __getattr__(self, name):
         entry = _GEN_API.get(name)
         if entry is None or entry["kind"] != "method":
             raise _missing(f"cupy.random.Generator.{name}")
-        draw = getattr(self._np, name)
-        return lambda *a, **k: _sized(f"cupy.random.Generator.{name}", entry["params"], draw, a, k)
+        return lambda *a, **k: _sized(f"cupy.random.Generator.{name}", entry["params"],
+                                      self._drawer(name), a, k)
 
 
 def default_rng(seed=None):
