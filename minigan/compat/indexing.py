@@ -62,9 +62,8 @@ def flip(input, dims):  # noqa: A002 - torch's argument name
     """Reverse the order of entries along each of ``dims``."""
     x = as_tensor(input)
     dims = _dims(dims, x.ndim, "flip")
-    if x.ndim == 0:
-        return getitem(x, ())
-    return getitem(x, tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim)))
+    index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim))
+    return getitem(x, index, copy=True)  # a copy, as PyTorch's flip
 
 
 def roll(input, shifts, dims=None):  # noqa: A002 - torch's argument name

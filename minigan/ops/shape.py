@@ -17,6 +17,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ._operands import as_tensor
+from .inplace import make_view
 
 
 def _sum_to_array(a, shape):
@@ -57,14 +58,15 @@ class PermuteFn(Function):
 
 
 class BroadcastToFn(Function):
-    """y = x broadcast to ``shape``;  dx = sum_to(g, x.shape)."""
+    """y = x broadcast to ``shape``;  dx = sum_to(g, x.shape). A read-only view for
+    ``expand``; a copy for ``broadcast_to``, whose result (a gradient) may be written to."""
 
-    def __init__(self, shape):
-        self.shape = shape
+    def __init__(self, shape, view=False):
+        self.shape, self.view = shape, view
 
     def forward(self, x):
-        # a contiguous copy: later in-place work on y must not alias x
-        return self.xp.ascontiguousarray(self.xp.broadcast_to(x, self.shape))
+        y = self.xp.broadcast_to(x, self.shape)
+        return y if self.view else self.xp.ascontiguousarray(y)
 
     def backward(self, g):
         (x,) = self._inputs
@@ -95,19 +97,19 @@ def _normalize_index(index):
 
 def _is_advanced(index):
     parts = index if isinstance(index, tuple) else (index,)
-    return any(hasattr(p, "dtype") or isinstance(p, list) for p in parts)
+    return any(hasattr(p, "dtype") or isinstance(p, (list, bool)) for p in parts)
 
 
 class GetItemFn(Function):
-    """y = x[index] (slices, ints, integer or boolean arrays);  dx = scatter-add of g."""
+    """y = x[index] (slices, ints, integer or boolean arrays);  dx = scatter-add of g.
+    Basic indexing (ints, slices, None, ...) gives a view of x, advanced a copy (PyTorch's rule)."""
 
-    def __init__(self, index):
-        self.index = index
+    def __init__(self, index, copy=False):
+        self.index, self.copy = index, copy
 
     def forward(self, x):
         y = x[self.index]
-        # basic indexing returns a view; copy so the output owns its memory
-        return y.copy() if isinstance(y, self.xp.ndarray) else self.xp.asarray(y)
+        return y.copy() if self.copy else self.xp.asarray(y)  # asarray: x[array] may be a scalar
 
     def backward(self, g):
         (x,) = self._inputs
@@ -194,12 +196,17 @@ def _resolve_shape(old, new):
 
 
 def reshape(x, *shape):
+    """x with a new shape: a view of x when NumPy can give one, else a copy (PyTorch's rule)."""
     x = as_tensor(x)
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
     target = _resolve_shape(x.shape, shape)
-    return x if target == x.shape else ReshapeFn(target)(x)
+    if target == x.shape:
+        return x
+    y = ReshapeFn(target)(x)
+    base = x._data if x._data.base is None else x._data.base
+    return make_view(y, x, ReshapeFn, target) if y._data.base is base else y
 
 
 view = reshape
@@ -213,7 +220,7 @@ def permute(x, *axes):
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
-    return PermuteFn(axes)(x)
+    return make_view(PermuteFn(axes)(x), x, PermuteFn, axes)
 
 
 def transpose(x, dim0=None, dim1=None):
@@ -262,12 +269,16 @@ def broadcast_to(x, *shape):
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
+    _check_broadcast(x, shape)
+    return BroadcastToFn(shape)(x)
+
+
+def _check_broadcast(x, shape):
     lead = len(shape) - x.ndim
     # NumPy's rule, written out: np.broadcast_shapes costs ~7 us a call, and
     # every sum's and mean's backward comes through here
     if lead < 0 or any(s != 1 and s != t for s, t in zip(x.shape, shape[lead:])):
         raise ShapeError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}")
-    return BroadcastToFn(shape)(x)
 
 
 def expand(x, *shape):
@@ -276,7 +287,10 @@ def expand(x, *shape):
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
-    return broadcast_to(x, shape)
+    if shape == x.shape:
+        return x
+    _check_broadcast(x, shape)
+    return make_view(BroadcastToFn(shape, True)(x), x, BroadcastToFn, shape, True)
 
 
 def sum_to(x, *shape):
@@ -287,9 +301,16 @@ def sum_to(x, *shape):
     return SumToFn(shape)(x)
 
 
-def getitem(x, index):
+def getitem(x, index, copy=False):
+    """x[index]: a view for basic indexing (unless ``copy``), a copy for advanced indexing."""
     x = as_tensor(x)
-    return GetItemFn(_normalize_index(index))(x)
+    index = _normalize_index(index)
+    if copy or _is_advanced(index):  # NumPy copies for an advanced index itself
+        return GetItemFn(index, copy=not _is_advanced(index))(x)
+    parts = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(p is Ellipsis for p in parts):
+        index = parts + (Ellipsis,)  # x[0] of a vector: a 0-d view, not a NumPy scalar
+    return make_view(GetItemFn(index)(x), x, GetItemFn, index)
 
 
 def concatenate(tensors, axis=0, dim=None):
