@@ -51,8 +51,8 @@ class Tensor:
     # ------------------------------------------------------------ autograd
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
         if requires_grad and not np.issubdtype(self.dtype, np.floating):
-            raise errors.DtypeError(f"only floating-point tensors can require gradients, got dtype "
-                                    f"{self.dtype}; create it with dtype=minigan.float32 (or float64)")
+            raise errors.DtypeError(f"only Tensors of floating point dtype can require gradients, got "
+                                    f"{self.dtype}; create it floating-point: dtype=minigan.float32 (or float64)")
         if self.grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want to use a "

@@ -193,7 +193,7 @@ class SinFn(Function):
         return self.xp.sin(x)
 
     def backward(self, g):
-        (x,) = self._inputs
+        (x,) = self.inputs
         return g * cos(x)
 
 
@@ -204,7 +204,7 @@ class CosFn(Function):
         return self.xp.cos(x)
 
     def backward(self, g):
-        (x,) = self._inputs
+        (x,) = self.inputs
         return -(g * sin(x))
 
 

@@ -163,7 +163,7 @@ def tile(input, dims):  # noqa: A002 - torch's argument name
     """``x`` repeated ``dims[i]`` times along dimension i; a short ``dims`` is
     padded with leading ones (unlike ``repeat``, which refuses it)."""
     x = input
-    from ..ops.shape import repeat
+    from .shape import repeat
 
     x = as_tensor(x)
     dims = _shape_arg(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,))
@@ -374,7 +374,7 @@ class ProdFn(Function):
         return self.xp.prod(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, prod_of_others=None):
-        (x,) = self._inputs
+        (x,) = self.inputs
         y = self.output(0)
         axis = self.axis
         if not self.keepdims and axis is not None:

@@ -10,7 +10,7 @@ calls it once the ops are loaded):
   ``argmax``, in-place fills, ``register_hook``, ...).
 
 None of them adds autograd machinery: each is a call to an op, a cast
-through ``Tensor.to``, or an in-place write through ``Tensor._inplace``.
+through ``Tensor.to``, or an in-place op through :mod:`minigan.ops.inplace`.
 """
 from __future__ import annotations
 

@@ -36,6 +36,7 @@ def make_view(y, x, fn_class, *args):
     """Mark ``y = fn_class(*args)(x)``, whose array views x's, as a view of x's base."""
     y._vc, y._base = x._vc, (x if x._base is None else x._base)
     y._view_chain, y._view_version = getattr(x, "_view_chain", ()) + ((fn_class, args),), x._vc[0]
+    y._base_node = y._base.grad_fn  # the base's node y was made from
     return y
 
 
@@ -99,11 +100,13 @@ def _adopt(t, r):
 
 
 def sync_view(v):
-    """Make view ``v`` again from its base, which changed in place since v's node was made."""
+    """Make view ``v`` again from its base if the base took a new node in place since
+    (a parameter's views, after an optimizer step, need not: its node is still None)."""
     v._view_version = v._vc[0]
-    if v._base._requires_grad or v._requires_grad:
+    if v._base.grad_fn is not v._base_node:
         with enable_grad():
             _adopt(v, _replay(v._view_chain, v._base))
+        v._base_node = v._base.grad_fn
 
 
 def _write(t, r):
@@ -142,7 +145,7 @@ def update(t, op, *args):
         _adopt(t, r)
         return t
     _adopt(base, SetRegionFn(t._view_chain)(_snapshot(base, copy=False), r))
-    sync_view(t)
+    sync_view(t)  # t is made again from the new base
     return t
 
 
