@@ -15,7 +15,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then retain_grad()
         out = fn._outputs[i]()
         g = g if out is None else run_hooks(out, g)
-        if out is not None and out._retains_grad:
+        if out is not None and out._retains_grad and out.grad_fn is fn:  # (not its value before an in-place op)
             _accumulate(out, g, create_graph)
         return g
 

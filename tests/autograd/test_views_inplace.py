@@ -520,3 +520,98 @@ def test_a_view_joins_the_graph_with_its_base():
         return out + [w.grad]
 
     both(run)
+
+
+# ------------------------------------------------------------ more patterns, values and gradients
+def _retain(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.retain_grad()
+    y.add_(1)  # retain_grad follows the tensor: its grad is that of the new value
+    (y * y).sum().backward()
+    return [y.grad, x.grad]
+
+
+def _grad_wrt_views(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = (x * 1)[1:]
+    return list(lib.autograd.grad((v * v).sum(), [v, x]))
+
+
+def _setitem_grad(lib):
+    x = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = x * 2
+    y[0] = 10.0
+    return [y, lib.autograd.grad(y.sum(), x)[0]]
+
+
+def _index_put(lib):
+    x = lib.zeros(4)
+    x[lib.tensor([0, 0, 2])] += 1  # index_put_: repeated indices do not add up
+    m = lib.arange(5.0)
+    m[m > 2] = -1
+    m[lib.tensor([True, False, False, False, False])] = lib.tensor(7.0)
+    return [x, m]
+
+
+def _rows_and_columns(lib):
+    x = lib.zeros(3, 2)
+    r = x[1]
+    r[0] = 5
+    c = x[:, 1]
+    c += 2
+    return x
+
+
+def _joins_the_graph(lib):
+    a = lib.zeros(3)
+    w = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    a.mul_(2).add_(w * w)
+    a.sum().backward()
+    return [a, a.requires_grad, a.is_leaf, w.grad]
+
+
+def _param_view_after_step(lib):
+    lin = lib.nn.Linear(2, 2)
+    with lib.no_grad():
+        lin.weight.copy_(lib.tensor([[1.0, 2.0], [3.0, 4.0]]))
+    wt = lin.weight.t()
+    with lib.no_grad():
+        lin.weight.sub_(1.0)
+    (wt * wt).sum().backward()
+    return [wt, lin.weight.grad, wt.is_leaf]
+
+
+def _deep_view(lib):
+    x = lib.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    y = x * 1
+    v = y.view(2, 2).unsqueeze(0)[0, :, 1]
+    v.mul_(10)
+    y.sum().backward()
+    return [y, x.grad]
+
+
+def _grad_setter_then_backward(lib):
+    x = lib.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = lib.tensor([5.0, 5.0])
+    g = x.grad
+    (x * x).sum().backward()
+    return [g, g is x.grad]
+
+
+def _double_backward_through_views(lib):
+    x = lib.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    y = x * 1
+    y[1:] *= x[:2]
+    (g,) = lib.autograd.grad((y ** 3).sum(), x, create_graph=True)
+    g.sum().backward()
+    return [g, x.grad]
+
+
+MORE = [_retain, _grad_wrt_views, _setitem_grad, _index_put, _rows_and_columns, _joins_the_graph,
+        _param_view_after_step, _deep_view, _grad_setter_then_backward, _double_backward_through_views]
+
+
+@pytest.mark.parametrize("pattern", MORE, ids=[f.__name__.strip("_") for f in MORE])
+def test_more_patterns_match_torch(pattern):
+    both(pattern)
