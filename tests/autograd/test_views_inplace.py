@@ -448,6 +448,13 @@ def test_zero_d_results_print_and_give_items():
         assert isinstance(r.array, np.ndarray) and r.array.ndim == 0
         assert r.item() == pytest.approx(e.item(), rel=1e-6)
         assert "tensor(" in repr(r) and str(r)
+    s, ref_s = t[1], ref[1]
+    for name in ("eq", "ne", "gt", "lt", "ge", "le"):
+        r, e = getattr(minigan, name)(s, 3), getattr(torch, name)(ref_s, 3)
+        assert isinstance(r.array, np.ndarray) and r.item() == e.item() and repr(r)
+    for name in ("isnan", "isfinite"):
+        r = getattr(minigan, name)(s)
+        assert isinstance(r.array, np.ndarray) and r.item() == getattr(torch, name)(ref_s).item()
 
 
 # ------------------------------------------------------------ .grad accumulation and the setters
