@@ -59,13 +59,14 @@ def _region(chain, array, xp):
 class SetRegionFn(Function):
     """y = a with the region that ``chain`` selects replaced by v (v broadcast to it);
     da = g with that region zeroed, dv = the region of g (summed to v's shape).
-    ``chain`` is a view chain (a slice of a base) or one advanced index (``x[mask] = v``)."""
+    ``chain`` is a view chain (a slice of a base) or one advanced index (``x[mask] = v``).
+    ``copy=False`` writes into a itself: :func:`update` records the base's own array so."""
 
-    def __init__(self, chain):
-        self.chain = chain
+    def __init__(self, chain, copy=True):
+        self.chain, self.copy = chain, copy
 
     def forward(self, a, v):
-        out = a.copy(order="K")  # the same layout: the chain's reshapes stay views
+        out = a.copy(order="K") if self.copy else a  # "K": the chain's reshapes stay views
         *lead, (fn_class, args) = self.chain
         part = _region(lead, out, self.xp)
         if fn_class.__name__ == "GetItemFn":  # x[index] = v also for an advanced index
@@ -144,7 +145,7 @@ def update(t, op, *args):
     if base is None:
         _adopt(t, r)
         return t
-    _adopt(base, SetRegionFn(t._view_chain)(_snapshot(base, copy=False), r))
+    _adopt(base, SetRegionFn(t._view_chain, copy=False)(_snapshot(base, copy=False), r))
     sync_view(t)  # t is made again from the new base
     return t
 
