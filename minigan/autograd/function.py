@@ -7,9 +7,8 @@ dL/d(each input) (``None`` where ``self.needs_input_grad[i]`` is False), written
 with minigan ops only. So backward run while recording (``create_graph=True``)
 builds the graph of the gradient itself: every op is twice (n times) differentiable.
 
-Inside ``backward``, ``self.inputs`` and ``self.output(i)`` give the input and
-output Tensors; both check a version counter, so an in-place change of a tensor
-the op still needs is caught, as in PyTorch.
+Inside ``backward``, ``self.inputs`` and ``self.output(i)`` give the input and output Tensors; both
+check a version counter, so an in-place change of a tensor the op still needs is caught, as in PyTorch.
 """
 import weakref
 
@@ -28,6 +27,7 @@ class Function:
     creation_trace: list | None = None  # set by detect_anomaly(): where the node was made
     _fast = None  # the fast layer's override used at forward time (see minigan.fast)
     zero_grad_inputs = ()  # inputs whose backward gives None yet a zero derivative (see the engine)
+    saved_for = None  # per input, the inputs whose gradient reads its value (None: all of them)
 
     def __call__(self, *inputs):
         """``forward`` on the arrays; records the node if an input requires grad."""
@@ -87,7 +87,8 @@ class Function:
         if self._freed:
             raise RuntimeError(FREED_MESSAGE.format(op=type(self).__name__))
         for k, (t, v) in enumerate(zip(self._inputs, self._versions)):
-            if t._vc[0] != v:
+            if t._vc[0] != v and (self.saved_for is None or any(  # PyTorch checks what backward reads
+                    self.needs_input_grad[j] for j in self.saved_for[k])):
                 raise RuntimeError(_modified(t, f"input {k}", self, v))
         return self._inputs
 

@@ -74,8 +74,7 @@ class Tensor:
         self._retains_grad = True
 
     def backward(self, gradient=None, retain_graph: bool | None = None, create_graph: bool = False):
-        """Add d(self)/d(leaf) into every leaf's ``.grad``. ``gradient`` is dL/dself
-        (needed unless ``self`` has one element); ``create_graph`` records the pass."""
+        """Add d(self)/d(leaf) into every leaf's ``.grad`` (``gradient``: dL/dself, unless self is 1 number)."""
         from .gradients import backward
         backward([self], None if gradient is None else [gradient], retain_graph, create_graph)
 

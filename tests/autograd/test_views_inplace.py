@@ -426,6 +426,22 @@ def test_a_saved_tensor_changed_in_place_makes_backward_raise(name, how):
     raises_in_both(run, "modified by an inplace operation")
 
 
+def _unread(lib):  # backward reads only what a gradient needs: these change nothing it reads
+    x = lib.tensor([0.3, -1.2, 0.9, 2.0], requires_grad=True)
+    h = x * 1
+    for i in range(3):
+        h[i] = h[i] * 2  # h[i] is saved by the product, but only the constant's gradient reads it
+    a = x * 1
+    y = a * 3.0 + (a / 4.0) + (a.view(2, 2) @ lib.eye(2)).flatten()
+    a.add_(1)
+    (h * y).sum().backward()
+    return [h, x.grad]
+
+
+def test_a_change_to_a_value_no_gradient_reads_does_not_raise():
+    both(_unread)
+
+
 def test_the_error_names_the_op_and_the_versions():
     x = minigan.tensor([0.3, -1.2], requires_grad=True)
     a = x * 1
