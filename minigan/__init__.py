@@ -9,7 +9,6 @@ are used. The public names are listed in ``__all__``.
 from . import cuda, fast, ops
 from .autograd import (Function, Tensor, backward, detect_anomaly, enable_grad, grad,
                        is_grad_enabled, no_grad, set_grad_enabled)
-from .autograd.grad_mode import inference_mode
 from .backend import get_default_device, set_default_device
 from .factories import (arange, as_tensor, bernoulli, bool_, empty, eye, float16, float32, float64,
                         from_numpy, full, full_like, int32, int64, is_tensor, linspace, normal,
@@ -26,7 +25,7 @@ from .serialization import CheckpointError, load, save
 from . import nn, optim
 # PyTorch's legacy names, off the reading path (minigan/compat/legacy.py)
 from .compat.legacy import (BoolTensor, ByteTensor, DoubleTensor, FloatTensor, IntTensor,
-                            LongTensor, device, double, float, half, long)
+                            LongTensor, device, double, float, half, inference_mode, long)
 from .compat.legacy import install as _install_legacy
 from . import backends, linalg, utils
 

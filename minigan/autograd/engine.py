@@ -8,9 +8,9 @@ then, node by node: sums the gradients that reached each output (an output
 used twice gets both), calls ``node.backward`` on them, and hands each result,
 ``dL/dx = sum_k dL/dy_k * dy_k/dx``, to its input ``x``: a node's output or a leaf.
 
-Backward runs under ``no_grad`` unless ``create_graph=True``: then it is
-recorded like any forward, and the gradients can be differentiated again.
-``backward()`` and ``grad()`` (:mod:`.gradients`) call :func:`run_backward`.
+Backward runs under ``no_grad`` unless ``create_graph=True``: then it is recorded
+like any forward, and the gradients can be differentiated again. ``backward()``
+and ``grad()`` (:mod:`.gradients`) call :func:`run_backward`.
 """
 from . import anomaly
 from .function import FREED_MESSAGE
@@ -21,9 +21,9 @@ from .tensor import Tensor
 def topological_order(roots):
     """Op nodes reachable from ``roots``, each after every node that consumes it.
 
-    Depth-first on an explicit stack, never recursion (a chain of 100,000 ops is
-    fine). A node goes on the stack twice: to push its inputs' nodes, then
-    (``done``) to be listed after them: producers first; reversed, consumers first.
+    Depth-first on an explicit stack, never recursion (a chain of 100,000 ops is fine).
+    A node goes on the stack twice: to push the nodes that made its inputs (``_edges``),
+    then (``done``) to be listed after them: producers first; reversed, consumers first.
     """
     order, seen, stack = [], set(), [(fn, False) for fn in roots]
     while stack:
@@ -35,10 +35,19 @@ def topological_order(roots):
             if fn._freed:
                 raise RuntimeError(FREED_MESSAGE.format(op=type(fn).__name__))
             stack.append((fn, True))
-            stack.extend((x.grad_fn, False) for x in fn._inputs
-                         if x.grad_fn is not None and id(x.grad_fn) not in seen)
+            fn._edges = [_source(x, v) for x, v in zip(fn._inputs, fn._versions)]
+            stack.extend((e, False) for e, _ in fn._edges if e is not None and id(e) not in seen)
     order.reverse()
     return order
+
+
+def _source(x, version):
+    """(node, output index) that made ``x`` as it was at ``version`` (in-place ops move it on)."""
+    now = x.grad_fn, x._output_index
+    return next(((fn, i) for until, fn, i in x._history if version < until), now) if x._history else now
+
+
+ZERO = "zero"  # a gradient known to be zeros, passed on without computing (see zero_grad_inputs)
 
 
 def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
@@ -47,48 +56,47 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
     ``on_grad(node, i, g)`` sees the summed gradient of each node output and returns
     the one to use (hooks, ``retain_grad`` and ``grad()``'s capture plug in here);
     ``prune(order)``, if given, says per node which inputs need a gradient at all.
-    Returns ``{id(leaf): (leaf, dL/dleaf)}``; frees the graph unless ``retain_graph``
-    (by default: unless ``create_graph``)."""
+    Returns ``{id(leaf): (leaf, dL/dleaf)}``; dL/dleaf is :data:`ZERO` for a leaf reached
+    only through a node's ``zero_grad_inputs`` (PyTorch sends zeros there; we send a
+    mark). Frees the graph unless ``retain_graph`` (by default: unless ``create_graph``)."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    node_grads, leaf_grads = {}, {}  # (id(node), output index) -> g; id(leaf) -> (leaf, g)
+    grads_of = {}  # (id(node), output index) or id(leaf) -> (tensor, the gradient it got so far)
 
-    def send(x, g):  # add g to the gradient that tensor x has received so far
-        if x.grad_fn is None:
-            leaf_grads[id(x)] = (x, g if id(x) not in leaf_grads else leaf_grads[id(x)][1] + g)
-        else:
-            key = (id(x.grad_fn), x._output_index)
-            node_grads[key] = g if key not in node_grads else node_grads[key] + g
+    def send(x, source, g):  # add g to the gradient of x, made by source = (node, output index)
+        key = id(x) if source[0] is None else (id(source[0]), source[1])
+        old = grads_of.get(key, (x, None))[1]
+        grads_of[key] = (x, g if old is None or old is ZERO else old if g is ZERO else old + g)
 
     for y, g in seeds:
-        send(y, g)
+        send(y, (y.grad_fn, y._output_index), g)
     order = topological_order([y.grad_fn for y, _ in seeds if y.grad_fn is not None])
     masks = prune(order) if prune is not None else {}
     call = anomaly.checked(_call_backward) if anomaly.is_enabled() else _call_backward
     with enable_grad() if create_graph else no_grad():
         for fn in order:
             # 1. every consumer of fn has run: the sums for its outputs are complete
-            grads = [node_grads.pop((id(fn), i), None) for i in range(len(fn._outputs))]
-            if all(g is None for g in grads):
-                continue
-            grads = [g if g is None else on_grad(fn, i, g) for i, g in enumerate(grads)]
+            grads = [grads_of.pop((id(fn), i), (None, None))[1] for i in range(len(fn._outputs))]
+            grads = [g if g is None or g is ZERO else on_grad(fn, i, g) for i, g in enumerate(grads)]
             mask = masks.get(id(fn))
-            if mask is not None and not any(mask):
+            if all(g is None for g in grads) or (mask is not None and not any(mask)):
                 continue
-            # 2. backward (an output that no gradient reached contributes zeros)
-            grads = [g if g is not None else Tensor._wrap(fn.xp.zeros(*fn._out_meta[i]))
-                     for i, g in enumerate(grads)]
-            in_grads = call(fn, grads, create_graph, mask)
+            if all(g is None or g is ZERO for g in grads):  # 2. only zeros: pass them on
+                in_grads = [ZERO] * len(fn._inputs)
+            else:  # 2. backward (an output that no gradient reached contributes zeros)
+                in_grads = call(fn, [g if g is not None and g is not ZERO else Tensor._wrap(
+                    fn.xp.zeros(*fn._out_meta[i][:2])) for i, g in enumerate(grads)], create_graph, mask)
             for k, (x, gx) in enumerate(zip(fn._inputs, in_grads)):  # 3. hand them to the inputs
-                if gx is None or not x.requires_grad or (mask is not None and not mask[k]):
+                gx = ZERO if gx is None and k in fn.zero_grad_inputs else gx
+                if gx is None or not fn.needs_input_grad[k] or (mask is not None and not mask[k]):
                     continue
-                if gx.shape != x.shape:
+                if gx is not ZERO and gx.shape != x.shape:
                     raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                        f"{gx.shape} for an input of shape {x.shape}")
-                send(x, gx)
+                send(x, fn._edges[k], gx)
     if not retain_graph:  # only now: a backward may need an output a later node keeps alive
         for fn in order:
             fn._release()
-    return leaf_grads
+    return grads_of
 
 
 def _call_backward(fn, grads, create_graph, mask):

@@ -7,9 +7,8 @@ dL/d(each input) (``None`` where ``self.needs_input_grad[i]`` is False), written
 with minigan ops only. So backward run while recording (``create_graph=True``)
 builds the graph of the gradient itself: every op is twice (n times) differentiable.
 
-Inside ``backward``, ``self.inputs`` and ``self.output(i)`` give the input and
-output Tensors; both check a version counter, so an in-place change of a tensor
-the op still needs is caught, as in PyTorch.
+Inside ``backward``, ``self.inputs`` and ``self.output(i)`` give the input and output Tensors; both
+check a version counter, so an in-place change of a tensor the op still needs is caught, as in PyTorch.
 """
 import weakref
 
@@ -27,6 +26,8 @@ FREED_MESSAGE = ("trying to backward through the graph a second time (or to read
 class Function:
     creation_trace: list | None = None  # set by detect_anomaly(): where the node was made
     _fast = None  # the fast layer's override used at forward time (see minigan.fast)
+    zero_grad_inputs = ()  # inputs whose backward gives None yet a zero derivative (see the engine)
+    saved_for = None  # per input, the inputs whose gradient reads its value (None: all of them)
 
     def __call__(self, *inputs):
         """``forward`` on the arrays; records the node if an input requires grad."""
@@ -34,9 +35,11 @@ class Function:
         for x in inputs:
             if not isinstance(x, Tensor):
                 raise TypeError(f"{type(self).__name__} takes Tensors, got {type(x).__name__}")
+            if x._base is not None and x._vc[0] != x._view_version:
+                x._sync_view()  # its base changed in place: the view's node is rebuilt
             arrays.append(x._data)
             kinds.add(type(x._data))
-            record = record or x.requires_grad
+            record = record or x._requires_grad
         if len(kinds) > 1:  # only then can devices differ
             dev, other = inputs[0].device, next((t.device for t in inputs if t.device != inputs[0].device), None)
             if other is not None:
@@ -60,14 +63,14 @@ class Function:
         results = [Tensor._wrap(o if backend.is_array(o) else xp.asarray(o))  # .to() changes module
                    for o in ((outs,) if single else outs)]
         if record and is_grad_enabled():
-            self._inputs, self._versions = list(inputs), [t._version for t in inputs]
+            self._inputs, self._versions = list(inputs), [t._vc[0] for t in inputs]
             # backward may skip work for inputs that need no gradient (frozen weights, data)
-            self.needs_input_grad = tuple([t.requires_grad for t in inputs])
+            self.needs_input_grad = tuple([t._requires_grad for t in inputs])
             self._outputs = [weakref.ref(r) for r in results]  # weak: outputs don't keep themselves
-            self._out_meta = [(r._data.shape, r._data.dtype) for r in results]
+            self._out_meta = [(r._data.shape, r._data.dtype, 0) for r in results]  # 0: the version
             self._freed, self._fast = False, fast_op
             for i, r in enumerate(results):
-                r.requires_grad, r.grad_fn, r._output_index = True, self, i
+                r._requires_grad, r.grad_fn, r._output_index = True, self, i
         if anomaly.is_enabled():
             anomaly.on_forward(self, results)
         return results[0] if single else tuple(results)
@@ -83,12 +86,10 @@ class Function:
         """The input Tensors, checked for in-place modification since forward."""
         if self._freed:
             raise RuntimeError(FREED_MESSAGE.format(op=type(self).__name__))
-        for t, v in zip(self._inputs, self._versions):
-            if t._version != v:
-                raise RuntimeError(f"one of the tensors needed by {type(self).__name__}.backward was "
-                                   f"modified by an in-place operation: a tensor of shape {t.shape} is at "
-                                   f"version {t._version}, expected version {v}. Use an out-of-place op "
-                                   "(x = x + y instead of x.add_(y)).")
+        for k, (t, v) in enumerate(zip(self._inputs, self._versions)):
+            if t._vc[0] != v and (self.saved_for is None or any(  # PyTorch checks what backward reads
+                    self.needs_input_grad[j] for j in self.saved_for[k])):
+                raise RuntimeError(_modified(t, f"input {k}", self, v))
         return self._inputs
 
     def output(self, i: int = 0) -> Tensor:
@@ -96,9 +97,8 @@ class Function:
         out = self._outputs[i]()
         if out is None:
             raise RuntimeError(f"{type(self).__name__}.backward needs its output, which was freed")
-        if out._version != 0:  # outputs are made fresh, at version 0
-            raise RuntimeError(f"the output of {type(self).__name__} was modified by an in-place "
-                               "operation but backward needs it")
+        if out._vc[0] != self._out_meta[i][2]:
+            raise RuntimeError(_modified(out, f"output {i}", self, self._out_meta[i][2]))
         return out
 
     def _release(self):
@@ -107,3 +107,9 @@ class Function:
 
     def __repr__(self):
         return f"<{type(self).__name__}>"
+
+
+def _modified(t, which, fn, expected):  # PyTorch's words, and the fix
+    return (f"one of the variables needed for gradient computation has been modified by an inplace operation: "
+            f"[{t.dtype} {t.shape}], which is {which} of {type(fn).__name__}, is at version {t._vc[0]}; expected "
+            f"version {expected} instead. {type(fn).__name__}.backward needs it: not in-place there (x = x + y).")

@@ -44,10 +44,3 @@ class enable_grad(_GradMode):
     """Re-enable recording inside a ``no_grad`` region."""
     _mode = True
 
-
-def inference_mode(mode=True):
-    """PyTorch's ``inference_mode``: here ``no_grad`` (no separate inference tensors);
-    ``inference_mode(False)`` changes nothing. Also a decorator, with or without the call."""
-    if callable(mode) and not isinstance(mode, bool):  # bare @inference_mode
-        return no_grad()(mode)
-    return no_grad() if mode else _GradMode()

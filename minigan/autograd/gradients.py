@@ -1,12 +1,11 @@
 """``backward`` and ``grad``: the two ways to ask the engine for gradients.
 
-``backward(y)`` adds dy/dleaf into every leaf's ``.grad``; ``grad(y, xs)`` returns
-dy/dx for the chosen ``xs`` only. Both run :func:`.engine.run_backward` and differ
-in its ``on_grad`` callback (hooks, then ``retain_grad`` or capture) and in
-what they do with the leaves' gradients.
+``backward(y)`` adds dy/dleaf into every leaf's ``.grad``; ``grad(y, xs)`` returns dy/dx
+for the chosen ``xs`` only. Both run :func:`.engine.run_backward` and differ in its ``on_grad``
+callback (hooks, then ``retain_grad`` or capture) and in what they do with the leaves' gradients.
 """
 from .. import backend
-from .engine import run_backward
+from .engine import ZERO, run_backward
 from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
@@ -16,16 +15,23 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then retain_grad()
         out = fn._outputs[i]()
         g = g if out is None else run_hooks(out, g)
-        if out is not None and out._retains_grad:
-            out.grad = g if out.grad is None else out.grad + g
+        if out is not None and out._retains_grad and out.grad_fn is fn:  # (not its value before an in-place op)
+            _accumulate(out, g, create_graph)
         return g
 
     for leaf, g in run_backward(_seeds(list(tensors), grad_tensors), retain_graph, create_graph,
                                 on_grad).values():
         with enable_grad() if create_graph else no_grad():
-            g = run_hooks(leaf, g)
-        g = g if create_graph else g.detach()
-        leaf.grad = g if leaf.grad is None else leaf.grad + g
+            g = run_hooks(leaf, _zeros_like(leaf) if g is ZERO else g)
+        _accumulate(leaf, g, create_graph)
+
+
+def _accumulate(t, g, create_graph):
+    """``t.grad += g`` into the same tensor (PyTorch), unless a graph is recorded: ``t.grad + g``."""
+    if t._grad is None or create_graph or t._grad._requires_grad:
+        t._grad = (g if create_graph else g.detach()) if t._grad is None else t._grad + g
+    else:  # a new array (the old one may be shared with another gradient) in the same tensor
+        t._grad._data, t._grad._version = t._grad._data + g._data, t._grad._version + 1
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -63,25 +69,29 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         masks = {}
         for fn in reversed(order):  # producers first
             in_graph.update(id(x) for x in fn._inputs)  # now: backward may free the graph
-            masks[id(fn)] = tuple(id(x) in wanted or (x.grad_fn is not None and any(
-                masks.get(id(x.grad_fn), ()))) for x in fn._inputs)
+            masks[id(fn)] = tuple(id(x) in wanted or (e is not None and any(masks.get(id(e), ())))
+                                  for x, (e, _) in zip(fn._inputs, fn._edges))
         return masks
 
     for leaf, g in run_backward(_seeds(outputs, grad_outputs), retain_graph, create_graph, on_grad,
                                 prune).values():
-        if id(leaf) in wanted:
+        if id(leaf) in wanted and g is not ZERO:
             with enable_grad() if create_graph else no_grad():
                 captured[id(leaf)] = run_hooks(leaf, g)
     result = []
     for i, x in enumerate(inputs):
         g = captured.get(id(x))
         if g is None and id(x) in in_graph:
-            g = Tensor._wrap(backend.get_array_module(x._data).zeros_like(x._data))
+            g = _zeros_like(x)
         if g is None and not allow_unused:
             raise RuntimeError(f"inputs[{i}] (shape {x.shape}) was not used to compute the outputs; "
                                "pass allow_unused=True to get None for it")
         result.append(g if g is None or create_graph else g.detach())
     return tuple(result)
+
+
+def _zeros_like(x):
+    return Tensor._wrap(backend.get_array_module(x._data).zeros_like(x._data))
 
 
 def run_hooks(t, g):
@@ -112,8 +122,8 @@ def _seeds(outputs, grad_outputs):
         if g is None and y._data.size != 1:
             raise RuntimeError(f"grad can be implicitly created only for scalar outputs, but the "
                                f"output has shape {y.shape}; pass gradient= (a tensor of that shape)")
-        xp = backend.get_array_module(y._data)
         if not isinstance(g, Tensor):
+            xp = backend.get_array_module(y._data)
             g = Tensor._wrap(xp.ones(y.shape, y.dtype) if g is None else xp.asarray(g, dtype=y.dtype))
         if g.shape != y.shape:
             raise RuntimeError(f"gradient has shape {g.shape} but the output has shape {y.shape}")

@@ -187,7 +187,7 @@ class SinFn(Function):
         return self.xp.sin(x)
 
     def backward(self, g):
-        (x,) = self._inputs
+        (x,) = self.inputs
         return g * cos(x)
 
 
@@ -198,7 +198,7 @@ class CosFn(Function):
         return self.xp.cos(x)
 
     def backward(self, g):
-        (x,) = self._inputs
+        (x,) = self.inputs
         return -(g * sin(x))
 
 
@@ -287,19 +287,22 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):  # noqa: A002 - torch'
 
 def isnan(input):  # noqa: A002 - torch's argument name
     x = as_tensor(input)
-    return Tensor._wrap(backend.get_array_module(x._data).isnan(x._data))
+    xp = backend.get_array_module(x._data)
+    return Tensor._wrap(xp.asarray(xp.isnan(x._data)))  # a 0-d array, never a NumPy scalar
 
 
 def isfinite(input):  # noqa: A002 - torch's argument name
     x = as_tensor(input)
-    return Tensor._wrap(backend.get_array_module(x._data).isfinite(x._data))
+    xp = backend.get_array_module(x._data)
+    return Tensor._wrap(xp.asarray(xp.isfinite(x._data)))
 
 
 def _cmp(name):
     def compare(input, other):  # noqa: A002 - torch's argument name
         x = as_tensor(input)
         other = other._data if isinstance(other, Tensor) else other
-        return Tensor._wrap(getattr(backend.get_array_module(x._data), name)(x._data, other))
+        xp = backend.get_array_module(x._data)
+        return Tensor._wrap(xp.asarray(getattr(xp, name)(x._data, other)))
 
     return compare
 

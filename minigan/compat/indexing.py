@@ -76,9 +76,8 @@ def flip(input, dims):  # noqa: A002 - torch's argument name
     """Reverse the order of entries along each of ``dims``."""
     x = as_tensor(input)
     dims = _dims(dims, x.ndim, "flip")
-    if x.ndim == 0:
-        return getitem(x, ())
-    return getitem(x, tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim)))
+    index = tuple(slice(None, None, -1) if d in dims else slice(None) for d in range(x.ndim))
+    return getitem(x, index, copy=True)  # a copy, as PyTorch's flip
 
 
 def roll(input, shifts, dims=None):  # noqa: A002 - torch's argument name
@@ -178,7 +177,7 @@ def tile(input, dims):  # noqa: A002 - torch's argument name
     """``x`` repeated ``dims[i]`` times along dimension i; a short ``dims`` is
     padded with leading ones (unlike ``repeat``, which refuses it)."""
     x = input
-    from ..ops.shape import repeat
+    from .shape import repeat
 
     x = as_tensor(x)
     dims = _shape_arg(tuple(dims) if isinstance(dims, (tuple, list)) else (dims,))
@@ -394,7 +393,7 @@ class ProdFn(Function):
         return self.xp.prod(x, axis=self.axis, keepdims=self.keepdims)
 
     def backward(self, g, prod_of_others=None):
-        (x,) = self._inputs
+        (x,) = self.inputs
         y = self.output(0)
         axis = self.axis
         if not self.keepdims and axis is not None:

@@ -305,4 +305,14 @@ def install():
 
 __all__ = ["BoolTensor", "ByteTensor", "CharTensor", "DoubleTensor", "FloatTensor", "HalfTensor",
            "IntTensor", "LongTensor", "ShortTensor", "Variable", "device", "double", "float",
-           "half", "install", "long"]
+           "half", "inference_mode", "install", "long"]
+
+
+def inference_mode(mode=True):
+    """PyTorch's ``inference_mode``: here ``no_grad`` (no separate inference tensors);
+    ``inference_mode(False)`` changes nothing. Also a decorator, with or without the call."""
+    from ..autograd.grad_mode import _GradMode, no_grad
+
+    if callable(mode) and not isinstance(mode, bool):  # bare @inference_mode
+        return no_grad()(mode)
+    return no_grad() if mode else _GradMode()

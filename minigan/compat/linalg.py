@@ -108,7 +108,7 @@ class EinsumFn(Function):
         return self.xp.einsum(",".join(self.ins) + "->" + self.out, *xs, optimize=len(xs) > 2)
 
     def backward(self, g):
-        xs = self._inputs
+        xs = self.inputs
         grads = []
         for i, spec in enumerate(self.ins):
             if not self.needs_input_grad[i]:

@@ -10,7 +10,7 @@ calls it once the ops are loaded):
   ``argmax``, in-place fills, ``register_hook``, ...).
 
 None of them adds autograd machinery: each is a call to an op, a cast
-through ``Tensor.to``, or an in-place write through ``Tensor._inplace``.
+through ``Tensor.to``, or an in-place op through :mod:`minigan.ops.inplace`.
 """
 from __future__ import annotations
 
@@ -43,6 +43,7 @@ def install():
 
     for name in OP_METHODS:
         setattr(Tensor, name, getattr(ops, name))
+    _install_inplace()
     for name, method in METHODS.items():
         setattr(Tensor, name, method)
 
@@ -52,6 +53,14 @@ def _is_float(dtype) -> bool:
 
 
 # ------------------------------------------------------------ metadata
+@classmethod
+def from_array(cls, array) -> Tensor:
+    """A tensor sharing a NumPy/CuPy ``array``'s memory: the public ``_wrap``."""
+    if not isinstance(array, backend.get_array_module(array).ndarray):
+        raise TypeError(f"from_array: expected a NumPy or CuPy array, got {type(array).__name__}")
+    return cls._wrap(array)
+
+
 def _get_data(self) -> Tensor:
     """A tensor sharing this one's array, detached from the graph (PyTorch's ``.data``)."""
     return Tensor._wrap(self._data)
@@ -330,7 +339,7 @@ def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False):
 def _cmp(name):
     def compare(self, other):
         xp = backend.get_array_module(self._data)
-        return Tensor._wrap(getattr(xp, name)(self._data, self._other(other)))
+        return Tensor._wrap(xp.asarray(getattr(xp, name)(self._data, self._other(other))))
 
     compare.__name__ = name
     return compare
@@ -340,86 +349,149 @@ def argmax(self, axis=None, dim=None, keepdims=False, keepdim=None):
     axis = dim if dim is not None else axis
     keepdims = keepdim if keepdim is not None else keepdims
     xp = backend.get_array_module(self._data)
-    return Tensor._wrap(xp.argmax(self._data, axis=axis, keepdims=keepdims))
+    return Tensor._wrap(xp.asarray(xp.argmax(self._data, axis=axis, keepdims=keepdims)))
 
 
 def argmin(self, axis=None, dim=None, keepdims=False, keepdim=None):
     axis = dim if dim is not None else axis
     keepdims = keepdim if keepdim is not None else keepdims
     xp = backend.get_array_module(self._data)
-    return Tensor._wrap(xp.argmin(self._data, axis=axis, keepdims=keepdims))
+    return Tensor._wrap(xp.asarray(xp.argmin(self._data, axis=axis, keepdims=keepdims)))
 
 
-# ------------------------------------------------------------ in place
+# ------------------------------------------------------------ in place (minigan/ops/inplace.py)
 def _other(self, other):
     return other._data if isinstance(other, Tensor) else other
 
 
-def copy_(self, src):
-    return self._inplace(self._other(src))
+def _operand(self, other):
+    """``other`` for an in-place op on self: a float tensor in self's float dtype, as
+    PyTorch casts into the output (minigan refuses float32 with float64 elsewhere)."""
+    from .. import ops
+
+    if isinstance(other, Tensor) and _is_float(self.dtype) and _is_float(other.dtype) \
+            and other.dtype != self.dtype:
+        return ops.cast(other, self.dtype)
+    return other
+
+
+def _inplace_method(name, op):
+    def method(self, *args, **kwargs):
+        from ..ops.inplace import update
+
+        return update(self, lambda t, *a: op(t, *a, **kwargs), *[_operand(self, a) for a in args])
+
+    method.__name__ = name
+    return method
+
+
+def copy_(self, src, non_blocking=False):
+    from ..ops.inplace import overwrite
+
+    return overwrite(self, src)
 
 
 def zero_(self):
-    return self._inplace(0)
-
-
-def add_(self, other, alpha=1.0):
-    return self._inplace(self._data + alpha * self._other(other))
-
-
-def mul_(self, other):
-    return self._inplace(self._data * self._other(other))
+    return fill_(self, 0)
 
 
 def fill_(self, value):
-    return self._inplace(value)
+    from ..ops.inplace import overwrite
 
-
-def sub_(self, other, alpha=1.0):
-    return self._inplace(self._data - alpha * self._other(other))
-
-
-def div_(self, other):
-    return self._inplace(self._data / self._other(other))
+    return overwrite(self, value)
 
 
 def clamp_(self, min=None, max=None):  # noqa: A002 - torch's argument names
-    xp = backend.get_array_module(self._data)
-    return self._inplace(xp.clip(self._data, min, max))
+    from .. import ops
+    from ..ops.inplace import update
+
+    return update(self, lambda t: ops.clamp(t, min, max))
 
 
 def normal_(self, mean=0.0, std=1.0):
     from ..random import normal_array
 
-    return self._inplace(normal_array(self.shape, self.dtype, self.device) * std + mean)
+    return fill_(self, Tensor._wrap(normal_array(self.shape, self.dtype, self.device) * std + mean))
 
 
 def uniform_(self, a=0.0, b=1.0):
     from ..random import uniform_array
 
-    return self._inplace(uniform_array(self.shape, self.dtype, self.device) * (b - a) + a)
+    return fill_(self, Tensor._wrap(uniform_array(self.shape, self.dtype, self.device) * (b - a) + a))
 
 
 def __setitem__(self, index, value):
-    if is_grad_enabled() and self.requires_grad:
-        raise RuntimeError(
-            "item assignment on a tensor that requires grad is not differentiable in minigan; "
-            "build a new tensor (for example with minigan.where) or use `with minigan.no_grad():`"
-        )
+    """``x[index] = value``, in place: a view's ``copy_`` for basic indexing, PyTorch's
+    ``index_put_`` for advanced (repeated indices: the last write wins, nothing adds up)."""
+    from .. import ops
+    from ..ops.inplace import SetRegionFn, update, value_for
+    from ..ops.shape import GetItemFn, _is_advanced, _normalize_index
+
     if isinstance(value, Tensor):
         backend.check_same_device("__setitem__", "the value", value._data, self._data)
-    parts = index if isinstance(index, tuple) else (index,)
-    parts = backend.index_on_device(tuple(i._data if isinstance(i, Tensor) else i for i in parts), self._data)
-    self._data[parts if isinstance(index, tuple) else parts[0]] = self._other(value)
-    self._version += 1
+    index = _normalize_index(index, self)
+    if not _is_advanced(index):
+        copy_(ops.getitem(self, index), value)
+    else:
+        update(self, lambda t, v: SetRegionFn(((GetItemFn, (index,)),))(t, v), value_for(self, value))
+
+
+def _bitwise(name):
+    def op(self, other):
+        xp = backend.get_array_module(self._data)
+        if _is_float(self.dtype) or isinstance(other, Tensor) and _is_float(other.dtype):
+            raise TypeError(f"{name}: only integer and bool tensors, got {self.dtype}")
+        return Tensor._wrap(xp.asarray(getattr(xp, name)(self._data, self._other(other))))
+
+    return op
+
+
+def _floordiv(a, b):
+    from .elementwise import div_rounded
+
+    return div_rounded(a, b, "floor")
+
+
+def _mod(a, b):
+    """PyTorch's ``remainder`` (the sign of the divisor, as Python's %): a - floor(a / b) * b."""
+    return a - _floordiv(a, b) * b
 
 
 def detach_(self):
     """Cut this tensor from the graph in place: it becomes a leaf that needs no gradient."""
     self.grad_fn = None
     self._output_index = 0
-    self.requires_grad = False
+    self._requires_grad = False
     return self
+
+
+# ------------------------------------------------------------ requires_grad and grad, checked
+def _get_requires_grad(self):
+    if self._base is not None and self._vc[0] != self._view_version:
+        self._sync_view()  # its base joined a graph in place since: so does the view
+    return self._requires_grad
+
+
+def _set_requires_grad(self, value):
+    if self.grad_fn is not None:
+        raise RuntimeError("you can only change requires_grad flags of leaf variables." + (
+            "" if value else " If you want to use a computed variable in a subgraph that doesn't "
+            "require differentiation use var_no_grad = var.detach()."))
+    self.requires_grad_(value)
+
+
+def _set_grad(self, grad):
+    """``t.grad = g``: None, or a tensor of t's shape, dtype and device (PyTorch's checks)."""
+    if grad is not None:
+        if not isinstance(grad, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type "
+                            f"{type(grad).__name__}")
+        for what, have, want in (("size", grad.shape, self.shape), ("dtype", grad.dtype, self.dtype),
+                                 ("device", grad.device, self.device)):
+            if have != want:
+                raise RuntimeError(f"attempting to assign a gradient of {what} {have} to a tensor of "
+                                   f"{what} {want}; the gradient must have the tensor's {what}")
+    self._grad = grad
 
 
 # ------------------------------------------------------------ hooks
@@ -457,6 +529,7 @@ def register_hook(self, hook):
 
 
 METHODS = {
+    "from_array": from_array,
     "data": property(_get_data, _set_data), "T": property(_T),
     "size": size, "numel": numel, "dim": dim, "__len__": __len__,
     "tolist": tolist, "clone": clone, "__bool__": __bool__, "__float__": __float__, "__int__": __int__,
@@ -470,8 +543,40 @@ METHODS = {
     "__le__": _cmp("less_equal"), "__gt__": _cmp("greater"), "__ge__": _cmp("greater_equal"),
     "argmax": argmax, "argmin": argmin,
     "numpy": numpy, "item": item, "to": to, "__array__": __array__, "__repr__": __repr__,
-    "_other": _other, "copy_": copy_, "add_": add_, "zero_": zero_, "mul_": mul_,
-    "fill_": fill_, "sub_": sub_, "div_": div_, "clamp_": clamp_, "normal_": normal_,
-    "uniform_": uniform_, "__setitem__": __setitem__, "detach_": detach_,
+    "_other": _other, "copy_": copy_, "zero_": zero_, "fill_": fill_, "clamp_": clamp_,
+    "normal_": normal_, "uniform_": uniform_, "__setitem__": __setitem__, "detach_": detach_,
     "register_hook": register_hook,
+    "requires_grad": property(_get_requires_grad, _set_requires_grad),
+    "grad": property(lambda self: self._grad, _set_grad),
+    "__floordiv__": _floordiv, "__rfloordiv__": lambda a, b: _floordiv(b, a),
+    "__mod__": _mod, "__rmod__": lambda a, b: _mod(b, a),
+    "__and__": _bitwise("bitwise_and"), "__or__": _bitwise("bitwise_or"),
+    "__xor__": _bitwise("bitwise_xor"),
 }
+
+
+def _install_inplace():
+    """``add_``, ``mul_``, ..., and every augmented assignment (``x += 1`` changes x, as in
+    PyTorch; ``@=`` rebinds, as there): the out-of-place op written into the tensor."""
+    from .. import ops
+    from ..ops.inplace import sync_view
+
+    def add(t, other, alpha=1):
+        return ops.add(t, _scaled(t, other, alpha, "add_"))
+
+    def sub(t, other, alpha=1):
+        return ops.sub(t, _scaled(t, other, alpha, "sub_"))
+
+    binary = {"add": (add, "iadd"), "sub": (sub, "isub"), "mul": (ops.mul, "imul"),
+              "div": (ops.div, "itruediv"), "pow": (ops.pow, "ipow"),
+              "floor_divide": (_floordiv, "ifloordiv"), "remainder": (_mod, "imod"),
+              "bitwise_and": (METHODS["__and__"], "iand"), "bitwise_or": (METHODS["__or__"], "ior"),
+              "bitwise_xor": (METHODS["__xor__"], "ixor")}
+    for name, (op, dunder) in binary.items():
+        METHODS[name + "_"] = METHODS[f"__{dunder}__"] = _inplace_method(name + "_", op)
+    for name in ("exp", "log", "sqrt", "abs", "neg", "sigmoid", "tanh", "relu", "sin", "cos",
+                 "floor", "ceil", "round", "trunc", "sign", "reciprocal", "square", "clamp_min",
+                 "clamp_max", "lerp", "masked_fill", "leaky_relu", "log1p", "expm1", "rsqrt"):
+        METHODS[name + "_"] = _inplace_method(name + "_", getattr(ops, name))
+    METHODS["_sync_view"] = sync_view
+

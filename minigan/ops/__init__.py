@@ -13,9 +13,8 @@ from .elementwise import (abs, cast, clamp, clip, clone, exp, log, maximum, mini
 from .linalg import matmul
 from .reduce import (amax, amin, logsumexp, max, mean, min, norm, std, sum, var,
                      vector_norm)
-from .shape import (broadcast_to, cat, chunk, concatenate, expand, flatten, getitem, pad,
-                    permute, repeat, reshape, split, squeeze, stack, sum_to, swapaxes, t,
-                    transpose, unsqueeze, view)
+from .shape import (broadcast_to, cat, concatenate, expand, flatten, getitem, pad, permute,
+                    reshape, squeeze, stack, sum_to, swapaxes, transpose, unsqueeze, view)
 
 from ..compat.elementwise import (ceil, clamp_max, clamp_min, cos, eq, erf, expm1, floor,  # noqa: E402
                                   frac, ge, gt, isfinite, isnan, le, lerp, log1p, lt, nan_to_num,
@@ -25,6 +24,7 @@ from ..compat.indexing import (all, any, argmax, argmin, contiguous, cumsum, dia
                                repeat_interleave, roll, select, sort, tile, topk, tril, triu,
                                unbind, unflatten)
 from ..compat.linalg import bmm, einsum, mm, outer  # noqa: E402
+from ..compat.shape import chunk, repeat, split, t  # noqa: E402
 
 __all__ = [
     "abs", "add", "all", "amax", "amin", "any", "argmax", "argmin", "bmm", "broadcast_to",

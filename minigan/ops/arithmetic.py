@@ -40,6 +40,7 @@ class SubFn(Function):
 
 class MulFn(Function):
     """y = a * b;  da = g * b, db = g * a."""
+    saved_for = ((1,), (0,))  # a is read for db only, b for da only
 
     def forward(self, a, b):
         return a * b
@@ -53,6 +54,7 @@ class MulFn(Function):
 
 class DivFn(Function):
     """y = a / b;  da = g / b, db = -g * a / b^2."""
+    saved_for = ((1,), (0, 1))
 
     def forward(self, a, b):
         return a / b
@@ -60,7 +62,8 @@ class DivFn(Function):
     def backward(self, g):
         a, b = self.inputs
         ga = g / b
-        return _unbroadcast(ga, a), _unbroadcast(-ga * a / b, b)
+        return (_unbroadcast(ga, a) if self.needs_input_grad[0] else None,
+                _unbroadcast(-ga * a / b, b) if self.needs_input_grad[1] else None)
 
 
 class NegFn(Function):

@@ -67,9 +67,10 @@ class TimesDerivativeFn(Function):
     """y = g * m, m = s(x) a piecewise-constant derivative (ReLU's mask,
     LeakyReLU's slopes, abs's sign) computed from x: one node of g *and* x,
     like PyTorch's threshold_backward. dg = u * m; dx = 0 almost everywhere,
-    so nothing is sent to x, yet x stays in the gradient's graph:
-    differentiating that gradient with respect to x gives zeros (see
-    :func:`minigan.grad`), not "x was not used"."""
+    so nothing is computed for x, yet x stays in the gradient's graph: the
+    engine gives x (and what made it) zeros (``zero_grad_inputs``), not "x was
+    not used", as PyTorch does."""
+    zero_grad_inputs = (1,)
 
     def __init__(self, m):
         self.m = m

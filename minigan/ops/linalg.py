@@ -14,6 +14,7 @@ from .shape import reshape, sum_to, swapaxes
 class MatMulFn(Function):
     """y = a @ b for a, b with ndim >= 2 (batch axes broadcast);
     da = g @ b^T, db = a^T @ g, each summed back over broadcast batch axes."""
+    saved_for = ((1,), (0,))
 
     def forward(self, a, b):
         return self.xp.matmul(a, b)

@@ -1,7 +1,9 @@
 """Ops that move numbers around without changing them.
 
 reshape, permute/transpose, getitem, concatenate, pad, broadcast_to, sum_to
-(and, composed of those, PyTorch's split, chunk, repeat and t).
+(PyTorch's split, chunk, repeat and t, compositions of those, are in
+:mod:`minigan.compat.shape`). reshape, permute, expand and basic getitem
+give views (:mod:`minigan.ops.inplace`).
 Each backward is the inverse movement: reshape back, inverse permutation,
 scatter-add into zeros, slice, and the adjoint pair broadcast_to <-> sum_to.
 """
@@ -18,6 +20,7 @@ from ..autograd.function import Function
 from ..autograd.tensor import Tensor
 from ..errors import ShapeError
 from ._operands import as_tensor
+from .inplace import make_view
 
 
 def _sum_to_array(a, shape):
@@ -58,14 +61,15 @@ class PermuteFn(Function):
 
 
 class BroadcastToFn(Function):
-    """y = x broadcast to ``shape``;  dx = sum_to(g, x.shape)."""
+    """y = x broadcast to ``shape``;  dx = sum_to(g, x.shape). A read-only view for
+    ``expand``; a copy for ``broadcast_to``, whose result (a gradient) may be written to."""
 
-    def __init__(self, shape):
-        self.shape = shape
+    def __init__(self, shape, view=False):
+        self.shape, self.view = shape, view
 
     def forward(self, x):
-        # a contiguous copy: later in-place work on y must not alias x
-        return self.xp.ascontiguousarray(self.xp.broadcast_to(x, self.shape))
+        y = self.xp.broadcast_to(x, self.shape)
+        return y if self.view else self.xp.ascontiguousarray(y)
 
     def backward(self, g):
         (x,) = self._inputs
@@ -95,19 +99,19 @@ def _normalize_index(index, x):
 
 def _is_advanced(index):
     parts = index if isinstance(index, tuple) else (index,)
-    return any(hasattr(p, "dtype") or isinstance(p, list) for p in parts)
+    return any(hasattr(p, "dtype") or isinstance(p, (list, bool)) for p in parts)
 
 
 class GetItemFn(Function):
-    """y = x[index] (slices, ints, integer or boolean arrays);  dx = scatter-add of g."""
+    """y = x[index] (slices, ints, integer or boolean arrays);  dx = scatter-add of g.
+    Basic indexing (ints, slices, None, ...) gives a view of x, advanced a copy (PyTorch's rule)."""
 
-    def __init__(self, index):
-        self.index = index
+    def __init__(self, index, copy=False):
+        self.index, self.copy = index, copy
 
     def forward(self, x):
         y = x[self.index]
-        # basic indexing returns a view; copy so the output owns its memory
-        return y.copy() if isinstance(y, self.xp.ndarray) else self.xp.asarray(y)
+        return y.copy() if self.copy else self.xp.asarray(y)  # asarray: x[array] may be a scalar
 
     def backward(self, g):
         (x,) = self._inputs
@@ -194,12 +198,17 @@ def _resolve_shape(old, new):
 
 
 def reshape(x, *shape):
+    """x with a new shape: a view of x when NumPy can give one, else a copy (PyTorch's rule)."""
     x = as_tensor(x)
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
     target = _resolve_shape(x.shape, shape)
-    return x if target == x.shape else ReshapeFn(target)(x)
+    if target == x.shape:
+        return x
+    y = ReshapeFn(target)(x)
+    base = x._data if x._data.base is None else x._data.base
+    return make_view(y, x, ReshapeFn, target) if y._data.base is base else y
 
 
 view = reshape
@@ -213,7 +222,7 @@ def permute(x, *axes):
     axes = tuple(a % x.ndim for a in axes)
     if axes == tuple(range(x.ndim)):
         return x
-    return PermuteFn(axes)(x)
+    return make_view(PermuteFn(axes)(x), x, PermuteFn, axes)
 
 
 def transpose(x, dim0=None, dim1=None):
@@ -262,12 +271,16 @@ def broadcast_to(x, *shape):
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
+    _check_broadcast(x, shape)
+    return BroadcastToFn(shape)(x)
+
+
+def _check_broadcast(x, shape):
     lead = len(shape) - x.ndim
     # NumPy's rule, written out: np.broadcast_shapes costs ~7 us a call, and
     # every sum's and mean's backward comes through here
     if lead < 0 or any(s != 1 and s != t for s, t in zip(x.shape, shape[lead:])):
         raise ShapeError(f"cannot broadcast a tensor of shape {x.shape} to shape {shape}")
-    return BroadcastToFn(shape)(x)
 
 
 def expand(x, *shape):
@@ -276,7 +289,10 @@ def expand(x, *shape):
     shape = _shape_arg(shape)
     lead = len(shape) - x.ndim
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
-    return broadcast_to(x, shape)
+    if shape == x.shape:
+        return x
+    _check_broadcast(x, shape)
+    return make_view(BroadcastToFn(shape, True)(x), x, BroadcastToFn, shape, True)
 
 
 def sum_to(x, *shape):
@@ -287,9 +303,16 @@ def sum_to(x, *shape):
     return SumToFn(shape)(x)
 
 
-def getitem(x, index):
+def getitem(x, index, copy=False):
+    """x[index]: a view for basic indexing (unless ``copy``), a copy for advanced indexing."""
     x = as_tensor(x)
-    return GetItemFn(_normalize_index(index, x))(x)
+    index = _normalize_index(index, x)
+    if copy or _is_advanced(index):  # NumPy copies for an advanced index itself
+        return GetItemFn(index, copy=not _is_advanced(index))(x)
+    parts = index if isinstance(index, tuple) else (index,)
+    if not builtins.any(p is Ellipsis for p in parts):
+        index = parts + (Ellipsis,)  # x[0] of a vector: a 0-d view, not a NumPy scalar
+    return make_view(GetItemFn(index)(x), x, GetItemFn, index)
 
 
 def concatenate(tensors, axis=0, dim=None):
@@ -333,7 +356,6 @@ def pad(x, pad_width, value=0.0):
     return PadFn(pad_width, value)(x)
 
 
-# --------------------------------------------------------------------- PyTorch's splitting and tiling
 def _dim_index(dim, ndim, who):
     if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
         raise TypeError(f"{who}: dim must be an int, got {dim!r}")
@@ -341,88 +363,3 @@ def _dim_index(dim, ndim, who):
         raise IndexError(f"{who}: dimension out of range (expected to be in range of "
                          f"[{-ndim}, {ndim - 1}], but got {dim})")
     return int(dim) % ndim
-
-
-def _slices(x, dim, sizes):
-    pieces, start = [], 0
-    for size in sizes:
-        index = (slice(None),) * dim + (slice(start, start + size),)
-        pieces.append(getitem(x, index))
-        start += size
-    return tuple(pieces)
-
-
-def split(x, split_size_or_sections, dim=0):
-    """PyTorch's ``torch.split``: pieces of ``split_size_or_sections``
-    entries along ``dim`` (the last one shorter if it does not divide), or
-    pieces of the listed sizes, which must add up to the dimension. Each piece
-    is a slice, so its gradient lands in its own part of ``x``."""
-    x = as_tensor(x)
-    if x.ndim == 0:
-        raise RuntimeError("split expects at least a 1-dimensional tensor")
-    dim = _dim_index(dim, x.ndim, "split")
-    n = x.shape[dim]
-    if isinstance(split_size_or_sections, (int, np.integer)) and not isinstance(
-            split_size_or_sections, bool):
-        size = int(split_size_or_sections)
-        if size < 0:
-            raise RuntimeError(f"split expects split_size be non-negative, but got split_size={size}")
-        if size == 0:
-            if n != 0:
-                raise RuntimeError("split_size can only be 0 if dimension size is 0, but got "
-                                   f"dimension size of {n}")
-            return (x,)
-        count = builtins.max(1, -(-n // size))
-        return _slices(x, dim, [builtins.min(size, n - i * size) for i in range(count)])
-    sizes = list(split_size_or_sections)
-    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in sizes):
-        raise RuntimeError(f"split: the sizes must be non-negative ints, got {sizes}")
-    if sum(sizes) != n:
-        raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} (input "
-                           f"tensor's size at dimension {dim}), but got split_sizes={sizes}")
-    return _slices(x, dim, [int(s) for s in sizes])
-
-
-def chunk(x, chunks, dim=0):
-    """PyTorch's ``torch.chunk``: split into pieces of ceil(n / chunks)
-    entries along ``dim``, which may give fewer than ``chunks`` pieces
-    (10 entries in 6 chunks are 5 pieces of 2)."""
-    x = as_tensor(x)
-    if isinstance(chunks, bool) or not isinstance(chunks, (int, np.integer)):
-        raise TypeError(f"chunk: chunks must be an int, got {chunks!r}")
-    if chunks <= 0:
-        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
-    if x.ndim == 0:
-        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
-    dim = _dim_index(dim, x.ndim, "chunk")
-    n = x.shape[dim]
-    if n == 0:  # PyTorch: `chunks` empty pieces
-        return _slices(x, dim, [0] * int(chunks))
-    return split(x, -(-n // int(chunks)), dim)
-
-
-def repeat(x, *sizes):
-    """PyTorch's ``Tensor.repeat`` (NumPy's ``tile``): ``x`` tiled ``sizes[i]``
-    times along dimension i; extra leading sizes add dimensions. Written as
-    reshape -> broadcast -> reshape, so the gradient sums over the copies."""
-    x = as_tensor(x)
-    sizes = _shape_arg(sizes)
-    if len(sizes) < x.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           f"of dimensions of tensor (got {len(sizes)} repeats for shape {x.shape})")
-    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in sizes):
-        raise RuntimeError(f"repeat: the repeats must be non-negative ints, got {sizes}")
-    shape = (1,) * (len(sizes) - x.ndim) + x.shape
-    x = reshape(x, shape)
-    interleaved = tuple(d for s in shape for d in (1, s))
-    tiled = tuple(d for r, s in zip(sizes, shape) for d in (int(r), s))
-    return reshape(broadcast_to(reshape(x, interleaved), tiled),
-                   tuple(int(r) * s for r, s in zip(sizes, shape)))
-
-
-def t(x):
-    """PyTorch's ``torch.t``: the transpose of a matrix; 0-d and 1-d tensors come back as they are."""
-    x = as_tensor(x)
-    if x.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {x.ndim}D")
-    return transpose(x, 0, 1) if x.ndim == 2 else x

@@ -136,7 +136,7 @@ def test_inplace_change_of_a_saved_tensor_is_detected():
     y = (h * h).sum()
     with mg.no_grad():
         h.add_(1.0)
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
 
 

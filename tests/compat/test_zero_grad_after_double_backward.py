@@ -12,11 +12,10 @@ depend on it) stays None, and so does an input for which a custom Function
 returns None.
 
 minigan's ``TimesDerivativeFn`` (ReLU / LeakyReLU / abs backward under
-``create_graph``) keeps x in the gradient's graph but sends nothing to it (to
-save the passes of zeros back through the critic); ``grad()`` fills zeros for
-such inputs, ``backward()`` leaves ``.grad`` None. The tests marked xfail
-describe PyTorch's behaviour; the engine change that makes them pass is in
-the integration notes for minigan/autograd/engine.py. Remove the marks then.
+``create_graph``) keeps x in the gradient's graph but computes nothing for it
+(to save the passes of zeros back through the critic): it lists x in
+``zero_grad_inputs``, and the engine passes a "zeros" mark on to every input
+upstream, so the leaves reached only that way get zeros, as in PyTorch.
 """
 from __future__ import annotations
 
@@ -25,11 +24,6 @@ import pytest
 
 import minigan
 import minigan.nn as nn
-
-ZEROS_NOT_NONE = pytest.mark.xfail(
-    strict=True, reason="backward() leaves None where PyTorch gives zeros after a double "
-                        "backward (engine fix pending: see this module's docstring)")
-
 
 def _penalty_grads(mod, act):
     mod.manual_seed(0)
@@ -42,7 +36,6 @@ def _penalty_grads(mod, act):
             for name, p in critic.named_parameters()}, x
 
 
-@ZEROS_NOT_NONE
 def test_relu_double_backward_gives_zeros_to_the_input():
     x = minigan.tensor([1.0, -2.0, 3.0], requires_grad=True)
     w = minigan.tensor([2.0, 2.0, 2.0], requires_grad=True)
@@ -52,7 +45,6 @@ def test_relu_double_backward_gives_zeros_to_the_input():
     assert x.grad is not None and x.grad.tolist() == [0.0, 0.0, 0.0]
 
 
-@ZEROS_NOT_NONE
 @pytest.mark.parametrize("act", ["relu", "leaky"])
 def test_wgan_gp_penalty_gives_the_first_bias_zeros(act):
     layer = nn.ReLU() if act == "relu" else nn.LeakyReLU(0.2)

@@ -26,7 +26,7 @@ def test_a_graph_recorded_before_load_state_dict_refuses_backward():
     x = mg.randn(4, 3, requires_grad=True)
     y = (m(x) ** 2).sum()  # pow saves its input; matmul saves the weight
     m.load_state_dict(nn.Linear(3, 2).state_dict())
-    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.backward()
 
 

@@ -91,7 +91,8 @@ def _run(cls, kwargs, start, grads, fast, fortran=(1,), switch_every=None):
             on = fast if switch_every is None else (t // switch_every) % 2 == 0
             minigan.fast.set_enabled(on)
             for p, g in zip(params, step):
-                p.grad = None if g is None else minigan.Tensor.from_array(g)
+                # the field: the .grad setter refuses a float64 gradient, as PyTorch does
+                p._grad = None if g is None else minigan.Tensor.from_array(g)
             opt.step()
     finally:
         minigan.fast.set_enabled(before)
