@@ -230,6 +230,8 @@ def where(condition, a, b):
         backend.check_same_device("where", "the condition", condition._data, a._data)
         condition = condition._data
     xp = backend.get_array_module(a._data)
+    if isinstance(condition, bool):  # where(False, t, v): copy_ and fill_ record this
+        return WhereFn(backend.scalar_array(xp, condition, bool))(a, b)
     return WhereFn(xp.asarray(backend.on_device_of(condition, a._data), dtype=bool))(a, b)
 
 
