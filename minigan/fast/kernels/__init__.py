@@ -1,0 +1,136 @@
+"""Compiled kernels (numba) for the fast layer's memory-bound passes.
+
+The fast layer's NumPy paths leave two costs that NumPy cannot remove: a
+pass that is one formula (Adam's update, batch norm's normalisation, an
+activation's mask times its gradient) runs as several full-size array
+passes with a temporary each, and every such pass runs on one core (at best
+on two halves, :mod:`minigan.fast.parallel`) while the GEMMs around it use
+them all. The kernels here run each of those formulas as one or two loops
+over the data, compiled by numba and split over all the threads BLAS may
+use (``numba.prange``):
+
+* :mod:`.conv`: im2col's gather (the zero padding tested inside the loop, no
+  padded copy), col2im's scatter-add (output-centred, so threads never write
+  the same pixel), and the (N, C, H, W) -> (C, H, W, N) layout copy;
+* :mod:`.normalization`: batch norm's statistics and normalisation (two
+  passes) and its first derivative (two passes);
+* :mod:`.activation`: ReLU, LeakyReLU and tanh forwards, and their
+  backwards fused with the mask (one pass instead of mask, cast and product);
+* :mod:`.optim`: the SGD, Adam/AdamW and RMSprop updates, one pass each, in
+  the reference's float32 arithmetic and order (bitwise its numbers).
+
+They are used only where numba is installed (``pip install minigan[fast]``),
+the arrays are NumPy's, and the switch is on: ``MINIGAN_NUMBA=0`` in the
+environment, or :func:`set_enabled` / :func:`disabled` at run time, turns
+them off, and the fast layer's NumPy paths run instead. Both are checked
+against the reference ops (``tests/fast/test_kernels.py``).
+
+Loading is lazy: ``import minigan`` never imports numba (numba's import
+costs ~0.3 s and its thread pool would start with the first kernel). The
+first call of a kernel compiles it (about a second per kernel and type;
+:func:`compile_all` compiles every one); ``cache=True`` keeps the machine
+code on disk (numba's cache, next to these files or in
+``NUMBA_CACHE_DIR``), so later processes load it in milliseconds.
+
+Threads: before each parallel kernel, numba's thread count is set to
+:func:`minigan.get_num_threads` (BLAS's), so ``minigan train --threads 1``
+keeps a whole step on one core. Work below :data:`PARALLEL_MIN` elements
+runs a serial build of the same kernel: waking the thread pool costs more
+than such a pass.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import os
+import threading
+
+import numpy as np
+
+__all__ = ["available", "compile_all", "disabled", "enabled", "load", "set_enabled"]
+
+#: the kernel modules, by kind of op
+KINDS = ("activation", "conv", "normalization", "optim")
+
+#: work (elements) from which a kernel runs on several threads
+PARALLEL_MIN = 1 << 15
+
+_enabled = os.environ.get("MINIGAN_NUMBA", "1") != "0"
+_available = None   # whether numba can be imported (looked up, not imported, once)
+_local = threading.local()   # .threads: the count last given to numba (it is per thread)
+
+
+def available() -> bool:
+    """Whether numba is installed (found without importing it)."""
+    global _available
+    if _available is None:
+        _available = importlib.util.find_spec("numba") is not None
+    return _available
+
+
+def enabled() -> bool:
+    """Whether the kernels run: the switch is on and numba is installed."""
+    return _enabled and available()
+
+
+def set_enabled(flag: bool) -> None:
+    """Use the compiled kernels (True, if numba is installed) or the NumPy
+    paths of the fast layer (False) from now on, in this process."""
+    global _enabled
+    if not isinstance(flag, bool):
+        raise TypeError(f"kernels.set_enabled: expected True or False, got {flag!r}")
+    _enabled = flag
+
+
+@contextlib.contextmanager
+def disabled():
+    """``with minigan.fast.kernels.disabled(): ...`` runs the NumPy fast paths."""
+    before = _enabled
+    set_enabled(False)
+    try:
+        yield
+    finally:
+        set_enabled(before)
+
+
+def load(kind: str, xp=np):
+    """The kernel module ``kind`` (one of :data:`KINDS`), imported on first
+    use, or None when the kernels are off, numba is missing or ``xp`` is
+    not NumPy (CuPy arrays stay on the fast layer's array paths)."""
+    if xp is not np or not _enabled or not available():
+        return None
+    return importlib.import_module(f"{__name__}.{kind}")
+
+
+def pick(kernel_pair, size: int):
+    """The serial or the parallel build of a kernel (see :func:`._jit.kernel`)
+    for ``size`` elements of work, numba's threads set to BLAS's first."""
+    if size < PARALLEL_MIN:
+        return kernel_pair[0]
+    _sync_threads()
+    return kernel_pair[1]
+
+
+def _sync_threads() -> None:
+    import numba
+
+    from .. import blas
+
+    n = max(1, min(blas.get_num_threads(), numba.config.NUMBA_NUM_THREADS))
+    if n != getattr(_local, "threads", None):
+        numba.set_num_threads(n)
+        _local.threads = n
+
+
+def compile_all() -> float:
+    """Import every kernel module and compile every kernel for float32 and
+    float64 on small arrays (or load them from numba's disk cache);
+    returns the seconds it took."""
+    import time
+
+    t0 = time.perf_counter()
+    from . import _warmup
+
+    _warmup.run()
+    return time.perf_counter() - t0
