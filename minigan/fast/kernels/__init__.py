@@ -14,8 +14,9 @@ use (``numba.prange``):
   the same pixel), and the (N, C, H, W) -> (C, H, W, N) layout copy;
 * :mod:`.normalization`: batch norm's statistics and normalisation (two
   passes) and its first derivative (two passes);
-* :mod:`.activation`: ReLU, LeakyReLU and tanh forwards, and their
-  backwards fused with the mask (one pass instead of mask, cast and product);
+* :mod:`.activation`: ReLU and LeakyReLU forwards, and the ReLU, LeakyReLU,
+  tanh and sigmoid backwards with the mask or derivative fused in (one pass
+  instead of mask, cast and product);
 * :mod:`.optim`: the SGD, Adam/AdamW and RMSprop updates, one pass each, in
   the reference's float32 arithmetic and order (bitwise its numbers).
 
@@ -34,9 +35,9 @@ code on disk (numba's cache, next to these files or in
 
 Threads: before each parallel kernel, numba's thread count is set to
 :func:`minigan.get_num_threads` (BLAS's), so ``minigan train --threads 1``
-keeps a whole step on one core. Work below :data:`PARALLEL_MIN` elements
-runs a serial build of the same kernel: waking the thread pool costs more
-than such a pass.
+keeps a whole step on one core. Work below :data:`PARALLEL_MIN` elements,
+and all work at one thread, runs a serial build of the same kernel: waking
+the thread pool costs more than such a pass.
 """
 from __future__ import annotations
 
@@ -106,13 +107,13 @@ def load(kind: str, xp=np):
 def pick(kernel_pair, size: int):
     """The serial or the parallel build of a kernel (see :func:`._jit.kernel`)
     for ``size`` elements of work, numba's threads set to BLAS's first."""
-    if size < PARALLEL_MIN:
+    if size < PARALLEL_MIN or _sync_threads() < 2:
         return kernel_pair[0]
-    _sync_threads()
     return kernel_pair[1]
 
 
-def _sync_threads() -> None:
+def _sync_threads() -> int:
+    """numba's thread count set to BLAS's (at most numba's pool); returned."""
     import numba
 
     from .. import blas
@@ -121,6 +122,7 @@ def _sync_threads() -> None:
     if n != getattr(_local, "threads", None):
         numba.set_num_threads(n)
         _local.threads = n
+    return n
 
 
 def compile_all() -> float:

@@ -3,11 +3,12 @@ callers in :mod:`minigan.fast.activation` pass arrays laid out alike).
 
 A backward with its mask fused: dx = g * s(x) reads g and x and writes dx
 once, where NumPy makes the boolean mask, casts it, scales it and
-multiplies (four passes and three temporaries for LeakyReLU).
+multiplies (four passes and three temporaries for LeakyReLU). No tanh or
+sigmoid forward: NumPy's are vectorised, while a compiled loop here calls
+libm's scalar tanh / exp per element.
 """
 from __future__ import annotations
 
-import numpy as np
 from numba import prange
 
 from ._jit import kernel
@@ -37,25 +38,10 @@ def times_slope(g, x, out, slope):
 
 
 @kernel
-def tanh(x, y):
-    for i in prange(x.size):
-        y[i] = np.tanh(x[i])
-
-
-@kernel
 def tanh_backward(g, y, out, one):
     """out = g (1 - y^2)."""
     for i in prange(y.size):
         out[i] = g[i] * (one - y[i] * y[i])
-
-
-@kernel
-def sigmoid(x, y, one):
-    """y = 1 / (1 + e^-x), from e = e^-|x| so that it never overflows."""
-    for i in prange(x.size):
-        v = x[i]
-        e = np.exp(-abs(v))
-        y[i] = one / (one + e) if v >= 0 else e / (one + e)
 
 
 @kernel
