@@ -100,10 +100,23 @@ def cases(rng):
         yield f"{name} step, DCGAN G's big params (0.9M)", cls(params, **kw).step
 
 
+def training_iterations():
+    """Whole training iterations of benchmarks/speed.py's workloads (its
+    make_iteration, minigan side), kernels on against off."""
+    import speed  # benchmarks/speed.py: same thread variables, already set
+
+    fw = speed.MiniganFramework("cpu")
+    for name in ("dcgan", "mlp-gan", "gan-2d", "wgan-gp"):
+        yield f"{name} training iteration (speed.py)", speed.make_iteration(
+            fw, speed.WORKLOADS[name])[0]
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--repeat", type=int, default=20)
+    p.add_argument("--iterations", action="store_true",
+                   help="also whole training iterations of speed.py's workloads")
     args = p.parse_args()
     if not kernels.available():
         print("numba is not installed: nothing to compare")
@@ -115,7 +128,11 @@ def main() -> int:
     print("| pass | NumPy ms | kernels ms | kernels / NumPy | NumPy CPU ms | kernels CPU ms "
           "| CPU ratio |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, run in cases(np.random.default_rng(0)):
+    rows = list(cases(np.random.default_rng(0)))
+    if args.iterations:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        rows += list(training_iterations())
+    for name, run in rows:
         times = {True: [], False: []}
         cpu = {True: [], False: []}
         for on in (True, False):  # warm-up both
