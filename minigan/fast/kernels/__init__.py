@@ -59,6 +59,7 @@ PARALLEL_MIN = 1 << 15
 
 _enabled = os.environ.get("MINIGAN_NUMBA", "1") != "0"
 _available = None   # whether numba can be imported (looked up, not imported, once)
+_modules: dict = {}          # kind -> the imported kernel module
 _local = threading.local()   # .threads: the count last given to numba (it is per thread)
 
 
@@ -101,7 +102,10 @@ def load(kind: str, xp=np):
     not NumPy (CuPy arrays stay on the fast layer's array paths)."""
     if xp is not np or not _enabled or not available():
         return None
-    return importlib.import_module(f"{__name__}.{kind}")
+    module = _modules.get(kind)
+    if module is None:
+        module = _modules[kind] = importlib.import_module(f"{__name__}.{kind}")
+    return module
 
 
 def pick(kernel_pair, size: int):

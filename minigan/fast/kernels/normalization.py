@@ -11,10 +11,13 @@ compiler may not split it itself).
 
 Forward: pass 1 the sum (mean), pass 2 the centred squares (biased
 variance), then y = ((x - mean) invstd) w + b in pass 3 (the statistics of
-one channel are then in cache). With fixed statistics only pass 3 runs.
-Backward (first derivative, forward's mean and invstd): pass 1 db = sum g
-and dw = sum g xhat, pass 2 dx = ((g - xhat dw / m) - db / m) w invstd, or
-dx = g w invstd with fixed statistics.
+one channel are then in cache), as y = x scale + shift with the per-channel
+scale = invstd w and shift = b - mean scale. With fixed statistics only
+pass 3 runs. Backward (first derivative, forward's mean and invstd): pass
+1 db = sum g and dw = sum g xhat, pass 2 dx = w invstd (g - xhat dw / m -
+db / m), expanded the same way into g a + x b + c per channel (dx = g w
+invstd with fixed statistics). Those rearrangements round differently from
+the reference's order, within float32 rounding of the result.
 """
 from __future__ import annotations
 
@@ -68,14 +71,13 @@ def forward(x, y, w, b, has_w, has_b, fixed, mean, var, invstd, eps):
         mu = mean[c]
         invstd[c] = 1 / np.sqrt(var[c] + eps)
         inv = invstd[c]
+        # y = x scale + shift: two operations per number, no branch in the loop
+        scale = inv * w[c] if has_w else inv
+        shift = (b[c] if has_b else 0) - mu * scale
         for a in range(na):
+            xa, ya = x[c, a], y[c, a]
             for j in range(nb):
-                t = (x[c, a, j] - mu) * inv
-                if has_w:
-                    t = t * w[c]
-                if has_b:
-                    t = t + b[c]
-                y[c, a, j] = t
+                ya[j] = xa[j] * scale + shift
 
 
 @kernel
@@ -105,10 +107,10 @@ def backward(x, g, dx, w, has_w, need_x, fixed, mean, invstd, gw, gb):
         if need_x:
             scale = inv * w[c] if has_w else inv
             k_w, k_b = gw[c] / m, gb[c] / m
+            # dx = g scale - x (inv k_w scale) + (mu inv k_w - k_b) scale
+            cx = 0 if fixed else inv * k_w * scale
+            c0 = 0 if fixed else (mu * inv * k_w - k_b) * scale
             for a in range(na):
+                xa, ga, da = x[c, a], g[c, a], dx[c, a]
                 for j in range(nb):
-                    if fixed:
-                        dx[c, a, j] = g[c, a, j] * scale
-                    else:
-                        xh = (x[c, a, j] - mu) * inv
-                        dx[c, a, j] = ((g[c, a, j] - xh * k_w) - k_b) * scale
+                    da[j] = ga[j] * scale - xa[j] * cx + c0
