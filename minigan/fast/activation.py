@@ -31,7 +31,7 @@ def _flat(*arrays):
     without gaps (C order, or any permutation of it: a batch-innermost conv
     output), for an elementwise kernel; None if they do not."""
     a = arrays[0]
-    if not a.size or a.dtype.kind != "f":
+    if not a.size or not kernels.supports(*arrays):
         return None
     if all(b.flags.c_contiguous for b in arrays):
         return [b.reshape(-1) for b in arrays]

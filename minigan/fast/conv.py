@@ -61,7 +61,7 @@ def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
     ow = conv_output_size(w, kw, sw, pw, dw)
     if layout == "cln":
         k = kernels.load("conv", xp)
-        if k is not None:
+        if k is not None and kernels.supports(x):
             return _kernel_columns(xp, k, x, kernel, stride, padding, dilation, 0, oh, ow)
         # pad straight into (C, H, W, N) order; free when x already is
         # the (permuted) output of a "cln" convolution
@@ -93,7 +93,7 @@ def _scatter_add_cln(xp, out, cols, r0, kernel, stride, padding, dilation):
     transposed conv run ~3x faster on it than on a cropped view. Channels
     are independent: two threads may take half each."""
     k = kernels.load("conv", xp)
-    if k is not None and out.dtype == cols.dtype and out.flags.c_contiguous:
+    if k is not None and kernels.supports(out, cols) and out.flags.c_contiguous:
         kernels.pick(k.col2im, cols.size)(cols, out, r0, *kernel, *stride, *padding, *dilation)
         return
 
@@ -177,7 +177,7 @@ def _cln_order(xp, x):
     """x (N, C, H, W) as a C-contiguous (C, H, W, N) array: a view when x is
     batch-innermost already (the output of a "cln" convolution), else a copy."""
     xt = x.transpose(1, 2, 3, 0)
-    if xt.flags.c_contiguous or kernels.load("conv", xp) is None:
+    if xt.flags.c_contiguous or kernels.load("conv", xp) is None or not kernels.supports(x):
         return xp.ascontiguousarray(xt)
     return _padded_cln(xp, x, (0, 0))
 
@@ -187,7 +187,7 @@ def _padded_cln(xp, x, padding):
     n, c, h, w = x.shape
     ph, pw = padding
     k = kernels.load("conv", xp)
-    if k is not None:
+    if k is not None and kernels.supports(x):
         xpad = xp.empty((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
         kernels.pick(k.to_cln, xpad.size)(x, xpad, ph, pw)
         return xpad
@@ -224,7 +224,7 @@ def _cln_columns(xp, xpad, kernel, stride, dilation, r0, r1, ow):
     c, n = xpad.shape[0], xpad.shape[3]
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
     k = kernels.load("conv", xp)
-    if k is not None:  # xpad is padded already: no padding for the gather
+    if k is not None and kernels.supports(xpad):  # padded already: no padding in the gather
         cols = _kernel_columns(xp, k, xpad.transpose(3, 0, 1, 2), kernel, stride, (0, 0),
                                dilation, r0, r1, ow)
         return cols.reshape(c * kh * kw, (r1 - r0) * ow * n)

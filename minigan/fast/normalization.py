@@ -37,8 +37,7 @@ def _kernel_views(fn, x, *others):
     """(C, A, B) views of x and ``others`` (same shape), in the order of x's
     strides, for :mod:`minigan.fast.kernels.normalization`; or None."""
     k = kernels.load("normalization", fn.xp)
-    if k is None or x.ndim < 2 or not x.size or x.dtype.kind != "f" \
-            or any(o.dtype != x.dtype for o in others):
+    if k is None or x.ndim < 2 or not x.size or not kernels.supports(x, *others):
         return None
     n, c = x.shape[:2]
     v = x.reshape(n, c, -1)

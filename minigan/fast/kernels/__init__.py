@@ -49,7 +49,8 @@ import threading
 
 import numpy as np
 
-__all__ = ["available", "compile_all", "disabled", "enabled", "load", "set_enabled"]
+__all__ = ["available", "compile_all", "disabled", "enabled", "load", "pick", "set_enabled",
+           "supports"]
 
 #: the kernel modules, by kind of op
 KINDS = ("activation", "conv", "normalization", "optim")
@@ -106,6 +107,16 @@ def load(kind: str, xp=np):
     if module is None:
         module = _modules[kind] = importlib.import_module(f"{__name__}.{kind}")
     return module
+
+
+#: the dtypes the kernels are compiled for
+DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def supports(*arrays) -> bool:
+    """Whether every array is float32, or every one float64 (float16 and
+    integer arrays stay on the NumPy paths)."""
+    return arrays[0].dtype in DTYPES and all(a.dtype == arrays[0].dtype for a in arrays)
 
 
 def pick(kernel_pair, size: int):
