@@ -56,7 +56,7 @@ __all__ = ["available", "compile_all", "disabled", "enabled", "load", "pick", "s
 KINDS = ("activation", "conv", "normalization", "optim")
 
 #: work (elements) from which a kernel runs on several threads
-PARALLEL_MIN = 1 << 15
+PARALLEL_MIN = 1 << 16
 
 _enabled = os.environ.get("MINIGAN_NUMBA", "1") != "0"
 _available = None   # whether numba can be imported (looked up, not imported, once)

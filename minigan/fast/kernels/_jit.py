@@ -1,6 +1,8 @@
 """The one decorator of the kernel modules (imports numba: load lazily)."""
 from __future__ import annotations
 
+import types
+
 import numba
 
 
@@ -15,4 +17,11 @@ def kernel(fn):
     # numba's disk cache is keyed on the file that defines ``fn``: after a
     # change of these options, delete kernels/__pycache__ (or touch the files)
     options = dict(cache=True, nogil=True, error_model="numpy")
-    return numba.njit(**options)(fn), numba.njit(parallel=True, **options)(fn)
+    # numba's disk cache names its entries by the function's qualified name
+    # and signature, not by the compile options: the parallel build gets a
+    # copy of fn under its own name, or it would load the serial build
+    twin = types.FunctionType(fn.__code__, fn.__globals__, fn.__name__, fn.__defaults__,
+                              fn.__closure__)
+    twin.__qualname__ = f"{fn.__qualname__}_parallel"
+    twin.__doc__, twin.__module__ = fn.__doc__, fn.__module__
+    return numba.njit(**options)(fn), numba.njit(parallel=True, **options)(twin)
