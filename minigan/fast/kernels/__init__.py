@@ -28,10 +28,11 @@ against the reference ops (``tests/fast/test_kernels.py``).
 
 Loading is lazy: ``import minigan`` never imports numba (numba's import
 costs ~0.3 s and its thread pool would start with the first kernel). The
-first call of a kernel compiles it (about a second per kernel and type;
-:func:`compile_all` compiles every one); ``cache=True`` keeps the machine
-code on disk (numba's cache, next to these files or in
-``NUMBA_CACHE_DIR``), so later processes load it in milliseconds.
+first call of a kernel compiles it for the dtypes and layouts it meets
+(:func:`compile_all` compiles all of them: about 40 s of CPU time, once);
+``cache=True`` keeps the machine code on disk (numba's cache, next to these
+files or in ``NUMBA_CACHE_DIR``), so later processes load all of it in about
+1.5 s of CPU time.
 
 Threads: before each parallel kernel, numba's thread count is set to
 :func:`minigan.get_num_threads` (BLAS's), so ``minigan train --threads 1``
