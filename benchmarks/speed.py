@@ -7,7 +7,7 @@
     python benchmarks/speed.py --no-torch               # minigan only
     python benchmarks/speed.py --device cuda            # minigan on CuPy beside torch on CUDA
 
-Workloads (batch 64, float32, built layer for layer the same in both
+Workloads (batch 64 unless named, float32, built layer for layer the same in both
 frameworks from one spec below; the script checks that both have the same
 parameter shapes in the same order):
 
@@ -23,6 +23,14 @@ parameter shapes in the same order):
   8-128-128-128-2 (ReLU), D 2-128-128-128-1 (LeakyReLU 0.2), as ``mlp-gan``
   otherwise. Its products are tiny, so it measures the Python overhead per
   op, not arithmetic.
+* ``dcgan-b256``: ``dcgan`` at batch 256.
+* ``dcgan64``: the official PyTorch examples' DCGAN (examples/dcgan: ngf =
+  ndf = 64, nz = 100, 3 channels, 64x64 images, batch 64): G ConvT 100->512
+  4/1/0, then ConvT 4/2/1 512->256->128->64->3 with BN + ReLU between (no
+  biases), Tanh; D Conv 4/2/1 3->64->128->256->512 (no biases) with BN after
+  all but the first, LeakyReLU 0.2, then Conv 512->1 4/1/0. Its D ends in a
+  sigmoid and BCELoss there; here D gives logits to the same non-saturating
+  loss as ``dcgan`` (BCE-with-logits, the same value); Adam(2e-4, (0.5, 0.999)).
 * ``sagan``: ``minigan.gan.models.build("sagan", "image", image_size=28)``
   (spectral norm on every conv / linear layer of G and D, one self-attention
   block in each at 14x14) and the same network written with ``torch.nn``;
@@ -70,6 +78,14 @@ counts are printed:
 
 Also checked, on one minigan iteration of each workload: every op output (and
 every parameter, gradient and optimizer state) is float32.
+
+DeZero (``pip install dezero==0.0.13``; this script sets ``np.int = int``
+first, which it needs on NumPy 2), the from-scratch NumPy peer, is timed on
+``dcgan`` and ``dcgan-b256`` when it is installed (a note says so when not):
+the same networks written with ``dezero.layers`` (its Deconv2d for
+ConvTranspose2d), its sigmoid cross-entropy as the non-saturating loss and
+its Adam. DeZero cannot freeze D for the generator step, so it computes D's
+weight gradients there too (as any DeZero user's script would).
 
 Memory (``--memory``): each (framework, workload) runs 5 iterations in a
 fresh subprocess; peak RSS growth = ``ru_maxrss`` after the loop minus the
@@ -184,6 +200,17 @@ SAGAN_G = [("linear", 128, 128 * 7 * 7, False), ("unflatten", (128, 7, 7)), ("bn
            ("convT", 128, 64, 4, 2, 1, False), ("bn", 64), ("relu",), ("attn", 64, 8),
            ("convT", 64, 32, 4, 2, 1, False), ("bn", 32), ("relu",),
            ("conv", 32, 1, 3, 1, 1, True), ("tanh",)]
+# the official PyTorch examples' DCGAN (examples/dcgan/main.py), ngf = ndf = 64, nz = 100, nc = 3
+DCGAN64_G = [("unflatten", (100, 1, 1)), ("convT", 100, 512, 4, 1, 0, False), ("bn", 512), ("relu",),
+             ("convT", 512, 256, 4, 2, 1, False), ("bn", 256), ("relu",),
+             ("convT", 256, 128, 4, 2, 1, False), ("bn", 128), ("relu",),
+             ("convT", 128, 64, 4, 2, 1, False), ("bn", 64), ("relu",),
+             ("convT", 64, 3, 4, 2, 1, False), ("tanh",)]
+DCGAN64_D = [("conv", 3, 64, 4, 2, 1, False), ("lrelu", 0.2),
+             ("conv", 64, 128, 4, 2, 1, False), ("bn", 128), ("lrelu", 0.2),
+             ("conv", 128, 256, 4, 2, 1, False), ("bn", 256), ("lrelu", 0.2),
+             ("conv", 256, 512, 4, 2, 1, False), ("bn", 512), ("lrelu", 0.2),
+             ("conv", 512, 1, 4, 1, 0, False), ("flatten",)]
 SAGAN_D = [("conv", 1, 32, 4, 2, 1, True), ("lrelu", 0.1), ("attn", 32, 8),
            ("conv", 32, 64, 4, 2, 1, True), ("lrelu", 0.1),
            ("flatten",), ("linear", 64 * 7 * 7, 1, True)]
@@ -203,6 +230,7 @@ class Workload:
     spectral_norm: bool = False
     n_critic: int = 1
     minigan_build: str | None = None   # a minigan.gan.models family, instead of the spec
+    batch: int = BATCH
 
 
 WORKLOADS = {
@@ -210,6 +238,10 @@ WORKLOADS = {
                         (0.5, 0.999)),
     "dcgan": Workload("dcgan", DCGAN_G, DCGAN_D, 100, (1, 28, 28), "nonsaturating", 2e-4, 2e-4,
                       (0.5, 0.999)),
+    "dcgan-b256": Workload("dcgan-b256", DCGAN_G, DCGAN_D, 100, (1, 28, 28), "nonsaturating", 2e-4,
+                           2e-4, (0.5, 0.999), batch=256),
+    "dcgan64": Workload("dcgan64", DCGAN64_G, DCGAN64_D, 100, (3, 64, 64), "nonsaturating", 2e-4,
+                        2e-4, (0.5, 0.999)),
     "wgan-gp": Workload("wgan-gp", DCGAN_G, WGAN_CRITIC, 100, (1, 28, 28), "wasserstein", 1e-4,
                         1e-4, (0.0, 0.9), n_critic=5),
     "gan-2d": Workload("gan-2d", TOY_G, TOY_D, 8, (2,), "nonsaturating", 1e-4, 1e-4, (0.5, 0.999)),
@@ -373,6 +405,91 @@ class TorchFramework:
             self.torch.cuda.synchronize()
 
 
+#: the workloads DeZero is timed on (it has the layers they need)
+DEZERO_WORKLOADS = ("dcgan", "dcgan-b256")
+
+
+class DezeroFramework:
+    """DeZero 0.0.13 (Deep Learning from Scratch 3), the from-scratch NumPy
+    peer: the spec's networks with its layers, its loss and its Adam."""
+
+    name = "dezero"
+
+    def __init__(self):
+        if not hasattr(np, "int"):
+            np.int = int  # DeZero 0.0.13 uses the alias NumPy 2 removed
+        import dezero  # noqa: F401  (ImportError when not installed)
+
+        self.dz = dezero
+        self.version = getattr(dezero, "__version__", "0.0.13")
+
+    def build_net(self, spec):
+        dz = self.dz
+        L, F = dz.layers, dz.functions
+        steps, params = [], dz.Model()
+        for i, (kind, *a) in enumerate(spec):
+            layer = None
+            if kind == "linear":
+                layer = L.Linear(a[1], nobias=not a[2], in_size=a[0])
+            elif kind == "conv":
+                layer = L.Conv2d(a[1], a[2], a[3], a[4], nobias=not a[5], in_channels=a[0])
+            elif kind == "convT":
+                layer = L.Deconv2d(a[1], a[2], a[3], a[4], nobias=not a[5], in_channels=a[0])
+            elif kind == "bn":
+                layer = L.BatchNorm()
+            elif kind == "relu":
+                steps.append(F.relu)
+            elif kind == "lrelu":
+                steps.append(lambda x, s=a[0]: F.leaky_relu(x, s))
+            elif kind == "tanh":
+                steps.append(F.tanh)
+            elif kind == "flatten":
+                steps.append(lambda x: F.reshape(x, (x.shape[0], -1)))
+            elif kind == "unflatten":
+                steps.append(lambda x, shape=a[0]: F.reshape(x, (x.shape[0],) + tuple(shape)))
+            else:
+                raise ValueError(f"DeZero twin: no {kind!r} layer")
+            if layer is not None:
+                setattr(params, f"l{i}", layer)
+                steps.append(layer)
+
+        def net(x):
+            for step in steps:
+                x = step(x)
+            return x
+
+        return net, params
+
+    def make_iteration(self, wl: Workload, seed: int = 0):
+        dz = self.dz
+        F = dz.functions
+        np.random.seed(seed)
+        (G, g_params), (D, d_params) = self.build_net(wl.g_spec), self.build_net(wl.d_spec)
+        rng = np.random.default_rng(seed)
+        real = rng.uniform(-1, 1, (wl.batch,) + wl.data_shape).astype(np.float32)
+        ones, zeros = np.ones((wl.batch, 1), np.int32), np.zeros((wl.batch, 1), np.int32)
+        opt_g = dz.optimizers.Adam(alpha=wl.lr_g, beta1=wl.betas[0], beta2=wl.betas[1])
+        opt_d = dz.optimizers.Adam(alpha=wl.lr_d, beta1=wl.betas[0], beta2=wl.betas[1])
+        opt_g.setup(g_params)
+        opt_d.setup(d_params)
+
+        def iteration():
+            z = np.random.randn(wl.batch, wl.latent).astype(np.float32)
+            fake = G(z)
+            d_params.cleargrads()
+            loss_d = F.sigmoid_cross_entropy(D(real), ones) + \
+                F.sigmoid_cross_entropy(D(dz.Variable(fake.data)), zeros)
+            loss_d.backward()
+            opt_d.update()
+            g_params.cleargrads()
+            d_params.cleargrads()
+            F.sigmoid_cross_entropy(D(fake), ones).backward()
+            opt_g.update()
+
+        iteration()  # DeZero creates its weights lazily, on the first call
+        return iteration
+
+
 def _torch_self_attention(torch):
     """minigan.nn.SelfAttention (reduction r, no output projection) in torch:
     1x1 convs f, g to C/r and h to C, beta = softmax(f^T g) over positions,
@@ -411,7 +528,7 @@ def make_iteration(fw, wl: Workload, seed: int = 0):
     G.train()
     D.train()
     rng = np.random.default_rng(seed)
-    real = fw.from_numpy(rng.uniform(-1, 1, (BATCH,) + wl.data_shape).astype(np.float32))
+    real = fw.from_numpy(rng.uniform(-1, 1, (wl.batch,) + wl.data_shape).astype(np.float32))
     opt_g = fw.adam(G.parameters(), wl.lr_g, wl.betas)
     opt_d = fw.adam(D.parameters(), wl.lr_d, wl.betas)
     d_loss_fn, g_loss_fn = fw.losses(wl.loss)
@@ -424,7 +541,7 @@ def make_iteration(fw, wl: Workload, seed: int = 0):
         D.requires_grad_(True)
 
     def gan_iteration():
-        fake = G(fw.randn(BATCH, wl.latent))
+        fake = G(fw.randn(wl.batch, wl.latent))
         opt_d.zero_grad()
         d_loss_fn(D(real), D(fake.detach())).backward()
         opt_d.step()
@@ -434,12 +551,12 @@ def make_iteration(fw, wl: Workload, seed: int = 0):
     def wgan_gp_iteration():
         for _ in range(wl.n_critic):
             with fw.no_grad():
-                fake = G(fw.randn(BATCH, wl.latent))
+                fake = G(fw.randn(wl.batch, wl.latent))
             opt_d.zero_grad()
             loss = d_loss_fn(D(real), D(fake)) + fw.gradient_penalty(D, real, fake)
             loss.backward()
             opt_d.step()
-        generator_step(G(fw.randn(BATCH, wl.latent)))
+        generator_step(G(fw.randn(wl.batch, wl.latent)))
         fw.sync()
 
     iteration = wgan_gp_iteration if wl.loss == "wasserstein" else gan_iteration
@@ -524,8 +641,8 @@ def gradient_penalty_flops(layers):
 
 
 def analytic_flops(wl: Workload) -> int:
-    G = gemm_layers(wl.g_spec, (wl.latent,), BATCH, wl.spectral_norm)
-    D = gemm_layers(wl.d_spec, wl.data_shape, BATCH, wl.spectral_norm)
+    G = gemm_layers(wl.g_spec, (wl.latent,), wl.batch, wl.spectral_norm)
+    D = gemm_layers(wl.d_spec, wl.data_shape, wl.batch, wl.spectral_norm)
     g_step = forward_flops(D) + backward_flops(D, dx_input=True, dw=False) + \
         backward_flops(G, dx_input=False, dw=True)
     d_step = 2 * forward_flops(D) + 2 * backward_flops(D, dx_input=False, dw=True)
@@ -729,6 +846,8 @@ def parse_args(argv=None):
     p.add_argument("--iters", type=int, default=20, help="timed iterations (median reported)")
     p.add_argument("--threads", type=int, default=2, help="BLAS / OpenMP / torch threads")
     p.add_argument("--no-torch", action="store_true", help="time minigan only")
+    p.add_argument("--no-dezero", action="store_true",
+                   help=f"do not time DeZero (on {', '.join(DEZERO_WORKLOADS)}) even if installed")
     p.add_argument("--device", choices=("cpu", "cuda"), default="cpu")
     p.add_argument("--memory", action="store_true",
                    help="also measure peak RSS growth, one fresh process per run (CPU)")
@@ -772,10 +891,18 @@ def main(argv=None) -> int:
             torch_fw = None
     mg_fw = MiniganFramework(args.device)
     frameworks = [mg_fw] + ([torch_fw] if torch_fw else [])
+    dezero_fw, dezero_note = None, None
+    if args.no_dezero or args.device != "cpu":
+        dezero_note = "DeZero not timed (--no-dezero, or not --device cpu)"
+    elif any(w in DEZERO_WORKLOADS for w in args.workloads):
+        try:
+            dezero_fw = DezeroFramework()
+        except ImportError:
+            dezero_note = "DeZero is not installed (pip install dezero==0.0.13): not timed"
 
     print(blas_kernel_line())
     print(f"minigan speed benchmark: device {args.device}, {args.threads} thread"
-          f"{'s' if args.threads > 1 else ''}, batch {BATCH}, "
+          f"{'s' if args.threads > 1 else ''}, batch {BATCH} (unless the workload names one), "
           f"float32, {WARMUP} warm-up + {args.iters} timed iterations (median)")
     print(f"numpy {np.__version__}" + (f", torch {torch_fw.torch.__version__}" if torch_fw else "")
           + f", {os.cpu_count()} CPUs, {load()}")
@@ -803,12 +930,16 @@ def main(argv=None) -> int:
                 param_shapes(built["torch"][1]) + param_shapes(built["torch"][2]):
             raise RuntimeError(f"{name}: minigan and torch networks differ in parameters")
         steps = {k: v[0] for k, v in built.items()}
-        for fw in frameworks:
+        timed = list(frameworks)
+        if dezero_fw is not None and name in DEZERO_WORKLOADS:
+            steps["dezero"] = dezero_fw.make_iteration(wl)
+            timed.append(dezero_fw)
+        for fw in timed:
             for _ in range(WARMUP):
                 steps[fw.name]()
-        times = {fw.name: [] for fw in frameworks}
+        times = {fw.name: [] for fw in timed}
         for b in range(math.ceil(args.iters / BLOCK)):
-            for fw in (frameworks if b % 2 == 0 else frameworks[::-1]):
+            for fw in (timed if b % 2 == 0 else timed[::-1]):
                 probe.run()
                 time.sleep(SETTLE_S)  # the last library's idle threads stop spinning
                 steps[fw.name]()  # untimed: after the pause, caches and clocks are cold
@@ -828,10 +959,12 @@ def main(argv=None) -> int:
                "matmul_share": gemms["matmul_share"], "rate": statistics.median(probe.rates()),
                "mg": statistics.median(times["minigan"]),
                "torch": statistics.median(times["torch"]) if torch_fw else None,
+               "dezero": statistics.median(times["dezero"]) if "dezero" in times else None,
                "float32": bad, "load": (load_before, os.getloadavg()[0])}
         rows.append(row)
         print(f"  {name}: minigan {1e3 * row['mg']:.1f} ms"
               + (f", torch {1e3 * row['torch']:.1f} ms" if torch_fw else "")
+              + (f", dezero {1e3 * row['dezero']:.1f} ms" if row["dezero"] else "")
               + f" ({load()})", flush=True)
         del built, steps, G, D, opts
 
@@ -855,6 +988,17 @@ def main(argv=None) -> int:
           "share of minigan's "
           "time inside the array module's matmul (3 instrumented iterations); load = 1-min load average "
           "before-after the row.")
+    dz_rows = [r for r in rows if r["dezero"]]
+    if dz_rows:
+        print(f"\nDeZero {dezero_fw.version} (NumPy from scratch), same networks, same threads:")
+        print("| workload | dezero ms/iter | dezero/minigan | dezero/torch |")
+        print("|---|---:|---:|---:|")
+        for r in dz_rows:
+            vs_torch = f"{r['dezero'] / r['torch']:.2f}" if r["torch"] else "-"
+            print(f"| {r['name']} | {1e3 * r['dezero']:.1f} | {r['dezero'] / r['mg']:.2f} | "
+                  f"{vs_torch} |")
+    elif dezero_note and any(w in DEZERO_WORKLOADS for w in args.workloads):
+        print(f"\n{dezero_note}")
     for r in rows:
         verdict = "OK (every op output float32)" if not r["float32"] else \
             "NOT float32: " + "; ".join(r["float32"])

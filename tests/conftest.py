@@ -96,10 +96,14 @@ def pass_threads(monkeypatch):
     threads (:mod:`minigan.fast.parallel` splits only from 2 on) and returns the
     set of names of the threads that will run split work, emptied at each
     call: a test of a split checks its numbers against one thread's, and
-    ``.second_thread_ran`` that the second thread really worked."""
+    ``.second_thread_ran`` that the second thread really worked. The compiled
+    kernels (:mod:`minigan.fast.kernels`), which replace those splits where
+    numba is installed, are off meanwhile: tests/fast/ checks them."""
     import threading
 
-    from minigan.fast import blas, parallel
+    from minigan.fast import blas, kernels, parallel
+
+    monkeypatch.setattr(kernels, "_enabled", False)
 
     names = _ThreadNames()
     split = parallel.in_halves

@@ -15,6 +15,12 @@ environment variable ``MINIGAN_FAST_LAYER=0`` turns it off for a whole
 process. With it off, every op runs its reference code; the whole test suite
 passes either way, and every ``OpSpec`` is checked both ways.
 
+Where numba is installed (``pip install minigan[fast]``), the memory-bound
+passes of the overrides (im2col and col2im, batch norm, activation masks,
+the optimizer updates) run as compiled kernels on all BLAS threads
+(:mod:`minigan.fast.kernels`, loaded on first use); ``MINIGAN_NUMBA=0`` or
+``minigan.fast.kernels.set_enabled(False)`` keeps the NumPy paths.
+
 Process tuning (allocator, BLAS threads) is never done at import: call
 :func:`tune_process` (the CLI and :class:`minigan.gan.trainer.Trainer` do).
 """

@@ -29,13 +29,19 @@ the reference layout.
 
 A backward here runs under no graph (the engine's contract), where the
 reference backward would record nothing anyway.
+
+With numba installed, the "cln" gathers, scatters and layout copies run as
+compiled kernels on all BLAS threads (:mod:`minigan.fast.kernels.conv`):
+im2col reads a batch-innermost input directly, its padding a bounds test
+instead of a padded copy, and col2im adds from the output's side. The
+layouts, bands and GEMMs above stay as they are.
 """
 from __future__ import annotations
 
 from ..autograd.tensor import Tensor
 from ..ops.conv import (Col2ImFn, Conv2dFn, ConvTranspose2dFn, Im2ColFn, _transposed_size,
                         conv2d, conv_output_size, conv_transpose2d)
-from . import parallel, register
+from . import kernels, parallel, register
 
 
 def _gemm(xp, a, b):
@@ -54,6 +60,9 @@ def _im2col_array(xp, x, kernel, stride, padding, dilation, layout):
     oh = conv_output_size(h, kh, sh, ph, dh)
     ow = conv_output_size(w, kw, sw, pw, dw)
     if layout == "cln":
+        k = kernels.load("conv", xp)
+        if k is not None and kernels.supports(x):
+            return _kernel_columns(xp, k, x, kernel, stride, padding, dilation, 0, oh, ow)
         # pad straight into (C, H, W, N) order; free when x already is
         # the (permuted) output of a "cln" convolution
         xpad = _padded_cln(xp, x, padding)
@@ -83,6 +92,11 @@ def _scatter_add_cln(xp, out, cols, r0, kernel, stride, padding, dilation):
     cropped: ``out`` stays compact, and the elementwise layers after a
     transposed conv run ~3x faster on it than on a cropped view. Channels
     are independent: two threads may take half each."""
+    k = kernels.load("conv", xp)
+    if k is not None and kernels.supports(out, cols) and out.flags.c_contiguous:
+        kernels.pick(k.col2im, cols.size)(cols, out, r0, *kernel, *stride, *padding, *dilation)
+        return
+
     def channels(lo, hi):
         _scatter_add_channels(out[lo:hi], cols[lo:hi], r0, kernel, stride, padding, dilation)
 
@@ -148,10 +162,35 @@ def conv_layout(n, ow):
 BAND_BYTES = 8 * 2**20
 
 
+def _kernel_columns(xp, k, x, kernel, stride, padding, dilation, r0, r1, ow):
+    """The (C, kh, kw, r1 - r0, OW, N) "cln" columns of output rows r0..r1 by
+    the compiled gather, reading x itself when its batch axis is innermost
+    (padding inside the gather), else a (C, H, W, N) copy of it."""
+    n, c = x.shape[:2]
+    x = _cln_order(xp, x).transpose(3, 0, 1, 2)
+    cols = xp.empty((c, kernel[0], kernel[1], r1 - r0, ow, n), dtype=x.dtype)
+    kernels.pick(k.im2col, cols.size)(x, cols, r0, *kernel, *stride, *padding, *dilation)
+    return cols
+
+
+def _cln_order(xp, x):
+    """x (N, C, H, W) as a C-contiguous (C, H, W, N) array: a view when x is
+    batch-innermost already (the output of a "cln" convolution), else a copy."""
+    xt = x.transpose(1, 2, 3, 0)
+    if xt.flags.c_contiguous or kernels.load("conv", xp) is None or not kernels.supports(x):
+        return xp.ascontiguousarray(xt)
+    return _padded_cln(xp, x, (0, 0))
+
+
 def _padded_cln(xp, x, padding):
     """x (N, C, H, W) zero-padded into (C, H + 2 p_h, W + 2 p_w, N) order."""
     n, c, h, w = x.shape
     ph, pw = padding
+    k = kernels.load("conv", xp)
+    if k is not None and kernels.supports(x):
+        xpad = xp.empty((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
+        kernels.pick(k.to_cln, xpad.size)(x, xpad, ph, pw)
+        return xpad
     xpad = xp.zeros((c, h + 2 * ph, w + 2 * pw, n), dtype=x.dtype)
     inner, xt = xpad[:, ph:ph + h, pw:pw + w], x.transpose(1, 2, 3, 0)
 
@@ -184,6 +223,11 @@ def _cln_columns(xp, xpad, kernel, stride, dilation, r0, r1, ow):
     """The (C kh kw, (r1 - r0) OW N) "cln" columns of output rows r0..r1."""
     c, n = xpad.shape[0], xpad.shape[3]
     (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+    k = kernels.load("conv", xp)
+    if k is not None and kernels.supports(xpad):  # padded already: no padding in the gather
+        cols = _kernel_columns(xp, k, xpad.transpose(3, 0, 1, 2), kernel, stride, (0, 0),
+                               dilation, r0, r1, ow)
+        return cols.reshape(c * kh * kw, (r1 - r0) * ow * n)
     band = xpad[:, r0 * sh:]
     s1, s2, s3, s0 = band.strides
     view = xp.lib.stride_tricks.as_strided(
@@ -200,7 +244,7 @@ def _conv_weight_grad_array(xp, x, g, kernel, stride, padding, dilation):
     xpad = _padded_cln(xp, x, padding)
     if _gemm_first_pays(o, c, kernel, x.shape[2:], (oh, ow), n, padding, x.itemsize):
         return _conv_weight_grad_gemm_first(xp, xpad, g, kernel, stride, dilation)
-    gcf = xp.ascontiguousarray(g.transpose(1, 2, 3, 0)).reshape(o, oh * ow * n)
+    gcf = _cln_order(xp, g).reshape(o, oh * ow * n)
     k = c * kernel[0] * kernel[1]
     gw = None
     for r0, r1 in _row_bands(oh, k * ow * n * x.itemsize):
@@ -310,14 +354,14 @@ def _conv_transpose2d_forward(fn, x, w):
     w2t = w.reshape(cin, cout * kh * kw).T
     bands = _row_bands(h, cout * kh * kw * wd * n * x.itemsize)
     if layout == "cln" and len(bands) > 1:  # columns a band of input rows at a time
-        xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0)).reshape(cin, h * wd * n)
+        xs = _cln_order(xp, x).reshape(cin, h * wd * n)
         y = xp.zeros((cout, out[0], out[1], n), dtype=x.dtype)
         for r0, r1 in bands:
             cols = _gemm(xp, w2t, xs[:, r0 * wd * n:r1 * wd * n])
             _scatter_add_cln(xp, y, cols.reshape(cout, kh, kw, r1 - r0, wd, n), r0, (kh, kw),
                              fn.stride, fn.padding, fn.dilation)
         return y.transpose(3, 0, 1, 2)
-    xs = xp.ascontiguousarray(x.transpose(1, 2, 3, 0) if layout == "cln" else x.transpose(1, 0, 2, 3))
+    xs = _cln_order(xp, x) if layout == "cln" else xp.ascontiguousarray(x.transpose(1, 0, 2, 3))
     cols = _gemm(xp, w2t, xs.reshape(cin, n * h * wd))
     cols = cols.reshape((cout, kh, kw, h, wd, n) if layout == "cln" else (cout, kh, kw, n, h, wd))
     return _col2im_array(xp, cols, (n, cout) + out, (kh, kw), fn.stride, fn.padding,
