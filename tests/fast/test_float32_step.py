@@ -39,7 +39,7 @@ def test_a_float32_training_step_never_makes_float64(path, monkeypatch):
     def checked(self, *inputs):
         out = call(self, *inputs)
         for r in out if isinstance(out, tuple) else (out,):
-            if r.dtype != np.float32:
+            if r.dtype.kind in "fc" and r.dtype != np.float32:  # counters (num_batches_tracked) stay int64
                 offenders.add(f"{type(self).__name__} -> {r.dtype}")
         return out
 
