@@ -101,6 +101,19 @@ def test_a_term_with_nbgrader(tmp_path):
             assert nb.score == 0.0 and nb.max_score == points[nb.name], nb.name
 
 
+_GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_END_SOLUTION = re.compile(r"^\s*#+\s*END SOLUTION\b", re.M)
+_END_HIDDEN = re.compile(r"^\s*#+\s*END HIDDEN TESTS\b", re.M)
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _src(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_exercise_cells_carry_nbgrader_metadata(path):
     """Each exercise is three cells: a locked markdown statement, a solution
