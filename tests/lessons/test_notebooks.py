@@ -108,3 +108,8 @@ def test_notebook_runs_top_to_bottom(path, student_lessons, monkeypatch):
         err = error(nb.cells[k])
         assert err is None, f"{path.name}: an instructor's solution or its tests failed " \
                             f"(appended cell {k - n_student}):\n{nb.cells[k].source[:300]}\n{err}"
+        # nbgrader scores a test cell that writes to stderr (a warning, say) as failed
+        stderr = "".join("".join(o.get("text", "")) for o in nb.cells[k].get("outputs", [])
+                         if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        assert not stderr, f"{path.name}: an instructor's cell writes to stderr, which nbgrader " \
+                           f"grades as a failure (appended cell {k - n_student}):\n{stderr[:500]}"
