@@ -2,10 +2,13 @@
 
 Heusel et al. 2017, "GANs Trained by a Two Time-Scale Update Rule Converge to a
 Local Nash Equilibrium": fit a Gaussian N(mu, C) to the features of real
-images and another to the features of generated images; the Fréchet (2-
-Wasserstein) distance between them is
+images and another to the features of generated images; the squared
+Fréchet (2-Wasserstein) distance between them is
 
-    FD = ||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2))
+    FD = W_2(N(mu1, C1), N(mu2, C2))^2 = ||mu1 - mu2||^2 + Tr(C1 + C2 - 2 (C1 C2)^(1/2))
+
+(the square, not the distance itself: FID is reported in squared feature
+units, as Heusel et al. define it).
 
 "FID" is this distance on Inception-v3 pool features (D = 2048). Here the
 features are whatever you pass in: Inception features, or those of a small
@@ -148,9 +151,9 @@ def _trace_sqrt_product_eigh(sigma1, sigma2):
 
 
 def frechet_distance(mu1, sigma1, mu2, sigma2, method: str = "sqrtm", eps: float = 1e-6) -> float:
-    """Fréchet distance between N(mu1, sigma1) and N(mu2, sigma2).
+    """Squared Fréchet (2-Wasserstein) distance between N(mu1, sigma1) and N(mu2, sigma2).
 
-        FD = ||mu1 - mu2||^2 + Tr(sigma1) + Tr(sigma2) - 2 Tr((sigma1 sigma2)^(1/2))
+        FD = W_2^2 = ||mu1 - mu2||^2 + Tr(sigma1) + Tr(sigma2) - 2 Tr((sigma1 sigma2)^(1/2))
 
     Args:
         mu1, mu2: (D,) means (NumPy or CuPy; a scalar for D = 1).
@@ -163,7 +166,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, method: str = "sqrtm", eps: float
             retried (with a RuntimeWarning).
 
     Returns:
-        The distance as a Python float (computed in float64 on the CPU).
+        The squared distance as a Python float (computed in float64 on the CPU).
 
     Raises:
         ValueError: mismatched shapes, non-symmetric or non-finite covariances;
@@ -183,7 +186,7 @@ def frechet_distance(mu1, sigma1, mu2, sigma2, method: str = "sqrtm", eps: float
 
 
 def fid_from_features(features1, features2, method: str = "sqrtm") -> float:
-    """Fréchet distance between Gaussians fitted to two feature sets.
+    """Squared Fréchet distance between Gaussians fitted to two feature sets (FID).
 
     Args:
         features1: (N1, D) features of one sample set (e.g. real images).

@@ -26,8 +26,10 @@ w rather than from z need not follow z's fixed Gaussian density, which the
 paper argues makes w's factors of variation less entangled.
 Initialisation. StyleGAN's equalised learning rate is left out, but its
 *effective* initial weights are kept, because PyTorch's default Linear
-initialisation (std 1/sqrt(3 fan_in)) shrinks the signal by about sqrt(3)
-per LeakyReLU layer: after a few mapping layers w would be tiny, every
+initialisation (std 1/sqrt(3 fan_in)) shrinks the signal by about sqrt(6)
+per LeakyReLU layer (the Linear divides its mean square by 3, the
+LeakyReLU(0.2) keeps (1 + 0.2^2) / 2 = 0.52 of it: 3 / 0.52 = 5.8, so the
+rms falls by about 2.4): after a few mapping layers w would be tiny, every
 style would be close to (1, 0), and G would start (and tend to stay)
 ignoring z. So the mapping's Linear layers get He initialisation,
 N(0, 2 / fan_in) (the paper's gain sqrt(2)), biases 0, keeping w at unit

@@ -65,19 +65,24 @@ class SelfAttention(Module):
     Shapes: x (B, C, H, W) -> y (B, C, H, W); with N = H * W positions and
     x viewed as (B, C, N), three 1x1 convolutions give
 
-        f(x) = query(x)  (B, C/r, N)     g(x) = key(x)  (B, C/r, N)
-        h(x) = value(x)  (B, C_v, N)     (r = ``reduction``, 8 in the paper)
+        q = query(x)  (B, C/r, N)    the paper's g(x) = W_g x
+        k = key(x)    (B, C/r, N)    the paper's f(x) = W_f x
+        h = value(x)  (B, C_v, N)    the paper's h(x) = W_h x   (r = ``reduction``, 8 in the paper)
 
     The attention map, one softmax per output position i over all N
     positions j (each row sums to 1):
 
-        beta = softmax(f(x)^T g(x), over the last axis)      (B, N, N)
-        beta[b, i, j] = exp(f_i . g_j) / sum_k exp(f_i . g_k)
+        beta = softmax(q^T k, over the last axis)      (B, N, N)
+        beta[b, i, j] = exp(q_i . k_j) / sum_n exp(q_i . k_n)
 
-    and the attended features o = h(x) beta^T, that is o_i = sum_j beta[i, j] h_j
-    (B, C_v, N). (The paper writes the same map as beta_{j,i}, indexed
-    [attended, output]; softmax rows here are its columns.) By default
-    C_v = C. With ``output_projection=True``, C_v = C/2 and a fourth 1x1
+    and the attended features o = h beta^T, that is o_i = sum_j beta[i, j] h_j
+    (B, C_v, N). This is the paper's map with its indices (Zhang et al.,
+    "Self-Attention Generative Adversarial Networks", ICML 2019, eq. 1):
+    s_ij = f(x_i)^T g(x_j) and beta_{j,i} = exp(s_ij) / sum_i exp(s_ij), the
+    weight with which output position j attends to position i; so g is
+    applied at the position being synthesised (the query) and f at the
+    positions it reads (the keys), and beta_{j,i} is ``beta[b, j, i]``. By
+    default C_v = C. With ``output_projection=True``, C_v = C/2 and a fourth 1x1
     convolution (the paper's v) maps o back to C channels, as in the SAGAN
     and BigGAN code.
 
@@ -108,8 +113,8 @@ class SelfAttention(Module):
         self.in_channels = in_channels
         self.reduction = reduction
         self.output_projection = output_projection
-        self.query = Conv1x1(in_channels, qk_channels, bias)   # the paper's f
-        self.key = Conv1x1(in_channels, qk_channels, bias)     # the paper's g
+        self.query = Conv1x1(in_channels, qk_channels, bias)   # the paper's g
+        self.key = Conv1x1(in_channels, qk_channels, bias)     # the paper's f
         self.value = Conv1x1(in_channels, v_channels, bias)    # the paper's h
         if output_projection:
             self.output = Conv1x1(v_channels, in_channels, bias)  # the paper's v
@@ -127,8 +132,8 @@ class SelfAttention(Module):
                              f"{x.shape[1]} (input shape {x.shape})")
         b, c, h, w = x.shape
         flat = x.reshape(b, c, h * w)
-        f, g, v = self.query(flat), self.key(flat), self.value(flat)
-        scores = ops.matmul(f.transpose(1, 2), g)             # (B, N, N): f_i . g_j
+        q, k, v = self.query(flat), self.key(flat), self.value(flat)
+        scores = ops.matmul(q.transpose(1, 2), k)             # (B, N, N): q_i . k_j
         beta = ops.softmax(scores, axis=-1)
         # o = v beta^T (B, C_v, N), computed as (beta v^T)^T: beta is the one
         # large operand, and BLAS reads it faster untransposed (~15% on the block)

@@ -6,8 +6,16 @@ singular value of W. Dividing the weight by it,
 
     W_SN = W / sigma(W),
 
-makes every spectrally normalised layer 1-Lipschitz, which keeps a GAN's
+makes a normalised linear layer 1-Lipschitz, which keeps a GAN's
 discriminator smooth (and its gradients useful to the generator).
+
+For a convolution this is only approximate: what is normalised is the kernel
+reshaped to a matrix (below), not the convolution operator, which applies
+every weight at many overlapping positions. im2col copies each input pixel
+into at most ceil(kh/s) * ceil(kw/s) patches (stride s), a map of norm at
+most sqrt(ceil(kh/s) * ceil(kw/s)), so a normalised conv is Lipschitz with a
+constant between about 1 and that factor (3 for a 3x3 kernel at stride 1;
+lesson 7 measures about 2), not 1.
 
 sigma(W) is estimated by power iteration on the matrix W (out_features rows;
 a conv weight (O, C, kh, kw) is viewed as O x (C*kh*kw)). Keeping vectors

@@ -1,17 +1,16 @@
 """lessons/INSTRUCTORS.md is run as written: every ```bash block, in order, in
 an empty folder (``MINIGAN`` = this checkout). The Python exercises part
 always runs; the nbgrader part (a real course: generate_assignment, the
-gradebook, autograde of a blank and a perfect submission of all nine lesson
-notebooks) runs when nbgrader is installed (the ``test`` extra installs it).
-Also: the nbgrader metadata of every exercise cell, and the generator
-scripts reproducing the committed notebooks."""
+gradebook, autograde of a blank and a perfect submission of every lesson
+notebook) runs when nbgrader is installed (the ``test`` extra installs it).
+Also: the nbgrader metadata of every exercise cell (the notebooks are each
+lesson's only source, so this is where it is kept honest)."""
 from __future__ import annotations
 
 import csv
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -86,53 +85,82 @@ def test_a_term_with_nbgrader(tmp_path):
     with open(tmp_path / "course" / "grades.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     scores = {r["student_id"]: (float(r["score"]), float(r["max_score"])) for r in rows}
-    copied = sorted(LESSONS.glob("0*.ipynb"))  # the notebooks the guide copies into the course
-    n = len([p for p in copied if any(c["metadata"].get("nbgrader", {}).get("solution")
-                                      for c in json.loads(p.read_text())["cells"])])
-    assert n == 9
-    assert scores == {"blank": (0.0, float(n)), "perfect": (float(n), float(n))}, scores
+    copied = sorted(p.name for p in (tmp_path / "course" / "source" / "lessons").glob("*.ipynb"))
+    assert copied == [p.name for p in NOTEBOOKS], "the guide hands out every lesson"
+    points = {p.stem: sum(c["metadata"].get("nbgrader", {}).get("points", 0)
+                          for c in json.loads(p.read_text())["cells"]
+                          if c["metadata"].get("nbgrader", {}).get("grade"))
+              for p in NOTEBOOKS}
+    total = float(sum(points.values()))
+    assert scores == {"blank": (0.0, total), "perfect": (total, total)}, scores
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{tmp_path / 'course' / 'gradebook.db'}") as gb:
         for nb in gb.find_submission("lessons", "perfect").notebooks:
-            assert nb.score == nb.max_score == 1.0, nb.name
+            assert nb.score == nb.max_score == points[nb.name], nb.name
         for nb in gb.find_submission("lessons", "blank").notebooks:
-            assert nb.score == 0.0 and nb.max_score == 1.0, nb.name
+            assert nb.score == 0.0 and nb.max_score == points[nb.name], nb.name
+
+
+_GRADE_ID = re.compile(r"^[A-Za-z0-9_-]+$")
+_END_SOLUTION = re.compile(r"^\s*#+\s*END SOLUTION\b", re.M)
+_END_HIDDEN = re.compile(r"^\s*#+\s*END HIDDEN TESTS\b", re.M)
+
+
+def _cells(path):
+    return json.loads(path.read_text(encoding="utf-8"))["cells"]
+
+
+def _src(cell):
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
 def test_exercise_cells_carry_nbgrader_metadata(path):
-    cells = json.loads(path.read_text())["cells"]
-    ids = []
+    """Each exercise is three cells: a locked markdown statement, a solution
+    cell, an autograded test cell (lessons/README.md, "Editing")."""
+    cells = _cells(path)
+    ids = [c.get("id") for c in cells]
+    assert len(ids) == len(set(ids)), f"{path.name}: cell ids must be unique"
     for k, cell in enumerate(cells):
-        src = "".join(cell["source"])
+        src = _src(cell)
         meta = cell["metadata"].get("nbgrader")
+        where = f"{path.name}, cell {k}"
         if meta is not None:
-            assert meta["schema_version"] == 3
-            ids.append(meta["grade_id"])
+            assert meta.get("schema_version") == 3, where
+            assert _GRADE_ID.match(meta.get("grade_id", "")), f"{where}: bad grade_id"
+            for key in ("grade", "solution", "locked", "task"):
+                assert isinstance(meta.get(key), bool), f"{where}: nbgrader.{key} must be a bool"
+            if meta["grade"]:
+                assert cell["cell_type"] == "code" and meta["locked"] and not meta["solution"], where
+                assert meta.get("points", 0) > 0 and "assert" in src, \
+                    f"{where}: a test cell scores points and asserts something"
+            if meta["solution"]:
+                assert cell["cell_type"] == "code" and not meta["grade"] and not meta["locked"], where
+        assert len(_SOLUTION.findall(src)) == len(_END_SOLUTION.findall(src)), \
+            f"{where}: unbalanced SOLUTION markers"
+        assert len(_HIDDEN.findall(src)) == len(_END_HIDDEN.findall(src)), \
+            f"{where}: unbalanced HIDDEN TESTS markers"
         if cell["cell_type"] == "code" and _SOLUTION.search(src):
-            assert meta and meta["solution"] and not meta["grade"] and not meta["locked"], k
-            test = cells[k + 1]["metadata"].get("nbgrader")
-            assert test and test["grade"] and test["locked"] and test["points"] > 0, k + 1
+            assert meta and meta["solution"], f"{where}: a solution outside a solution cell"
+            task = meta["grade_id"]
+            test = cells[k + 1]["metadata"].get("nbgrader") if k + 1 < len(cells) else None
+            assert test and test["grade"] and test["grade_id"] == f"test_{task}", \
+                f"{where}: the next cell must be the autograded test_{task}"
             statement = cells[k - 1]["metadata"].get("nbgrader")
-            assert cells[k - 1]["cell_type"] == "markdown" and statement["locked"], k - 1
+            assert cells[k - 1]["cell_type"] == "markdown" and statement and statement["locked"] \
+                and statement["grade_id"] == f"exercise_{task}", \
+                f"{where}: the cell before must be the locked statement exercise_{task}"
         if _HIDDEN.search(src):
-            assert meta and meta["grade"], f"cell {k}: hidden tests outside an autograded cell"
-        if _SOLUTION.search(src):
-            assert meta and meta["solution"], f"cell {k}: a solution outside a solution cell"
-    assert len(ids) == len(set(ids)), "nbgrader grade_ids must be unique"
+            assert meta and meta["grade"], f"{where}: hidden tests outside an autograded cell"
 
 
-def test_the_scripts_write_the_committed_notebooks(tmp_path):
-    """Edit the scripts, not the notebooks: regenerating gives the same files
-    (metadata included)."""
-    pytest.importorskip("nbformat")
-    copy = tmp_path / "lessons"
-    shutil.copytree(LESSONS, copy, ignore=shutil.ignore_patterns("*.ipynb", "__pycache__"))
-    for script in sorted(copy.glob("_make_*.py")):
-        subprocess.run([sys.executable, script.name], cwd=copy, check=True,
-                       capture_output=True, timeout=300)
-    written = [path for path in NOTEBOOKS if (copy / path.name).exists()]
-    assert written, "the scripts wrote no notebook"
-    for path in written:  # lessons 11 and up are edited as notebooks: no script writes them
-        assert json.loads((copy / path.name).read_text()) == json.loads(path.read_text()), \
-            path.name
+def test_grade_ids_are_unique_across_the_course():
+    """One task name means one exercise in the whole course (the gradebook and
+    the reports name tasks by it)."""
+    seen = {}
+    for path in NOTEBOOKS:
+        for cell in _cells(path):
+            gid = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if gid is not None:
+                assert gid not in seen, f"grade_id {gid!r} in {path.name} and {seen[gid]}"
+                seen[gid] = path.name

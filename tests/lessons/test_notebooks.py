@@ -1,5 +1,6 @@
-"""Every lesson notebook runs top to bottom (in small mode) and is committed
-without outputs. New lessons (lessons/*.ipynb) are picked up automatically."""
+"""Every lesson notebook runs top to bottom (in small mode), in its student
+version as well as with the instructor's answers, and is committed without
+outputs. New lessons (lessons/*.ipynb) are picked up automatically."""
 from __future__ import annotations
 
 import json
@@ -32,9 +33,30 @@ def test_notebook_is_committed_without_outputs(path):
                        "--clear-output --inplace`) before committing")
 
 
+def _nbgrader(cell):
+    return cell.get("metadata", {}).get("nbgrader", {})
+
+
+@pytest.fixture(scope="module")
+def student_lessons(tmp_path_factory):
+    """The student version, built as lessons/README.md says
+    (``minigan homework build lessons student-lessons``)."""
+    from minigan.homework import main
+    dest = tmp_path_factory.mktemp("course") / "student-lessons"
+    assert main(["build", str(LESSONS), str(dest)]) == 0
+    return dest
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
-def test_notebook_runs_top_to_bottom(path, monkeypatch):
+def test_notebook_runs_top_to_bottom(path, student_lessons, monkeypatch):
+    """One run per lesson checks both versions. The student version runs
+    top to bottom with errors allowed (as "Run All" does through the test
+    cells, which carry the ``raises-exception`` tag): it must reach the last
+    cell, and the only cells that fail are the test cells of the unsolved
+    tasks, each with the task's NotImplementedError. Then, in the same
+    kernel, every exercise's solution and its full test cell (hidden tests
+    included) run from the instructor's notebook and must pass."""
     nbformat = pytest.importorskip("nbformat", reason="running lessons needs nbformat "
                                    "(pip install -e '.[test]')")
     nbclient = pytest.importorskip("nbclient", reason="running lessons needs nbclient "
@@ -50,16 +72,44 @@ def test_notebook_runs_top_to_bottom(path, monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p))
-    nb = nbformat.read(path, as_version=4)
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(LESSONS)}})
-    try:
-        client.execute()
-    except nbclient.exceptions.CellExecutionError as exc:
-        plain = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))  # IPython colours its tracebacks
-        pytest.fail(f"{path.name} failed:\n{plain}", pytrace=False)
-    # test cells tagged 'raises-exception' (so that "Run All" goes on past an
-    # unsolved task in the student version) must still pass with the solutions
-    errors = [(k, out.get("ename"), out.get("evalue")) for k, cell in enumerate(nb.cells)
-              for out in cell.get("outputs", []) if out.get("output_type") == "error"]
-    assert not errors, f"{path.name}: cells raised {errors}"
+    teacher = nbformat.read(path, as_version=4)
+    nb = nbformat.read(student_lessons / path.name, as_version=4)
+    n_student = len(nb.cells)
+    solutions = [c for c in teacher.cells if _nbgrader(c).get("solution")]
+    tests = {_nbgrader(c)["grade_id"]: c for c in teacher.cells if _nbgrader(c).get("grade")}
+    for cell in solutions:  # the instructor's answers, appended after the student's run
+        nb.cells.append(nbformat.v4.new_code_cell(cell.source))
+        nb.cells.append(nbformat.v4.new_code_cell(tests[f"test_{_nbgrader(cell)['grade_id']}"].source))
+    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                                     resources={"metadata": {"path": str(student_lessons)}})
+    client.execute()
+
+    def error(cell):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                return re.sub(r"\x1b\[[0-9;]*m", "", f"{out['ename']}: {out['evalue']}\n"
+                              + "\n".join(out.get("traceback", [])[-3:]))
+        return None
+
+    code = [k for k, c in enumerate(nb.cells[:n_student]) if c.cell_type == "code"]
+    assert nb.cells[code[-1]].get("execution_count") is not None, \
+        f"{path.name}: the student version did not reach its last cell"
+    for k in code:
+        cell, err = nb.cells[k], error(nb.cells[k])
+        if _nbgrader(cell).get("grade"):
+            task = _nbgrader(cell)["grade_id"].removeprefix("test_")
+            assert err and "NotImplementedError" in err and f"Task {task}" in err, \
+                f"{path.name}, cell {k}: the unsolved task {task!r} should fail its test cell " \
+                f"with its NotImplementedError, got: {err}"
+        else:
+            assert err is None, f"{path.name}, cell {k} failed in the student version " \
+                                f"(only the test cells of unsolved tasks may):\n{err}"
+    for k in range(n_student, len(nb.cells)):
+        err = error(nb.cells[k])
+        assert err is None, f"{path.name}: an instructor's solution or its tests failed " \
+                            f"(appended cell {k - n_student}):\n{nb.cells[k].source[:300]}\n{err}"
+        # nbgrader scores a test cell that writes to stderr (a warning, say) as failed
+        stderr = "".join("".join(o.get("text", "")) for o in nb.cells[k].get("outputs", [])
+                         if o.get("output_type") == "stream" and o.get("name") == "stderr")
+        assert not stderr, f"{path.name}: an instructor's cell writes to stderr, which nbgrader " \
+                           f"grades as a failure (appended cell {k - n_student}):\n{stderr[:500]}"

@@ -3,8 +3,12 @@ Koyama & Yoshida, "Spectral Normalization for Generative Adversarial
 Networks", ICLR 2018), with the paper's "standard CNN" (Table 3).
 
 Every conv and linear layer of D computes with W / sigma(W) (its largest
-singular value, estimated by one power-iteration step per training step), so
-each layer is 1-Lipschitz and so is D (LeakyReLU is too). Unlike weight
+singular value, estimated by one power-iteration step per training step).
+The linear layer is then 1-Lipschitz; a conv layer only approximately (its
+reshaped kernel matrix has norm 1, the convolution operator up to
+sqrt(ceil(k/s)^2) times that: see ``minigan/nn/spectral_norm.py``), so D's
+Lipschitz constant is bounded by a modest constant rather than by 1 (LeakyReLU
+adds nothing). Unlike weight
 clipping this keeps the rank of W; unlike a gradient penalty it costs one
 matrix-vector product per layer.
 
