@@ -10,7 +10,9 @@ Shrunk mode (CI; warnings are errors, every cross-reference checked):
 
 Open offline: ``python -m http.server -d docs/book/_build/html``. The lessons
 are executed and turned into their student view by ``lessons_build.py``
-(executed copies are cached in ``docs/book/_build/executed``).
+(executed copies are cached in ``docs/book/_build/executed``, or in
+``MINIGAN_BOOK_CACHE``; ``MINIGAN_BOOK_JOBS`` kernels run at once, default 2).
+``docs/build_book.sh [--small]`` runs the same commands.
 """
 import os
 import sys
@@ -37,17 +39,13 @@ extensions = [
 
 root_doc = "index"
 exclude_patterns = ["_build", "README.md"]
-# generated at build time, never committed: the lessons' student view, the library track
-GENERATED = ["lessons", "library"]
+# lessons/ and library/ beside this file are generated at build time (never committed)
 
 # --- the lessons: executed by lessons_build (cached), rendered as they are
 nb_execution_mode = "off"
 nb_merge_streams = True
 myst_enable_extensions = ["dollarmath", "amsmath"]
 myst_heading_anchors = 3
-# a lesson's sections are numbered in its own prose ("## 1. ..."); the book's
-# table of contents follows the file names, NN_topic
-suppress_warnings = []
 
 # --- the API reference
 autodoc_member_order = "bysource"
@@ -83,8 +81,9 @@ def _library_track(out: Path) -> None:
 
 
 def _generate(app):
-    lessons_build.prepare(Path(app.srcdir) / "lessons",
-                          log=lambda msg: app.builder and print(msg, flush=True))
+    from sphinx.util import logging
+
+    lessons_build.prepare(Path(app.srcdir) / "lessons", log=logging.getLogger("minigan.book").info)
     _library_track(Path(app.srcdir) / "library")
 
 
