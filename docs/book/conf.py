@@ -11,7 +11,8 @@ Shrunk mode (CI; warnings are errors, every cross-reference checked):
 Open offline: ``python -m http.server -d docs/book/_build/html``. The lessons
 are executed and turned into their student view by ``lessons_build.py``
 (executed copies are cached in ``docs/book/_build/executed``, or in
-``MINIGAN_BOOK_CACHE``; ``MINIGAN_BOOK_JOBS`` kernels run at once, default 2).
+``MINIGAN_BOOK_CACHE``; ``MINIGAN_BOOK_JOBS`` kernels run at once, default 2 in
+the shrunk mode and 1 in full mode; ``MINIGAN_BOOK_TIMEOUT`` seconds per cell).
 ``docs/build_book.sh [--small]`` runs the same commands.
 """
 import os

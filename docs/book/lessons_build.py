@@ -69,8 +69,13 @@ def _kernel_env(small: bool) -> dict:
     return env
 
 
-def execute(path: Path, small: bool, timeout: int = 900) -> dict:
-    """Run one lesson top to bottom (working directory: lessons/); the executed notebook."""
+def execute(path: Path, small: bool, timeout: int | None = None) -> dict:
+    """Run one lesson top to bottom (working directory: lessons/); the executed notebook.
+
+    ``timeout``: seconds per cell (``MINIGAN_BOOK_TIMEOUT``; default 600 in small mode and
+    3600 in full mode, where one training cell takes minutes on a loaded 2-core machine)."""
+    if timeout is None:
+        timeout = int(os.environ.get("MINIGAN_BOOK_TIMEOUT", "600" if small else "3600"))
     import nbclient
     import nbformat
 
@@ -140,7 +145,9 @@ def prepare(out: Path, small: bool | None = None, cache: Path | None = None,
     """Write the student view of every executed lesson into ``out``; the files written."""
     small = small_mode() if small is None else small
     cache = Path(os.environ.get("MINIGAN_BOOK_CACHE", DEFAULT_CACHE)) if cache is None else cache
-    jobs = int(os.environ.get("MINIGAN_BOOK_JOBS", "2")) if jobs is None else jobs
+    # small mode: two kernels with one BLAS thread each fill two cores; full mode: one kernel
+    # at a time, with all of NumPy's threads
+    jobs = int(os.environ.get("MINIGAN_BOOK_JOBS", "2" if small else "1")) if jobs is None else jobs
     lessons = discover()
     library = library_digest()
     out.mkdir(parents=True, exist_ok=True)
