@@ -531,7 +531,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002 - torch's a
 
 # ------------------------------------------------------------ comparisons of whole tensors, grids
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:  # noqa: A002
-    """|input - other| <= atol + rtol * |other| everywhere (broadcasting)."""
+    """``|input - other| <= atol + rtol * |other|`` everywhere (broadcasting)."""
     a, b = as_tensor(input), as_tensor(other)
     xp = backend.get_array_module(a._data)
     if a.dtype != b.dtype:

@@ -519,7 +519,7 @@ def register_hook(self, hook):
     """Call ``hook(grad)`` each time backward (or ``minigan.grad``) computes this
     tensor's gradient; a returned tensor replaces that gradient (for the
     ``.grad`` of a leaf and for everything upstream of a non-leaf). The engine
-    runs them through :func:`minigan.autograd.engine.run_hooks`."""
+    runs them through ``minigan.autograd.gradients.run_hooks``."""
     if not self.requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     hooks = self.__dict__.setdefault("_backward_hooks", {})

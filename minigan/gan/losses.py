@@ -93,7 +93,7 @@ def hinge_generator_loss(fake_out):
 
 
 def reconstruction_error(x, recon, p: int = 2):
-    """Per-sample reconstruction error of an autoencoder discriminator, (N,):
+    """Per-sample reconstruction error of an autoencoder discriminator, (N,)::
 
         p = 2:  E(x) = (1/d) sum_j (AE(x)_j - x_j)^2     (EBGAN's energy, a mean squared error)
         p = 1:  L(x) = (1/d) sum_j |AE(x)_j - x_j|       (BEGAN's L, eta = 1)
@@ -128,7 +128,7 @@ def ebgan_generator_loss(fake_energy):
 
 def pulling_away_term(features, eps: float = 1e-12):
     """EBGAN's pulling-away term (Zhao et al. 2017, eq. 4) on a batch of
-    encoder features S (N, F):
+    encoder features S (N, F)::
 
         PT = 1 / (N (N - 1)) sum_{i != j} (s_i . s_j / (|s_i| |s_j|))^2
 
@@ -174,7 +174,7 @@ class BEGANBalance:
 
         k_{t+1} = clip(k_t + lambda_k (gamma L(x) - L(G(z))), 0, 1),   k_0 = 0
 
-    and the convergence measure, which falls as training improves, is
+    and the convergence measure, which falls as training improves, is::
 
         M = L(x) + |gamma L(x) - L(G(z))|
 

@@ -59,7 +59,7 @@ def sample_latent(n: int, latent_dim: int, device: str = "cpu", generator=None) 
 def truncated_normal(n: int, dim: int, threshold: float, generator=None,
                      device: str = "cpu") -> Tensor:
     """The truncation trick (Brock, Donahue & Simonyan, "Large Scale GAN
-    Training", ICLR 2019): z ~ N(0, I) conditioned on |z_i| <= threshold for
+    Training", ICLR 2019): z ~ N(0, I) conditioned on ``|z_i| <= threshold`` for
     every coordinate. Values outside are redrawn until they fall inside, so
     each coordinate follows the standard normal truncated to [-threshold,
     threshold]. Smaller thresholds trade variety for typical, cleaner samples.
@@ -116,7 +116,7 @@ def lerp(z0, z1, t):
 
 def slerp(z0, z1, t, eps: float = 1e-6):
     """Spherical linear interpolation (Shoemake 1985; for GAN latents, White,
-    "Sampling Generative Networks", 2016):
+    "Sampling Generative Networks", 2016)::
 
         omega = arccos(<z0, z1> / (|z0| |z1|))
         slerp(z0, z1, t) = sin((1 - t) omega) / sin omega * z0 + sin(t omega) / sin omega * z1
@@ -188,7 +188,7 @@ def generate(G, n: int, batch_size: int = 256, latent_dim: int | None = None,
              device: str | None = None, truncation: float | None = None,
              generator=None, labels=None) -> Tensor:
     """``n`` samples G(z), z ~ N(0, I), in batches of ``batch_size``: a
-    detached Tensor (n, *sample_shape).
+    detached Tensor ``(n, *sample_shape)``.
 
     G runs in evaluation mode (BatchNorm uses its running statistics) under
     ``no_grad``; its train/eval flags are restored afterwards, so this can be
@@ -309,7 +309,7 @@ def standing_statistics(G, n_batches: int = 100, batch_size: int = 64, latent_di
 
 def interpolate(G, z0, z1, steps: int = 8, method: str = "slerp") -> Tensor:
     """G's outputs along a path from z0 to z1 in ``steps`` points (both ends
-    included): a detached Tensor (steps, *sample_shape).
+    included): a detached Tensor ``(steps, *sample_shape)``.
 
     z0, z1: latent vectors (latent_dim,) (Tensors or arrays). ``method``:
     'slerp' (default, see :func:`slerp`) or 'lerp'. G runs as in :func:`generate`."""

@@ -84,7 +84,7 @@ _UPDATER_DEFAULTS = dict(gp_weight=0.0, clip=0.0, margin=1.0, began_gamma=0.5, b
 # the embedded 8x8 digits are upsampled to the size the DCGAN-family nets expect
 _DEFAULT_IMAGE_SIZE = {"digits": 28}
 
-#: G_ema's standing statistics: this many noise batches of this size
+#: G_ema's standing statistics use this many noise batches of this size
 EMA_STAT_BATCHES, EMA_STAT_BATCH_SIZE = 8, 64
 
 #: what a run writes in its folder (a fresh run removes these first)

@@ -1,12 +1,12 @@
 """Run a student's code in another process; keep the checks in this one.
 
-An exercise's tests never import the student's module. They name it,
+An exercise's tests never import the student's module. They name it::
 
     sq = student("square")                 # tests/test_square.py, next to square.py
 
 and hand a *probe* to it: a top-level function of the test file whose first
 argument is the student's module and which returns plain data (numbers,
-strings, NumPy arrays, lists, tuples and dicts of them):
+strings, NumPy arrays, lists, tuples and dicts of them)::
 
     def _values(mod, x):                   # runs in the student's process
         return mod.square(np.asarray(x))

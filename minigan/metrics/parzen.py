@@ -164,8 +164,8 @@ def parzen_evaluate(samples, validation, test, sigmas=DEFAULT_SIGMAS, batch_size
     """The full 2014 protocol: pick sigma on ``validation``, score ``test``.
 
     Returns:
-        ``{"sigma": best bandwidth, "mean": mean test log-likelihood,
-        "stderr": its standard error}`` (Python floats).
+        The best bandwidth ``"sigma"``, the mean test log-likelihood
+        ``"mean"`` and its standard error ``"stderr"``, as a dict of Python floats.
     """
     sigma = select_sigma(samples, validation, sigmas=sigmas, batch_size=batch_size)
     mean, stderr = parzen_log_likelihood(samples, test, sigma, batch_size=batch_size)

@@ -1,6 +1,6 @@
 """``Embedding``: a lookup table of learned vectors, PyTorch's ``nn.Embedding``.
 
-    input (*) int64 indices in [0, num_embeddings)  ->  output (*, embedding_dim)
+    input ``(*)`` int64 indices in [0, num_embeddings)  ->  output ``(*, embedding_dim)``
     output[..., :] = weight[input[...], :]
 
 It is row selection (``getitem`` with an integer array), whose backward is a
@@ -8,7 +8,7 @@ scatter-add: row k of ``dweight`` is the sum of the upstream gradients of
 every position that looked up k. That adjoint pair (gather / scatter-add) is
 differentiable again, so embeddings work inside gradient penalties too.
 Equivalently, output = one_hot(input) @ weight; the gather avoids building
-the (*, num_embeddings) one-hot matrix.
+the ``(*, num_embeddings)`` one-hot matrix.
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def _renorm_rows_(weight, indices, max_norm, norm_type):
 
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
-    """weight[input]: integer indices (*) and weight (V, D) -> (*, D).
+    """weight[input]: integer indices ``(*)`` and weight (V, D) -> ``(*, D)``.
 
     With ``padding_idx`` that row's output is the stored row and it gets no
     gradient (PyTorch's rule), done by multiplying it by a constant 0/1 mask.
@@ -126,7 +126,7 @@ class Embedding(Module):
         device, dtype: of the weight (float32 by default).
 
     ``weight`` (num_embeddings, embedding_dim) ~ N(0, 1), as in PyTorch.
-    Input: an integer Tensor of any shape (*); output (*, embedding_dim).
+    Input: an integer Tensor of any shape ``(*)``; output ``(*, embedding_dim)``.
     """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, max_norm=None,

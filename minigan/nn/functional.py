@@ -98,8 +98,8 @@ def _image_input(x, who, kinds="f"):
 def linear(input, weight, bias=None):
     """y = x W^T + b.
 
-    input (*, in_features), weight (out_features, in_features), bias
-    (out_features,) -> (*, out_features)."""
+    input ``(*, in_features)``, weight (out_features, in_features), bias
+    (out_features,) -> ``(*, out_features)``."""
     x, w = as_tensor(input), as_tensor(weight)
     _check_float(x, "linear", kinds="fiu")  # integers give an integer product, as in PyTorch
     _check_same_dtype(x, w, "linear")
@@ -641,7 +641,7 @@ def mse_loss(input, target, *, reduction="mean", weight=None):
 
 
 def l1_loss(input, target, *, reduction="mean", weight=None):
-    """mean(|input - target|); with ``weight`` as in :func:`mse_loss`."""
+    """``mean(|input - target|)``; with ``weight`` as in :func:`mse_loss`."""
     x, t = as_tensor(input), as_tensor(target)
     _check_float(x, "l1_loss")
     _same_shape(x, t, "l1_loss", strict=False)
@@ -855,7 +855,7 @@ def binary_cross_entropy(input, target, weight=None, *, reduction="mean"):
 
 
 def one_hot(tensor, num_classes=-1):
-    """Integer labels (*) -> int64 one-hot (*, num_classes); num_classes=-1
+    """Integer labels ``(*)`` -> int64 one-hot ``(*, num_classes)``; num_classes=-1
     means max(label) + 1."""
     t = tensor if isinstance(tensor, Tensor) else Tensor.from_array(np.asarray(tensor))
     if t.dtype.kind not in "iu":

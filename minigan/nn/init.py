@@ -4,7 +4,7 @@ Each function fills its tensor **in place** (under ``no_grad``, so it works
 on Parameters), draws from minigan's seeded generator (or from the NumPy
 ``generator=`` given in place of PyTorch's), and returns the tensor.
 
-For a weight of shape (out, in, *kernel) the fans are
+For a weight of shape ``(out, in, *kernel)`` the fans are::
 
     fan_in = in * prod(kernel),   fan_out = out * prod(kernel)
 

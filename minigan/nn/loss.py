@@ -52,7 +52,7 @@ def _as_buffer(t):
 
 
 class L1Loss(_Loss):
-    """mean |input - target| (see :func:`F.l1_loss`)."""
+    """``mean |input - target|`` (see :func:`F.l1_loss`)."""
 
     def forward(self, input, target):
         return F.l1_loss(input, target, reduction=self.reduction)

@@ -71,7 +71,7 @@ def _check_per_channel(who, input, **tensors):
 
 
 def _scale_shift(out, weight, bias):
-    """out * weight[c] + bias[c] along axis 1 of (N, C, *); either may be None."""
+    """out * weight[c] + bias[c] along axis 1 of ``(N, C, *)``; either may be None."""
     stat_shape = (1, out.shape[1]) + (1,) * (out.ndim - 2)
     if weight is not None:
         out = out * weight.reshape(stat_shape)
@@ -82,7 +82,7 @@ def _scale_shift(out, weight, bias):
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
-    """Batch normalisation of an (N, C, *) input, per channel C.
+    """Batch normalisation of an ``(N, C, *)`` input, per channel C.
 
     With ``training=True`` the statistics of this batch are used,
 
@@ -152,7 +152,7 @@ def _as_shape(normalized_shape):
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Layer normalisation over the trailing ``normalized_shape`` axes.
 
-    For ``input`` of shape (*, D1, ..., Dk) with ``normalized_shape`` =
+    For ``input`` of shape ``(*, D1, ..., Dk)`` with ``normalized_shape`` =
     (D1, ..., Dk), each sample's mean and biased variance are taken over those
     k axes, and ``y = (x - mean) / sqrt(var + eps) * weight + bias`` with
     ``weight`` and ``bias`` of shape ``normalized_shape`` (either may be None).
@@ -196,7 +196,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 
         y[n, c] = (x[n, c] - mean_{n,c}) / sqrt(var_{n,c} + eps) * weight[c] + bias[c]
 
-    for x of shape (N, C, *). With ``use_input_stats`` and running statistics
+    for x of shape ``(N, C, *)``. With ``use_input_stats`` and running statistics
     given, those are updated in place with the batch average of the
     per-instance means and *unbiased* variances (PyTorch's rule); with
     ``use_input_stats=False`` the running statistics normalise instead.
@@ -234,7 +234,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Group normalisation (Wu & He 2018): the C channels of each sample in
     ``num_groups`` groups, each group standardised over its channels and
-    positions, then ``weight[c]``, ``bias[c]`` per channel. x: (N, C, *)."""
+    positions, then ``weight[c]``, ``bias[c]`` per channel. x: ``(N, C, *)``."""
     _check_tensor_input("group_norm", input)
     if input.ndim < 2:
         raise ShapeError(f"group_norm: expected an input of shape (N, C, *), got {input.shape}")
@@ -418,7 +418,7 @@ class _InstanceNorm(Module):
     ``affine`` (default False, as in PyTorch) adds ``weight`` (ones) and
     ``bias`` (zeros) of shape (C,); ``track_running_stats`` (default False)
     keeps ``running_mean``, ``running_var`` and ``num_batches_tracked``,
-    used in evaluation mode. Unbatched input (C, *) is accepted too.
+    used in evaluation mode. Unbatched input ``(C, *)`` is accepted too.
     """
 
     _spatial = 0
@@ -460,20 +460,20 @@ class _InstanceNorm(Module):
 
 
 class InstanceNorm1d(_InstanceNorm):
-    """Instance norm of (N, C, L) inputs (see :class:`_InstanceNorm`)."""
+    """Instance norm of (N, C, L) inputs (see ``_InstanceNorm``)."""
 
     _spatial = 1
 
 
 class InstanceNorm2d(_InstanceNorm):
     """Instance norm of (N, C, H, W) inputs, per sample and channel over H
-    and W (CycleGAN's and pix2pix's normalisation; see :class:`_InstanceNorm`)."""
+    and W (CycleGAN's and pix2pix's normalisation; see ``_InstanceNorm``)."""
 
     _spatial = 2
 
 
 class GroupNorm(Module):
-    """Group norm of (N, C, *) inputs (see :func:`group_norm`); ``weight``
+    """Group norm of ``(N, C, *)`` inputs (see :func:`group_norm`); ``weight``
     (ones) and ``bias`` (zeros) of shape (C,) if ``affine``."""
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None, dtype=None, *,

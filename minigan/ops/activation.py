@@ -72,7 +72,7 @@ class TanhFn(Function):
 
 class SoftplusFn(Function):
     """y = log(1 + e^(beta x)) / beta, linear above ``threshold`` (PyTorch's rule);
-    dx = g * sigmoid(beta x) (g itself above the threshold). Stable form: max(z, 0) + log1p(e^-|z|)."""
+    dx = g * sigmoid(beta x) (g itself above the threshold). Stable form: ``max(z, 0) + log1p(e^-|z|)``."""
 
     def __init__(self, beta, threshold):
         self.beta, self.threshold = beta, threshold

@@ -53,7 +53,7 @@ class SqrtFn(Function):
 
 
 class AbsFn(Function):
-    """y = |x|;  dx = g * sign(x)  (0 at x = 0, as in PyTorch)."""
+    """``y = |x|``;  ``dx = g * sign(x)``  (0 at x = 0, as in PyTorch)."""
 
     def forward(self, x):
         return self.xp.abs(x)

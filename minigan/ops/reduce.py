@@ -187,13 +187,13 @@ def logsumexp(x, axis=None, keepdims=False, *, dim=None, keepdim=None):
 
 # --------------------------------------------------------------------- norms
 class VectorNormFn(Function):
-    """y = (sum |x|^p)^(1/p) over ``axes`` for a finite p other than 1
+    """``y = (sum |x|^p)^(1/p)`` over ``axes`` for a finite p other than 1
     (p = 0 counts the nonzero entries; its gradient is 0).
 
-    dx = g * sign(x) |x|^(p-1) / y^(p-1), PyTorch's subgradient: 0 where
-    y = 0 (so the 2-norm's x / ||x|| is 0 at x = 0, not 0/0) and, for p < 1,
+    ``dx = g * sign(x) |x|^(p-1) / y^(p-1)``, PyTorch's subgradient: 0 where
+    y = 0 (so the 2-norm's ``x / ||x||`` is 0 at x = 0, not 0/0) and, for p < 1,
     0 where x = 0. The backward is written with ops, so it is differentiable
-    again (WGAN-GP differentiates through ||grad D||); the masks replace the
+    again (WGAN-GP differentiates through ``||grad D||``); the masks replace the
     zeros *before* the powers, so the second derivative meets no 0 * inf."""
 
     def __init__(self, p, axes, keepdims):
@@ -256,12 +256,12 @@ def _norm_dims(dim, ndim, who):
 
 
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002 - torch's names
-    """PyTorch's ``torch.linalg.vector_norm``: ||x||_ord over ``dim`` (an
+    """PyTorch's ``torch.linalg.vector_norm``: ``||x||_ord`` over ``dim`` (an
     int, a tuple, or None / () for every dimension).
 
-    ord = 2 is sqrt(sum x^2); 1 is sum |x|; inf / -inf are max / min |x|
+    ord = 2 is sqrt(sum x^2); 1 is ``sum |x|``; inf / -inf are max / min ``|x|``
     (the gradient shared among ties, as in PyTorch); 0 counts the nonzero
-    entries (gradient 0); any other p is (sum |x|^p)^(1/p). ``dtype`` casts
+    entries (gradient 0); any other p is ``(sum |x|^p)^(1/p)``. ``dtype`` casts
     ``x`` first and may only widen it (float32 -> float64), as in PyTorch.
     The gradient at x = 0 is 0 (see :class:`VectorNormFn`)."""
     from .elementwise import abs as abs_

@@ -1,4 +1,4 @@
-"""The loop every updater runs (Goodfellow et al. 2014, Algorithm 1):
+"""The loop every updater runs (Goodfellow et al. 2014, Algorithm 1)::
 
     n_disc times:  x real, z noise, fake = G(z) detached
                    D <- opt_D step on  d_loss(score(x), score(fake)) [+ d_penalty]

@@ -29,7 +29,7 @@ class UpdaterConfig:
     gp_weight: float = 0.0  # WGAN-GP's lambda
     clip: float = 0.0  # WGAN's weight clipping bound
     real_label: float = 1.0  # 0.9 = one-sided label smoothing
-    #: extra gradient penalty on D: None, 'wgan-gp' or 'dragan' (weight ``penalty_weight``)
+    #: extra gradient penalty on D (None, 'wgan-gp' or 'dragan'), weight ``penalty_weight``
     penalty: str | None = None
     penalty_weight: float = 10.0
     margin: float = 1.0  # EBGAN's m, in units of the energy (per-sample mean squared error)
