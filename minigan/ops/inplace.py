@@ -8,7 +8,7 @@ An in-place op ``t.op_(u)`` computes ``r = op(t, u)`` and writes it into t's mem
 (a view's write lands in its base). With no graph to record, that is all. Otherwise
 the graph sees an out-of-place op on t's old value (a copy, so backward can read it):
 
-* t takes r's node (:func:`_adopt`), keeping its old one in ``t._history`` for the
+* t takes r's node (``_adopt``), keeping its old one in ``t._history`` for the
   nodes that saved t before the change (the engine's ``_source``);
 * if t is a view, its base ``b`` becomes ``SetRegionFn(b_old, r)``: b with the
   region replaced (PyTorch's CopySlices), and t is made again from the new ``b``.
@@ -151,7 +151,7 @@ def update(t, op, *args):
 
 
 def overwrite(t, value):
-    """``t`` <- value (broadcast): copy_, fill_, zero_, x[i] = v. Recorded as
+    """``t`` <- value (broadcast): ``copy_``, ``fill_``, ``zero_``, ``x[i] = v``. Recorded as
     ``where(False, t, value)``, so t's old value gets a zero gradient (PyTorch's too)."""
     from .elementwise import where
 
