@@ -23,28 +23,29 @@ def topological_order(roots):
 
     Depth-first on an explicit stack, never recursion (a chain of 100,000 ops is fine).
     A node goes on the stack twice: to push the nodes that made its inputs (``_edges``),
-    then (``done``) to be listed after them: producers first; reversed, consumers first.
-    """
+    then (``done``) to be listed after them: producers first; reversed, consumers first."""
     order, seen, stack = [], set(), [(fn, False) for fn in roots]
     while stack:
         fn, done = stack.pop()
         if done:
             order.append(fn)
-        elif id(fn) not in seen:
-            seen.add(id(fn))
+        elif fn not in seen:
+            seen.add(fn)
             if fn._freed:
                 raise RuntimeError(FREED_MESSAGE.format(op=type(fn).__name__))
             stack.append((fn, True))
-            fn._edges = [_source(x, v) for x, v in zip(fn._inputs, fn._versions)]
-            stack.extend((e, False) for e, _ in fn._edges if e is not None and id(e) not in seen)
+            fn._edges = [(x.grad_fn, x._output_index) if not x._history else _source(x, v)
+                         for x, v in zip(fn._inputs, fn._versions)]
+            for e, _ in fn._edges:
+                if e is not None and e not in seen:
+                    stack.append((e, False))
     order.reverse()
     return order
 
 
 def _source(x, version):
     """(node, output index) that made ``x`` as it was at ``version`` (in-place ops move it on)."""
-    now = x.grad_fn, x._output_index
-    return next(((fn, i) for until, fn, i in x._history if version < until), now) if x._history else now
+    return next(((fn, i) for until, fn, i in x._history if version < until), (x.grad_fn, x._output_index))
 
 
 ZERO = "zero"  # a gradient known to be zeros, passed on without computing (see zero_grad_inputs)
@@ -55,15 +56,15 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
 
     ``on_grad(node, i, g)`` sees the summed gradient of each node output and returns
     the one to use (hooks, ``retain_grad`` and ``grad()``'s capture plug in here);
-    ``prune(order)``, if given, says per node which inputs need a gradient at all.
+    ``prune(order)``, if given, maps nodes to which of their inputs need a gradient at all.
     Returns ``{id(leaf): (leaf, dL/dleaf)}``; dL/dleaf is :data:`ZERO` for a leaf reached
     only through a node's ``zero_grad_inputs`` (PyTorch sends zeros there; we send a
     mark). Frees the graph unless ``retain_graph`` (by default: unless ``create_graph``)."""
     retain_graph = create_graph if retain_graph is None else retain_graph
-    grads_of = {}  # (id(node), output index) or id(leaf) -> (tensor, the gradient it got so far)
+    grads_of = {}  # (node, output index) or id(leaf) -> (tensor, the gradient it got so far)
 
     def send(x, source, g):  # add g to the gradient of x, made by source = (node, output index)
-        key = id(x) if source[0] is None else (id(source[0]), source[1])
+        key = id(x) if source[0] is None else source
         old = grads_of.get(key, (x, None))[1]
         grads_of[key] = (x, g if old is None or old is ZERO else old if g is ZERO else old + g)
 
@@ -75,9 +76,9 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
     with enable_grad() if create_graph else no_grad():
         for fn in order:
             # 1. every consumer of fn has run: the sums for its outputs are complete
-            grads = [grads_of.pop((id(fn), i), (None, None))[1] for i in range(len(fn._outputs))]
+            grads = [grads_of.pop((fn, i), (None, None))[1] for i in range(len(fn._outputs))]
             grads = [g if g is None or g is ZERO else on_grad(fn, i, g) for i, g in enumerate(grads)]
-            mask = masks.get(id(fn))
+            mask = masks.get(fn)
             if all(g is None for g in grads) or (mask is not None and not any(mask)):
                 continue
             if all(g is None or g is ZERO for g in grads):  # 2. only zeros: pass them on
@@ -89,7 +90,7 @@ def run_backward(seeds, retain_graph, create_graph, on_grad, prune=None):
                 gx = ZERO if gx is None and k in fn.zero_grad_inputs else gx
                 if gx is None or not fn.needs_input_grad[k] or (mask is not None and not mask[k]):
                     continue
-                if gx is not ZERO and gx.shape != x.shape:
+                if gx is not ZERO and gx._data.shape != x._data.shape:
                     raise RuntimeError(f"{type(fn).__name__}.backward returned a gradient of shape "
                                        f"{gx.shape} for an input of shape {x.shape}")
                 send(x, fn._edges[k], gx)
@@ -106,10 +107,8 @@ def _call_backward(fn, grads, create_graph, mask):
     if mask is not None:
         fn.needs_input_grad = tuple(a and b for a, b in zip(needs, mask))
     try:
-        if not create_graph and fast_op is not None and fast_op.backward is not None:
-            in_grads = fast_op.backward(fn, *grads)
-        else:
-            in_grads = fn.backward(*grads)
+        use_fast = not create_graph and fast_op is not None and fast_op.backward is not None
+        in_grads = fast_op.backward(fn, *grads) if use_fast else fn.backward(*grads)
     finally:
         fn.needs_input_grad = needs
     in_grads = in_grads if isinstance(in_grads, tuple) else (in_grads,)

@@ -60,8 +60,8 @@ class Function:
             raise kind(f"{type(self).__name__}: {text} (input shapes {shapes})") from exc
         single = not isinstance(outs, tuple)
         # NumPy reductions return scalars, not 0-d arrays: keep every result an array
-        results = [Tensor._wrap(o if backend.is_array(o) else xp.asarray(o))  # .to() changes module
-                   for o in ((outs,) if single else outs)]
+        results = [Tensor._wrap(o if type(o) is xp.ndarray or backend.is_array(o) else xp.asarray(o))
+                   for o in ((outs,) if single else outs)]  # (is_array: .to() changes module)
         if record and is_grad_enabled():
             self._inputs, self._versions = list(inputs), [t._vc[0] for t in inputs]
             # backward may skip work for inputs that need no gradient (frozen weights, data)

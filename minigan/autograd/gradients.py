@@ -14,7 +14,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Add the gradients of ``tensors`` into the ``.grad`` of every leaf."""
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then retain_grad()
         out = fn._outputs[i]()
-        g = g if out is None else run_hooks(out, g)
+        g = g if out is None or not out._backward_hooks else run_hooks(out, g)
         if out is not None and out._retains_grad and out.grad_fn is fn:  # (not its value before an in-place op)
             _accumulate(out, g, create_graph)
         return g
@@ -54,13 +54,13 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not x.requires_grad:
             raise RuntimeError(f"inputs[{i}] (shape {x.shape}) does not require grad")
     wanted = {id(x) for x in inputs}
-    slots = {(id(x.grad_fn), x._output_index): x for x in inputs if x.grad_fn is not None}
+    slots = {(x.grad_fn, x._output_index): x for x in inputs if x.grad_fn is not None}
     captured, in_graph = {}, set()
 
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then capture it if asked for
         out = fn._outputs[i]()
-        g = g if out is None else run_hooks(out, g)
-        x = slots.get((id(fn), i))
+        g = g if out is None or not out._backward_hooks else run_hooks(out, g)
+        x = slots.get((fn, i))
         if x is not None:
             captured[id(x)] = g if id(x) not in captured else captured[id(x)] + g
         return g
@@ -69,7 +69,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         masks = {}
         for fn in reversed(order):  # producers first
             in_graph.update(id(x) for x in fn._inputs)  # now: backward may free the graph
-            masks[id(fn)] = tuple(id(x) in wanted or (e is not None and any(masks.get(id(e), ())))
+            masks[fn] = tuple(id(x) in wanted or (e is not None and any(masks.get(e, ())))
                                   for x, (e, _) in zip(fn._inputs, fn._edges))
         return masks
 

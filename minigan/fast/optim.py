@@ -46,14 +46,22 @@ __all__ = ["adam_update", "elementwise_update", "rmsprop_update", "sgd_update"]
 
 def _work(opt, like, slot: int = 0):
     """A scratch array shaped like ``like`` (contents undefined), kept on
-    ``opt`` and reused across parameters and steps."""
+    ``opt`` and reused across parameters and steps: one buffer per slot,
+    module and dtype, as large as the largest parameter, and a view of it
+    per shape (looked up first: on a small model the look-up is the cost)."""
+    views = opt.__dict__.setdefault("_work_views", {})
+    view = views.get((slot, type(like), like.shape, like.dtype))
+    if view is not None:
+        return view
     pool = opt.__dict__.setdefault("_work_arrays", {})
     xp = backend.get_array_module(like)
     key = (slot, xp.__name__, like.dtype)
     buf = pool.get(key)
     if buf is None or buf.size < like.size:
         buf = pool[key] = xp.empty(like.size, dtype=like.dtype)
-    return buf[:like.size].reshape(like.shape)
+        views.clear()  # views of the old buffer would keep it alive
+    view = views[(slot, type(like), like.shape, like.dtype)] = buf[:like.size].reshape(like.shape)
+    return view
 
 
 def _flat_for_kernel(theta, *arrays):
@@ -85,11 +93,11 @@ def elementwise_update(fn, arrays, xp=np) -> None:
     C-contiguous (so flattening is free). The numbers are exactly one
     call's."""
     present = [a for a in arrays if a is not None]
-    if not all(a.flags.c_contiguous for a in present):
+    size = present[0].size
+    if not parallel.pays(size, xp) or not all(a.flags.c_contiguous for a in present):
         fn(*arrays)
         return
     flat = [None if a is None else a.reshape(-1) for a in arrays]
-    size = present[0].size
 
     def part(lo, hi):
         fn(*[None if a is None else a[lo:hi] for a in flat])
@@ -131,7 +139,7 @@ def sgd_update(opt, p, grad, state, hyper: dict) -> None:
             kernels.pick(k.sgd, theta.size)(
                 flat[0], flat[1], flat[2], maximize, f(weight_decay), f(momentum),
                 f(1.0 - dampening), dampening != 0, nesterov, f(lr))
-            p._version += 1
+            p._vc[0] += 1  # p._version += 1, without the property
             return
     d = -d if maximize else d
     if weight_decay != 0:
@@ -144,7 +152,7 @@ def sgd_update(opt, p, grad, state, hyper: dict) -> None:
             buf += d if dampening == 0 else (1.0 - dampening) * d
         d = d + momentum * buf if nesterov else buf
     theta -= lr * d
-    p._version += 1
+    p._vc[0] += 1  # p._version += 1, without the property
 
 
 def adam_update(opt, p, grad, state, hyper: dict) -> None:
@@ -170,7 +178,7 @@ def adam_update(opt, p, grad, state, hyper: dict) -> None:
             *flat, amax is not None, maximize, decay, f(weight_decay),
             f(1.0 - lr * weight_decay), small, f(w1), f(beta2), f(1.0 - beta2),
             f(math.sqrt(1.0 - beta2 ** t)), f(eps), f(-(lr / (1.0 - beta1 ** t))))
-        p._version += 1
+        p._vc[0] += 1  # p._version += 1, without the property
         return
     g = -g if maximize else g
     if weight_decay != 0:
@@ -200,7 +208,7 @@ def adam_update(opt, p, grad, state, hyper: dict) -> None:
         theta += work
 
     elementwise_update(update, (theta, g, m, v, work, denom, amax), xp)
-    p._version += 1
+    p._vc[0] += 1  # p._version += 1, without the property
 
 
 def rmsprop_update(opt, p, grad, state, hyper: dict) -> None:
@@ -223,7 +231,7 @@ def rmsprop_update(opt, p, grad, state, hyper: dict) -> None:
         kernels.pick(k.rmsprop, theta.size)(
             *flat, maximize, f(weight_decay), f(alpha), f(1.0 - alpha), centered, small,
             f(w1), f(eps), f(momentum), f(lr), f(-lr))
-        p._version += 1
+        p._vc[0] += 1  # p._version += 1, without the property
         return
     g = -g if maximize else g
     if weight_decay != 0:
@@ -254,4 +262,4 @@ def rmsprop_update(opt, p, grad, state, hyper: dict) -> None:
         xp.multiply(g, -lr, out=work)
         work /= s
         theta += work
-    p._version += 1
+    p._vc[0] += 1  # p._version += 1, without the property

@@ -33,12 +33,19 @@ import numpy as np
 
 from . import blas
 
-__all__ = ["in_halves", "MIN_ELEMENTS"]
+__all__ = ["in_halves", "MIN_ELEMENTS", "pays"]
 
 #: the least work (elements read or written) worth a second thread
 MIN_ELEMENTS = 1 << 16
 
 _pool = None  # (pid, executor): one worker thread, made on first use
+
+
+def pays(elements: int, xp=np) -> bool:
+    """Whether a pass over ``elements`` would be split in two by :func:`in_halves`
+    (the callers that must prepare their halves ask first)."""
+    return (elements >= MIN_ELEMENTS and xp is np and blas.get_num_threads() >= 2
+            and not threading.current_thread().name.startswith("minigan-pass"))
 
 
 def in_halves(fn, n: int, elements: int, xp=np) -> None:
