@@ -134,7 +134,10 @@ def unbind(input, dim=0):  # noqa: A002 - torch's argument name
     """All slices along ``dim``, as a tuple."""
     x = as_tensor(input)
     dim = _dim_index(dim, x.ndim, "unbind")
-    return tuple(select(x, dim, i) for i in range(x.shape[dim]))
+    pieces = tuple(select(x, dim, i) for i in range(x.shape[dim]))
+    for i, piece in enumerate(pieces):  # pieces of one multi-output op (see compat.shape._slices)
+        piece._multi_view = ("Unbind", i)
+    return pieces
 
 
 def movedim(input, source, destination):  # noqa: A002 - torch's argument name

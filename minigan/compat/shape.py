@@ -10,11 +10,14 @@ from ..ops._operands import as_tensor
 from ..ops.shape import _dim_index, _shape_arg, broadcast_to, getitem, reshape, transpose
 
 
-def _slices(x, dim, sizes):
+def _slices(x, dim, sizes, op="Split"):
+    """Views of x along ``dim``, marked as pieces of one multi-output op (not to be
+    changed in place while a graph is recorded, as in PyTorch)."""
     pieces, start = [], 0
     for size in sizes:
         index = (slice(None),) * dim + (slice(start, start + size),)
         pieces.append(getitem(x, index))
+        pieces[-1]._multi_view = (op, len(pieces) - 1)
         start += size
     return tuple(pieces)
 

@@ -30,6 +30,9 @@ from ..autograd.tensor import Tensor
 
 LEAF = ("a leaf Variable that requires grad is being used in an in-place operation. "
         "Change it under `with minigan.no_grad():` (an optimizer step, an init)")
+MULTI = ("Output {1} of {0} is a view and is being modified inplace. This view is the output of a function that "
+         "returns multiple views (split, chunk, unbind), whose views cannot be modified inplace while recording "
+         "a graph. You should replace the inplace operation by an out-of-place one.")
 
 
 def make_view(y, x, fn_class, *args):
@@ -37,6 +40,7 @@ def make_view(y, x, fn_class, *args):
     y._vc, y._base = x._vc, (x if x._base is None else x._base)
     y._view_chain, y._view_version = getattr(x, "_view_chain", ()) + ((fn_class, args),), x._vc[0]
     y._base_node = y._base.grad_fn  # the base's node y was made from
+    y._multi_view = getattr(x, "_multi_view", None)  # (op, output index) for split/chunk/unbind pieces
     return y
 
 
@@ -140,6 +144,8 @@ def update(t, op, *args):
         with no_grad():
             _write(t, op(t, *args))
         return t
+    if getattr(t, "_multi_view", None):  # PyTorch cannot route one piece's new node back either
+        raise RuntimeError(MULTI.format(*t._multi_view))
     r = op(_snapshot(t), *args)
     _write(t, r)
     if base is None:
