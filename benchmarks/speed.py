@@ -988,6 +988,24 @@ def main(argv=None) -> int:
           "share of minigan's "
           "time inside the array module's matmul (3 instrumented iterations); load = 1-min load average "
           "before-after the row.")
+    why = [r for r in rows if r["torch"]]
+    if why:
+        print("\nWhere minigan's time goes, against PyTorch's whole iteration (the profile of a "
+              "ratio above 1.0):")
+        print("| workload | minigan/torch | minigan in GEMM ms | minigan outside GEMM ms | torch ms "
+              "| left outside GEMM at parity ms | verdict |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for r in why:
+            gemm, torch_ms = r["matmul_share"] * r["mg"], r["torch"]
+            rest, budget = r["mg"] - gemm, torch_ms - gemm
+            if r["mg"] <= torch_ms:
+                verdict = "at or below parity"
+            elif budget <= 0:
+                verdict = "GEMM-bound: NumPy's products alone take longer than torch's whole step"
+            else:
+                verdict = f"the passes outside GEMM must get {rest / budget:.1f}x faster"
+            print(f"| {r['name']} | {r['mg'] / torch_ms:.2f} | {1e3 * gemm:.1f} | {1e3 * rest:.1f} | "
+                  f"{1e3 * torch_ms:.1f} | {1e3 * budget:.1f} | {verdict} |")
     dz_rows = [r for r in rows if r["dezero"]]
     if dz_rows:
         print(f"\nDeZero {dezero_fw.version} (NumPy from scratch), same networks, same threads:")
