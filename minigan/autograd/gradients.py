@@ -14,7 +14,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False):
     """Add the gradients of ``tensors`` into the ``.grad`` of every leaf."""
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then retain_grad()
         out = fn._outputs[i]()
-        g = g if out is None or not out._backward_hooks else run_hooks(out, g)
+        g = g if out is None or not out._backward_hooks else run_hooks(out, g, fn)
         if out is not None and out._retains_grad and out.grad_fn is fn:  # (not its value before an in-place op)
             _accumulate(out, g, create_graph)
         return g
@@ -59,7 +59,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
 
     def on_grad(fn, i, g):  # a non-leaf's gradient: its hooks, then capture it if asked for
         out = fn._outputs[i]()
-        g = g if out is None or not out._backward_hooks else run_hooks(out, g)
+        g = g if out is None or not out._backward_hooks else run_hooks(out, g, fn)
         x = slots.get((fn, i))
         if x is not None:
             captured[id(x)] = g if id(x) not in captured else captured[id(x)] + g
@@ -94,10 +94,11 @@ def _zeros_like(x):
     return Tensor._wrap(backend.get_array_module(x._data).zeros_like(x._data))
 
 
-def run_hooks(t, g):
-    """``t``'s ``register_hook`` hooks, in order, on its summed gradient ``g``;
+def run_hooks(t, g, fn=None):
+    """``t``'s ``register_hook`` hooks, in order, on its summed gradient ``g`` as output of node ``fn``
+    (a hook stays with the value it was registered on, not a later in-place value: PyTorch's rule);
     a hook that returns a tensor replaces ``g`` for the rest."""
-    for hook in list(t._backward_hooks.values()) if t._backward_hooks else ():
+    for hook in [h for h, node in t._backward_hooks.values() if node is fn] if t._backward_hooks else ():
         out = hook(g)
         if out is not None and (not isinstance(out, Tensor) or (out.shape, out.dtype) != (g.shape, g.dtype)):
             raise (RuntimeError if isinstance(out, Tensor) else TypeError)(  # PyTorch's types

@@ -524,7 +524,7 @@ def register_hook(self, hook):
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     hooks = self.__dict__.setdefault("_backward_hooks", {})
     handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
+    hooks[handle.id] = (hook, self.grad_fn)  # the node whose output gradient it sees
     return handle
 
 
