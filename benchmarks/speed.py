@@ -89,7 +89,9 @@ weight gradients there too (as any DeZero user's script would).
 
 Memory (``--memory``): each (framework, workload) runs 5 iterations in a
 fresh subprocess; peak RSS growth = ``ru_maxrss`` after the loop minus the
-resident size before it (``/proc/self/statm``). CPU only.
+resident size before it (``/proc/self/statm``), taken after the libraries are
+loaded (``import torch``; for minigan with numba, the compiled kernels loaded
+from numba's cache, ~100 MiB of code). CPU only.
 
 Threads: ``--threads`` (default 2) is written to OPENBLAS_NUM_THREADS,
 OMP_NUM_THREADS and MKL_NUM_THREADS before NumPy loads (the script re-runs
@@ -780,6 +782,13 @@ def _rss_bytes() -> int:
 def memory_child(framework: str, workload: str, threads: int) -> None:
     inherited = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024   # KiB on Linux
     fw = MiniganFramework("cpu") if framework == "minigan" else TorchFramework("cpu", threads)
+    if framework == "minigan":
+        # numba and the compiled kernels' machine code are library code, loaded once per
+        # process (~100 MiB), as libtorch is loaded by `import torch` above: both before the count
+        from minigan.fast import kernels
+
+        if kernels.enabled():
+            kernels.compile_all()
     iteration, *_ = make_iteration(fw, WORKLOADS[workload])
     before = _rss_bytes()
     for _ in range(MEMORY_ITERS):
