@@ -33,7 +33,7 @@ class UpdaterConfig:
     penalty: str | None = None
     penalty_weight: float = 10.0
     margin: float = 1.0  # EBGAN's m, in units of the energy (per-sample mean squared error)
-    pt_weight: float = 0.0  # EBGAN's pulling-away term weight (0.1 in the paper)
+    pt_weight: float = 0.0  # EBGAN's pulling-away term weight (0.1 in the paper); BEGAN too
     began_gamma: float = 0.5  # BEGAN's diversity ratio
     began_lambda_k: float = 0.001  # BEGAN's proportional gain for k_t
     feature_matching: bool = False  # G matches mean D features (Salimans et al. 2016)
@@ -88,9 +88,9 @@ class UpdaterConfig:
         if self.loss in AUTOENCODER_LOSSES and self.real_label != 1.0:
             raise ValueError(f"real_label (label smoothing) applies to cross-entropy losses, not "
                              f"{self.loss!r}")
-        if self.pt_weight > 0 and self.loss != "ebgan":
-            raise ValueError(f"pt_weight (EBGAN's pulling-away term) needs loss='ebgan', got "
-                             f"{self.loss!r}")
+        if self.pt_weight > 0 and self.loss not in AUTOENCODER_LOSSES:
+            raise ValueError(f"pt_weight (EBGAN's pulling-away term) compares an autoencoder D's "
+                             f"codes and needs loss 'ebgan' or 'began', got {self.loss!r}")
         # each updater bounds D one way: the objective's own, clipping or a gradient penalty
         penalised = self.gp_weight > 0 or self.penalty is not None
         if self.clip > 0 and penalised:
