@@ -55,9 +55,9 @@ class Networks:
 class Family:
     """One GAN family: ``defaults`` are the paper's training settings
     (objective, D steps per G step, optimiser and rates, and the family's own
-    knobs: gp_weight, clip, margin, began_gamma, began_lambda_k); ``latent``
-    the size of z per kind of data; ``toy_defaults`` the settings that
-    replace ``defaults`` on 2-D data (batch_size among them), where the
+    knobs: gp_weight, clip, margin, pt_weight, began_gamma, began_lambda_k);
+    ``latent`` the size of z per kind of data; ``toy_defaults`` the settings
+    that replace ``defaults`` on 2-D data (batch_size among them), where the
     paper's image settings do not work: each is a setting checked to spread
     samples over the ring of 8 in the default 1,000 steps."""
     paper: str
