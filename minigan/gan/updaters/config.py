@@ -89,8 +89,8 @@ class UpdaterConfig:
             raise ValueError(f"real_label (label smoothing) applies to cross-entropy losses, not "
                              f"{self.loss!r}")
         if self.pt_weight > 0 and self.loss not in AUTOENCODER_LOSSES:
-            raise ValueError(f"pt_weight (EBGAN's pulling-away term) compares an autoencoder D's "
-                             f"codes and needs loss 'ebgan' or 'began', got {self.loss!r}")
+            raise ValueError(f"pt_weight={self.pt_weight} (EBGAN's pulling-away term) needs an autoencoder "
+                             f"D, loss 'ebgan' or 'began', got {self.loss!r}: give pt_weight=0 with it")
         # each updater bounds D one way: the objective's own, clipping or a gradient penalty
         penalised = self.gp_weight > 0 or self.penalty is not None
         if self.clip > 0 and penalised:
