@@ -181,8 +181,9 @@ def _build_parser():
                    help="gradient penalty on D: dragan (around real data) or wgan-gp (between real and fake)")
     k.add_argument("--penalty-weight", type=_nonneg_float, default=10.0, help="its weight (default 10)")
     k.add_argument("--margin", type=_positive_float, help="EBGAN margin m (default: the family's)")
-    k.add_argument("--pt-weight", type=_nonneg_float, default=0.0,
-                   help="EBGAN pulling-away term weight (the paper: 0.1)")
+    k.add_argument("--pt-weight", type=_nonneg_float,
+                   help="EBGAN's pulling-away term weight, ebgan or began (default: the family's; "
+                        "EBGAN's paper: 0.1)")
     k.add_argument("--began-gamma", type=_positive_float, help="BEGAN diversity ratio gamma (default 0.5)")
     k.add_argument("--began-lambda-k", type=_positive_float, help="BEGAN gain lambda_k (default 0.001)")
     k.add_argument("--feature-matching", action="store_true",

@@ -78,7 +78,8 @@ TOY_DEFAULTS = {name: family.toy_defaults for name, family in _FAMILY_TABLE.item
 DEFAULT_BATCH_SIZE = 64
 
 #: the UpdaterConfig fields a family may set, and their values when it does not
-_UPDATER_DEFAULTS = dict(gp_weight=0.0, clip=0.0, margin=1.0, began_gamma=0.5, began_lambda_k=0.001)
+_UPDATER_DEFAULTS = dict(gp_weight=0.0, clip=0.0, margin=1.0, pt_weight=0.0, began_gamma=0.5,
+                         began_lambda_k=0.001)
 
 
 # the embedded 8x8 digits are upsampled to the size the DCGAN-family nets expect
@@ -119,12 +120,12 @@ class TrainConfig:
     clip: float | None = None
     real_label: float = 1.0
     margin: float | None = None  # EBGAN
+    pt_weight: float | None = None  # EBGAN / BEGAN pulling-away term
     began_gamma: float | None = None  # BEGAN
     began_lambda_k: float | None = None  # BEGAN
     # training tricks (see minigan.gan.updaters.UpdaterConfig); all off by default
     penalty: str | None = None  # 'dragan' or 'wgan-gp'
     penalty_weight: float = 10.0
-    pt_weight: float = 0.0
     feature_matching: bool = False
     hist_weight: float = 0.0
     hist_on: str = "both"
@@ -189,7 +190,7 @@ class TrainConfig:
     def updater_config(self) -> UpdaterConfig:
         """The objective and training tricks, resolved, as an UpdaterConfig."""
         r = self.resolved()
-        own = ("real_label", "penalty", "penalty_weight", "pt_weight", "feature_matching", "hist_weight",
+        own = ("real_label", "penalty", "penalty_weight", "feature_matching", "hist_weight",
                "hist_on", "replay_size", "replay_fraction", "d_threshold", "g_threshold", "max_g_steps",
                "instance_noise", "ortho_weight")
         return UpdaterConfig(loss=r["loss"], n_disc=r["n_disc"],

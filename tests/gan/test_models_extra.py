@@ -111,6 +111,10 @@ def test_autoencoder_discriminators_reconstruct(family, kind, size):
     assert recon.shape == x.shape == (5,) + info["output_shape"] and recon.dtype == np.float32
     code = D.features(x)
     assert code.shape == (5, D.code_dim)
+    hidden = D.hidden(x)  # the layer the code is computed from
+    assert hidden.shape == (5, D.encoder[-1].in_features)
+    np.testing.assert_allclose(D.encoder[-1](hidden).detach().numpy(), code.detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
     has_bn = any(isinstance(m, nn.BatchNorm2d) for m in D.modules())
     elu = any(isinstance(m, models.ebgan.ELU) for m in D.modules())
     if kind == "image":

@@ -64,6 +64,13 @@ class _AE(nn.Module):
         return x * 1.0
 
 
+class _AEWithHidden(_AE):
+    """... whose encoder's last hidden layer is (x, -x)."""
+
+    def hidden(self, x):
+        return mg.cat([x, -x], dim=1)
+
+
 def _updater(G=None, D=None, batch_size=8, **kw):
     G, D = G or _G(), D or _D()
     return Updater(G, D, optim.Adam(G.parameters(), lr=1e-2), optim.Adam(D.parameters(), lr=1e-2), 2,
@@ -202,6 +209,17 @@ def test_ebgan_and_began_in_the_updater():
         _updater(loss="ebgan").step(_real())  # a logit D is not an autoencoder
     with pytest.raises(ValueError, match="pt_weight"):
         UpdaterConfig(loss="hinge", pt_weight=0.1).validate()
+
+
+def test_began_with_the_pulling_away_term_on_ds_hidden_layer():
+    u = _updater(D=_AEWithHidden(), loss="began", pt_weight=0.5)
+    log = u.step(_real(value=1.0))
+    # G's objective is BEGAN's L(G(z)) plus the weighted term, and k_t still sees L(G(z)) alone
+    assert 0.0 <= log["pt"] <= 1.0
+    assert log["g_loss"] == pytest.approx(log["g_fake_error"] + 0.5 * log["pt"], rel=1e-5)
+    assert "pt" not in _updater(D=_AEWithHidden(), loss="began").step(_real(value=1.0))
+    with pytest.raises(ValueError, match="D.hidden"):
+        _updater(D=_AE(), loss="began", pt_weight=0.5)
 
 
 def test_conditional_updater_passes_labels_to_both_networks():

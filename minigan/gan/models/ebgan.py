@@ -12,8 +12,9 @@ badly D reconstructs it,
 D is trained to reconstruct real data well and generated data badly; the
 losses (EBGAN's margin, BEGAN's equilibrium term k_t) live in
 :mod:`minigan.gan.losses` / the updaters, which compare ``D(x)`` with ``x``:
-here ``D(x)`` returns the *reconstruction*, with x's shape, and
-``D.features(x)`` the code Enc(x) (N, code_dim).
+here ``D(x)`` returns the *reconstruction*, with x's shape,
+``D.features(x)`` the code Enc(x) (N, code_dim) and ``D.hidden(x)`` the
+encoder's last hidden layer, the one the code is computed from.
 
 Images (``image_size = r0 * 2^k``, DCGAN's strided convs):
 
@@ -119,6 +120,11 @@ class AutoencoderDiscriminator(nn.Module):
         """The code Enc(x), (N, code_dim)."""
         return self.encoder(check_images(x, self.channels, self.image_size, type(self).__name__))
 
+    def hidden(self, x: Tensor) -> Tensor:
+        """The encoder's last hidden layer, the flattened feature map the
+        code is computed from, (N, C r0 r0) for the last conv's C channels."""
+        return self.encoder[:-1](check_images(x, self.channels, self.image_size, type(self).__name__))
+
     def forward(self, x: Tensor) -> Tensor:
         return self.decoder(self.features(x))
 
@@ -158,6 +164,10 @@ class MLPAutoencoderDiscriminator(nn.Module):
     def features(self, x: Tensor) -> Tensor:
         """The code Enc(x), (N, code_dim)."""
         return self.encoder(check_vectors(x, self.in_dim, type(self).__name__))
+
+    def hidden(self, x: Tensor) -> Tensor:
+        """The encoder's last hidden layer, after its activation, (N, hidden[-1])."""
+        return self.encoder[:-1](check_vectors(x, self.in_dim, type(self).__name__))
 
     def forward(self, x: Tensor) -> Tensor:
         return self.decoder(self.features(x))

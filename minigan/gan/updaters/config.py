@@ -20,7 +20,7 @@ HISTORY_TARGETS = ("g", "d", "both")
 class UpdaterConfig:
     """The objective (``loss``, ``n_disc``), how D is bounded (``clip``: WGAN;
     ``gp_weight`` / ``penalty``: WGAN-GP, DRAGAN), the autoencoder families'
-    knobs (EBGAN's ``margin``, ``pt_weight``; BEGAN's ``began_*``), one-sided
+    knobs (EBGAN's ``margin``; BEGAN's ``began_*``; ``pt_weight``, both), one-sided
     label smoothing (``real_label``) and the tricks of :mod:`.tricks`, all off
     by default."""
 
@@ -33,7 +33,7 @@ class UpdaterConfig:
     penalty: str | None = None
     penalty_weight: float = 10.0
     margin: float = 1.0  # EBGAN's m, in units of the energy (per-sample mean squared error)
-    pt_weight: float = 0.0  # EBGAN's pulling-away term weight (0.1 in the paper)
+    pt_weight: float = 0.0  # EBGAN's pulling-away term weight (0.1 in its paper), ebgan or began
     began_gamma: float = 0.5  # BEGAN's diversity ratio
     began_lambda_k: float = 0.001  # BEGAN's proportional gain for k_t
     feature_matching: bool = False  # G matches mean D features (Salimans et al. 2016)
@@ -88,9 +88,9 @@ class UpdaterConfig:
         if self.loss in AUTOENCODER_LOSSES and self.real_label != 1.0:
             raise ValueError(f"real_label (label smoothing) applies to cross-entropy losses, not "
                              f"{self.loss!r}")
-        if self.pt_weight > 0 and self.loss != "ebgan":
-            raise ValueError(f"pt_weight (EBGAN's pulling-away term) needs loss='ebgan', got "
-                             f"{self.loss!r}")
+        if self.pt_weight > 0 and self.loss not in AUTOENCODER_LOSSES:
+            raise ValueError(f"pt_weight={self.pt_weight} (EBGAN's pulling-away term) needs an autoencoder "
+                             f"D, loss 'ebgan' or 'began', got {self.loss!r}: give pt_weight=0 with it")
         # each updater bounds D one way: the objective's own, clipping or a gradient penalty
         penalised = self.gp_weight > 0 or self.penalty is not None
         if self.clip > 0 and penalised:
