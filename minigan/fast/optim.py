@@ -64,6 +64,12 @@ def _work(opt, like, slot: int = 0):
     return view
 
 
+def _bump_version(p) -> None:
+    """``p._version += 1`` (an in-place change), on the shared counter directly:
+    the property's getter and setter cost more than a small parameter's update."""
+    p._vc[0] += 1
+
+
 def _flat_for_kernel(theta, *arrays):
     """``theta`` and ``arrays`` as flat views for a one-pass kernel (a
     compiled loop over one index), or None when one of them is not a
@@ -139,7 +145,7 @@ def sgd_update(opt, p, grad, state, hyper: dict) -> None:
             kernels.pick(k.sgd, theta.size)(
                 flat[0], flat[1], flat[2], maximize, f(weight_decay), f(momentum),
                 f(1.0 - dampening), dampening != 0, nesterov, f(lr))
-            p._vc[0] += 1  # p._version += 1, without the property
+            _bump_version(p)
             return
     d = -d if maximize else d
     if weight_decay != 0:
@@ -152,7 +158,7 @@ def sgd_update(opt, p, grad, state, hyper: dict) -> None:
             buf += d if dampening == 0 else (1.0 - dampening) * d
         d = d + momentum * buf if nesterov else buf
     theta -= lr * d
-    p._vc[0] += 1  # p._version += 1, without the property
+    _bump_version(p)
 
 
 def adam_update(opt, p, grad, state, hyper: dict) -> None:
@@ -178,7 +184,7 @@ def adam_update(opt, p, grad, state, hyper: dict) -> None:
             *flat, amax is not None, maximize, decay, f(weight_decay),
             f(1.0 - lr * weight_decay), small, f(w1), f(beta2), f(1.0 - beta2),
             f(math.sqrt(1.0 - beta2 ** t)), f(eps), f(-(lr / (1.0 - beta1 ** t))))
-        p._vc[0] += 1  # p._version += 1, without the property
+        _bump_version(p)
         return
     g = -g if maximize else g
     if weight_decay != 0:
@@ -208,7 +214,7 @@ def adam_update(opt, p, grad, state, hyper: dict) -> None:
         theta += work
 
     elementwise_update(update, (theta, g, m, v, work, denom, amax), xp)
-    p._vc[0] += 1  # p._version += 1, without the property
+    _bump_version(p)
 
 
 def rmsprop_update(opt, p, grad, state, hyper: dict) -> None:
@@ -231,7 +237,7 @@ def rmsprop_update(opt, p, grad, state, hyper: dict) -> None:
         kernels.pick(k.rmsprop, theta.size)(
             *flat, maximize, f(weight_decay), f(alpha), f(1.0 - alpha), centered, small,
             f(w1), f(eps), f(momentum), f(lr), f(-lr))
-        p._vc[0] += 1  # p._version += 1, without the property
+        _bump_version(p)
         return
     g = -g if maximize else g
     if weight_decay != 0:
@@ -262,4 +268,4 @@ def rmsprop_update(opt, p, grad, state, hyper: dict) -> None:
         xp.multiply(g, -lr, out=work)
         work /= s
         theta += work
-    p._vc[0] += 1  # p._version += 1, without the property
+    _bump_version(p)

@@ -56,8 +56,7 @@ def in_halves(fn, n: int, elements: int, xp=np) -> None:
     along an axis it does not reduce over; ``elements`` is the size of the
     whole pass."""
     global _pool
-    if (n < 2 or elements < MIN_ELEMENTS or xp is not np or blas.get_num_threads() < 2
-            or threading.current_thread().name.startswith("minigan-pass")):
+    if n < 2 or not pays(elements, xp):
         fn(0, n)
         return
     if _pool is None or _pool[0] != os.getpid():  # a forked child has no worker thread
